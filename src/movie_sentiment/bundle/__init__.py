@@ -1,0 +1,5 @@
+"""A trained model as one folder: Keras model + text encoder + model card."""
+
+from movie_sentiment.bundle.model import Prediction, SentimentModel
+
+__all__ = ["Prediction", "SentimentModel"]

@@ -1,0 +1,1 @@
+"""Review data: the IMDB archive (raw and Keras views) and users' own files."""

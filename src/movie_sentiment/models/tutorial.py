@@ -1,0 +1,37 @@
+"""``tutorial``: the TensorFlow "Basic text classification" notebook's model, exactly.
+
+Embedding(10000, 16) -> GlobalAveragePooling1D -> Dense(16, relu) -> Dense(1, sigmoid),
+reviews padded (after the text) and cut (from the start) to 256 ids, Adam, binary
+cross-entropy, 10,000 validation reviews carved from train, 40 epochs of batch 512:
+160,289 parameters.
+"""
+
+from __future__ import annotations
+
+import keras
+
+from movie_sentiment.text.encoder import TextEncoder
+
+NAME = "tutorial"
+SUMMARY = "TensorFlow tutorial: Embedding 16 + average pooling + Dense 16 (maxlen 256)"
+DEFAULTS = {
+    "encoder": {"num_words": 10000, "maxlen": 256, "padding": "post", "truncating": "pre"},
+    "model": {"embedding_dim": 16, "hidden_units": 16},
+    "training": {"epochs": 40, "batch_size": 512, "validation_size": 10000},
+}
+
+
+def build(config: dict, encoder: TextEncoder) -> keras.Model:
+    """The compiled model for ids from ``encoder`` (its vocabulary size and ``maxlen``)."""
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(encoder.maxlen,), dtype="int32"),
+            keras.layers.Embedding(encoder.vocabulary_size, config["embedding_dim"]),
+            keras.layers.GlobalAveragePooling1D(),
+            keras.layers.Dense(config["hidden_units"], activation="relu"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ],
+        name=NAME,
+    )
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    return model

@@ -1,0 +1,157 @@
+"""TextEncoder: one object that turns review text into the padded id matrix a model eats.
+
+The same encoder, saved as JSON inside the model bundle, encodes the training data and
+every new text later (CLI, service, batch), so training and serving cannot drift apart.
+
+Id conventions are those of ``keras.datasets.imdb``: 0 pads, ``start_char`` (1) opens a
+review, ``oov_char`` (2) stands for a word outside the ``num_words`` most frequent, and
+the word of frequency rank r (1 = most frequent) gets id ``r + index_from`` (3).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import numpy as np
+
+from movie_sentiment.errors import ConfigError, InvalidInputError
+from movie_sentiment.paths import write_text_atomic
+from movie_sentiment.text.padding import SIDES, pad_sequences
+from movie_sentiment.text.tokenize import (
+    TOKENIZER_VERSION,
+    Tokenized,
+    rank_by_frequency,
+    tokenize_corpus,
+)
+
+PAD_ID = 0
+
+
+@dataclass
+class TextEncoder:
+    """Normalize, tokenize, look up and pad.
+
+    >>> encoder = TextEncoder(num_words=10000, maxlen=256).fit(train_texts)
+    >>> x = encoder.transform(["A wonderful film."])   # shape (1, 256), int32
+    """
+
+    num_words: int | None = 10000
+    maxlen: int | None = 256
+    padding: str = "post"
+    truncating: str = "pre"
+    start_char: int | None = 1
+    oov_char: int = 2
+    index_from: int = 3
+    tokenizer: str = TOKENIZER_VERSION
+    vocabulary_: list[str] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.num_words is not None and self.num_words <= self.index_from:
+            raise ConfigError(f"num_words must be above index_from ({self.index_from})")
+        if self.maxlen is not None and self.maxlen < 1:
+            raise ConfigError(f"maxlen must be at least 1, not {self.maxlen}")
+        if self.padding not in SIDES or self.truncating not in SIDES:
+            raise ConfigError('padding and truncating must each be "pre" or "post"')
+        if self.tokenizer != TOKENIZER_VERSION:
+            raise ConfigError(
+                f"encoder uses tokenizer {self.tokenizer!r}; this version has {TOKENIZER_VERSION!r}"
+            )
+        self._index = {word: rank for rank, word in enumerate(self.vocabulary_)}
+
+    # -- learning the vocabulary -------------------------------------------------------
+    def fit(self, texts: Sequence[str] | Tokenized) -> TextEncoder:
+        """Learn the vocabulary (words by frequency) from training texts."""
+        tokens = texts if isinstance(texts, Tokenized) else tokenize_corpus(texts)
+        self.vocabulary_ = rank_by_frequency(tokens.counts(), tokens.vocabulary)
+        self._index = {word: rank for rank, word in enumerate(self.vocabulary_)}
+        return self
+
+    @property
+    def is_fitted(self) -> bool:
+        return bool(self.vocabulary_)
+
+    @property
+    def vocabulary_size(self) -> int:
+        """Size of the id space a model's Embedding layer must cover."""
+        everything = len(self.vocabulary_) + self.index_from + 1
+        return everything if self.num_words is None else min(self.num_words, everything)
+
+    # -- encoding -----------------------------------------------------------------------
+    def _lookup_table(self, vocabulary: list[str]) -> np.ndarray:
+        """Map ids of a ``Tokenized`` vocabulary to this encoder's ids."""
+        table = np.full(len(vocabulary), self.oov_char, dtype=np.int32)
+        limit = self.vocabulary_size
+        for source_id, word in enumerate(vocabulary):
+            rank = self._index.get(word)
+            if rank is not None and rank + 1 + self.index_from < limit:
+                table[source_id] = rank + 1 + self.index_from
+        return table
+
+    def encode(self, texts: Sequence[str] | Tokenized) -> list[np.ndarray]:
+        """Each text as an unpadded id array (with the start id when ``start_char`` is set)."""
+        self._require_fitted()
+        tokens = texts if isinstance(texts, Tokenized) else tokenize_corpus(texts)
+        ids = self._lookup_table(tokens.vocabulary)[tokens.ids]
+        bounds = tokens.offsets
+        if self.start_char is None:
+            return [ids[bounds[i] : bounds[i + 1]] for i in range(len(tokens))]
+        start = np.array([self.start_char], dtype=np.int32)
+        return [np.concatenate([start, ids[bounds[i] : bounds[i + 1]]]) for i in range(len(tokens))]
+
+    def transform(self, texts: Sequence[str] | Tokenized) -> np.ndarray:
+        """Encode and pad: an int32 matrix of shape ``(len(texts), maxlen)``."""
+        return pad_sequences(
+            self.encode(texts),
+            maxlen=self.maxlen,
+            padding=self.padding,
+            truncating=self.truncating,
+            value=PAD_ID,
+        )
+
+    def decode(self, ids: Sequence[int]) -> str:
+        """Ids back to words, as the tutorials show a review: pads dropped, ``<START>``,
+        ``<UNK>`` for out-of-vocabulary ids."""
+        words = []
+        for token_id in ids:
+            token_id = int(token_id)
+            if token_id == PAD_ID:
+                continue
+            if self.start_char is not None and token_id == self.start_char:
+                words.append("<START>")
+            elif token_id == self.oov_char or token_id <= self.index_from:
+                words.append("<UNK>")
+            elif token_id - self.index_from - 1 < len(self.vocabulary_):
+                words.append(self.vocabulary_[token_id - self.index_from - 1])
+            else:
+                words.append("<UNK>")
+        return " ".join(words)
+
+    # -- persistence --------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TextEncoder:
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ConfigError(f"unknown text encoder settings: {', '.join(sorted(unknown))}")
+        return cls(**data)
+
+    def save(self, path: str | Path) -> None:
+        write_text_atomic(Path(path), json.dumps(self.to_dict(), ensure_ascii=False))
+
+    @classmethod
+    def load(cls, path: str | Path) -> TextEncoder:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise InvalidInputError(f"cannot read text encoder {path}: {error}") from None
+        return cls.from_dict(data)
+
+    def _require_fitted(self) -> None:
+        if not self.vocabulary_:
+            raise ConfigError("the text encoder has no vocabulary yet: call fit() first")

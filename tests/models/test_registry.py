@@ -1,0 +1,56 @@
+import keras
+import pytest
+
+from movie_sentiment.errors import UnknownModelError
+from movie_sentiment.models import families, get_family
+from movie_sentiment.text.encoder import TextEncoder
+
+
+def built(name):
+    family = get_family(name)
+    settings = family.defaults["encoder"]
+    encoder = TextEncoder(**settings, vocabulary_=[f"w{i}" for i in range(20000)])
+    return family, family.build(family.defaults["model"], encoder)
+
+
+def test_tutorial_is_the_tensorflow_notebook_model():
+    family, model = built("tutorial")
+    assert model.count_params() == 160_289
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Embedding",
+        "GlobalAveragePooling1D",
+        "Dense",
+        "Dense",
+    ]
+    assert model.layers[0].input_dim == 10000 and model.layers[0].output_dim == 16
+    assert model.input_shape == (None, 256)
+    assert family.defaults["encoder"]["padding"] == "post"
+    assert family.defaults["training"] == {
+        "epochs": 40,
+        "batch_size": 512,
+        "validation_size": 10000,
+    }
+    assert isinstance(model.optimizer, keras.optimizers.Adam)
+    assert model.loss == "binary_crossentropy"
+
+
+def test_mslearn_is_the_microsoft_learn_model():
+    family, model = built("mslearn")
+    assert model.count_params() == 576_305
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Embedding",
+        "Flatten",
+        "Dense",
+        "Dense",
+        "Dense",
+    ]
+    assert model.input_shape == (None, 500)
+    assert family.defaults["encoder"]["padding"] == "pre"  # Keras' pad_sequences default
+    assert family.defaults["training"]["epochs"] == 5
+    assert family.defaults["training"]["batch_size"] == 128
+
+
+def test_registry_lists_families_and_rejects_unknown_names():
+    assert {"tutorial", "mslearn"} <= {family.name for family in families()}
+    with pytest.raises(UnknownModelError, match="unknown model 'lstm'.*mslearn, tutorial"):
+        get_family("lstm")
