@@ -169,7 +169,7 @@ def train_command(
         "seed": seed,
     }
     base.update({k: v for k, v in given.items() if v is not None})
-    flags = {"validate_on_test": validate_on_test, "checkpoint": checkpoint, "force": force}
+    flags = {"validate_on_test": validate_on_test, "force": force}
     base.update({name: True for name, on in flags.items() if on})
     result = train(TrainConfig.from_dict(base))
     if "validation" in result.metrics:
@@ -232,3 +232,7 @@ def main() -> None:
     except MovieSentimentError as error:
         typer.echo(f"error: {error}", err=True)
         sys.exit(error.exit_code)
+
+
+if __name__ == "__main__":
+    main()

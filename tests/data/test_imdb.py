@@ -128,7 +128,9 @@ def test_load_data_matches_keras_element_by_element(keras_files, arguments):
     (k_train, ky_train), (k_test, ky_test) = keras.datasets.imdb.load_data(**arguments)
     assert len(x_train) == len(k_train) > 0 and len(x_test) == len(k_test) > 0
     assert x_train.dtype == object and x_test.dtype == object
-    for ours, theirs in zip(list(x_train) + list(x_test), list(k_train) + list(k_test)):
+    for ours, theirs in zip(
+        list(x_train) + list(x_test), list(k_train) + list(k_test), strict=True
+    ):
         assert ours == theirs
     np.testing.assert_array_equal(y_train, ky_train)
     np.testing.assert_array_equal(y_test, ky_test)

@@ -29,6 +29,7 @@ def test_tutorial_is_the_tensorflow_notebook_model():
         "epochs": 40,
         "batch_size": 512,
         "validation_size": 10000,
+        "checkpoint": True,
     }
     assert isinstance(model.optimizer, keras.optimizers.Adam)
     assert model.loss == "binary_crossentropy"

@@ -70,16 +70,30 @@ def test_existing_run_is_not_overwritten_without_force(small_archive, tmp_path):
     assert not (out / "precious.txt").exists() and (out / "bundle").is_dir()
 
 
-def test_early_stopping_and_validate_on_test(small_archive, tmp_path):
-    result = train(
-        small_config(
-            small_archive, tmp_path / "r", epochs=30, early_stopping=1, validate_on_test=True
-        )
+def test_early_stopping_stops_and_keeps_the_best_epoch(small_archive, tmp_path):
+    result = train(small_config(small_archive, tmp_path / "r", epochs=40, early_stopping=1))
+    assert len(result.history["loss"]) < 40
+
+
+def test_validate_on_test_reproduces_the_mslearn_notebook(small_archive, tmp_path):
+    config = small_config(
+        small_archive,
+        tmp_path / "r",
+        model="mslearn",
+        epochs=2,
+        validate_on_test=True,
+        encoder={"maxlen": 50},
     )
-    assert len(result.history["loss"]) <= 30
+    assert config.resolved()["training"]["checkpoint"] is False  # mslearn's default is on
+    result = train(config)
     card = json.loads((result.bundle_dir / "card.json").read_text())
     assert card["data"]["validation_source"] == "test"
     assert card["data"]["train_reviews"] == 80
+    assert result.metrics["validation"] == result.metrics["test"]
+    with pytest.raises(ConfigError, match="test-set loss"):
+        TrainConfig(model="mslearn", validate_on_test=True, checkpoint=True).resolved()
+    with pytest.raises(ConfigError, match="test-set loss"):
+        TrainConfig(validate_on_test=True, early_stopping=2).resolved()
 
 
 def test_config_mistakes_are_caught_before_any_work(small_archive, tmp_path):

@@ -97,12 +97,13 @@ class SentimentModel:
 
     def predict_encoded(self, ids: np.ndarray, batch_size: int = 512) -> np.ndarray:
         """Probability of positive for already encoded (padded) ids."""
-        # Calling the model on batches avoids Keras' predict() loop overhead and progress bar.
-        outputs = [
-            np.asarray(self.keras_model(ids[start : start + batch_size], training=False))
-            for start in range(0, len(ids), batch_size)
-        ]
-        return np.concatenate(outputs).reshape(-1).astype(np.float64)
+        if len(ids) <= batch_size:
+            # One direct call: no data-adapter overhead, the fast path for a few texts.
+            outputs = self.keras_model(ids, training=False)
+        else:
+            # Keras' compiled predict loop: about twice as fast on many texts.
+            outputs = self.keras_model.predict(ids, batch_size=batch_size, verbose=0)
+        return np.asarray(outputs).reshape(-1).astype(np.float64)
 
     def predict(self, texts: Sequence[str], threshold: float = 0.5) -> list[Prediction]:
         """Label and probability of positive for each text."""

@@ -5,8 +5,9 @@ Flatten -> Dense(16, relu) -> Dense(16, relu) -> Dense(1, sigmoid), Adam, binary
 cross-entropy, 5 epochs of batch 128: 576,305 parameters.
 
 The notebook validates on the test set (``validation_data=(x_test, y_test)``); our
-default validates on a split of train instead, and ``validate_on_test`` reproduces the
-notebook's choice for comparison.
+default validates on 2,500 reviews carved from train instead and keeps the epoch with the
+lowest validation loss (the model overfits after epoch 2 or 3). ``validate_on_test``
+with ``checkpoint=False`` reproduces the notebook's choice exactly, for comparison.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ SUMMARY = "Microsoft Learn unit: Embedding 32 over 500 tokens + Flatten + Dense 
 DEFAULTS = {
     "encoder": {"num_words": 10000, "maxlen": 500, "padding": "pre", "truncating": "pre"},
     "model": {"embedding_dim": 32, "hidden_units": 16},
-    "training": {"epochs": 5, "batch_size": 128, "validation_size": 5000},
+    # Chosen on validation accuracy (3 seeds; see README, "Choices"): 2,500 reviews carved
+    # from train, and the epoch with the lowest validation loss kept.
+    "training": {"epochs": 5, "batch_size": 128, "validation_size": 2500, "checkpoint": True},
 }
 
 

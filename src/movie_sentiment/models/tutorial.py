@@ -3,7 +3,8 @@
 Embedding(10000, 16) -> GlobalAveragePooling1D -> Dense(16, relu) -> Dense(1, sigmoid),
 reviews padded (after the text) and cut (from the start) to 256 ids, Adam, binary
 cross-entropy, 10,000 validation reviews carved from train, 40 epochs of batch 512:
-160,289 parameters.
+160,289 parameters. By default the epoch with the lowest validation loss is kept
+(``checkpoint=False`` keeps the last, as the notebook does).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ SUMMARY = "TensorFlow tutorial: Embedding 16 + average pooling + Dense 16 (maxle
 DEFAULTS = {
     "encoder": {"num_words": 10000, "maxlen": 256, "padding": "post", "truncating": "pre"},
     "model": {"embedding_dim": 16, "hidden_units": 16},
-    "training": {"epochs": 40, "batch_size": 512, "validation_size": 10000},
+    # The notebook keeps the 40th epoch; keeping the epoch with the lowest validation loss
+    # (27-28 here) scored higher validation accuracy over 3 seeds (see README, "Choices").
+    "training": {"epochs": 40, "batch_size": 512, "validation_size": 10000, "checkpoint": True},
 }
 
 

@@ -32,7 +32,7 @@ class TrainConfig:
     validation_size: int | None = None  # reviews carved from train for validation
     validate_on_test: bool = False  # the mslearn notebook's choice; not for model selection
     early_stopping: int | None = None  # patience in epochs on validation loss; None: off
-    checkpoint: bool = False  # keep the best epoch's weights (by validation loss)
+    checkpoint: bool | None = None  # keep the best epoch (validation loss); None: family default
     encoder: dict = field(default_factory=dict)  # overrides of the family's encoder settings
     model_options: dict = field(default_factory=dict)  # overrides of the family's model settings
     verbose: int | None = None  # Keras progress: 0 silent, 1 bar, 2 a line per epoch
@@ -54,14 +54,20 @@ class TrainConfig:
         """The complete settings: family defaults overlaid with this config."""
         defaults = get_family(self.model).defaults
         training = dict(defaults["training"])
-        for name in ("epochs", "batch_size", "validation_size"):
+        for name in ("epochs", "batch_size", "validation_size", "checkpoint"):
             if getattr(self, name) is not None:
                 training[name] = getattr(self, name)
+        if self.validate_on_test:
+            if self.checkpoint or self.early_stopping:
+                raise ConfigError(
+                    "checkpoint and early stopping with validate_on_test would choose the epoch "
+                    "by test-set loss; use a validation split carved from train instead"
+                )
+            training["checkpoint"] = False  # the notebook keeps the last epoch
         training.update(
             seed=self.seed,
             validate_on_test=self.validate_on_test,
             early_stopping=self.early_stopping,
-            checkpoint=self.checkpoint,
         )
         unknown = set(self.model_options) - set(defaults["model"])
         if unknown:

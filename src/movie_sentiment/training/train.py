@@ -98,7 +98,7 @@ def train(config: TrainConfig) -> TrainResult:
                     monitor=monitor, patience=config.early_stopping, restore_best_weights=True
                 )
             )
-        if config.checkpoint:
+        if training["checkpoint"]:
             callbacks.append(
                 keras.callbacks.ModelCheckpoint(
                     str(staging / "best.weights.h5"),
@@ -116,7 +116,7 @@ def train(config: TrainConfig) -> TrainResult:
             callbacks=callbacks,
             verbose=verbose,
         )
-        if config.checkpoint:
+        if training["checkpoint"]:
             model.load_weights(str(staging / "best.weights.h5"))
         history = {name: [float(v) for v in values] for name, values in fit.history.items()}
         (staging / "history.json").write_text(json.dumps(history, indent=2))
@@ -127,9 +127,12 @@ def train(config: TrainConfig) -> TrainResult:
             metrics["validation"] = classification_metrics(
                 y_val, sentiment_model.predict_encoded(x_val)
             )
-        metrics["test"] = classification_metrics(
-            test.labels, sentiment_model.predict_encoded(_encode(encoder, test))
-        )
+        if config.validate_on_test:
+            metrics["test"] = metrics["validation"]  # the same reviews: score them once
+        else:
+            metrics["test"] = classification_metrics(
+                test.labels, sentiment_model.predict_encoded(_encode(encoder, test))
+            )
         seconds = time.perf_counter() - started
         sentiment_model.card = {
             "model": config.model,

@@ -1,0 +1,67 @@
+"""Shared by the benchmark scripts: the machine they ran on, peak memory, writing results."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+from datetime import UTC, datetime
+from pathlib import Path
+
+import movie_sentiment  # noqa: F401  (sets the default Keras backend)
+
+RESULTS = Path(__file__).resolve().parent / "results"
+REPO = Path(__file__).resolve().parents[1]
+SHARED_ARCHIVE = REPO.parent / "shared" / "datasets" / "aclImdb_v1.tar.gz"
+
+
+def default_data() -> str | None:
+    """$MOVIE_SENTIMENT_DATA, else the development copy beside the repository."""
+    if os.environ.get("MOVIE_SENTIMENT_DATA"):
+        return os.environ["MOVIE_SENTIMENT_DATA"]
+    return str(SHARED_ARCHIVE) if SHARED_ARCHIVE.exists() else None
+
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    import keras
+    import numpy
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory_gib, 1),
+        "python": platform.python_version(),
+        "keras": keras.__version__,
+        "backend": keras.backend.backend(),
+        "numpy": numpy.__version__,
+        "gpu": False,
+    }
+
+
+def peak_memory_mib() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def write_results(name: str, payload: dict) -> Path:
+    payload = {
+        "benchmark": name,
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        **payload,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(payload, indent=2) + "\n")
+    print(json.dumps(payload))
+    return path

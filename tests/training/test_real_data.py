@@ -1,0 +1,28 @@
+"""The tutorial model trained on the real IMDB archive reaches the notebook's accuracy."""
+
+import pytest
+
+from movie_sentiment.data.imdb import load_data, load_reviews
+from movie_sentiment.training import TrainConfig, train
+
+pytestmark = [pytest.mark.real_data, pytest.mark.slow]
+
+
+def test_real_archive_has_the_published_counts(real_archive):
+    for split, count in (("train", 25000), ("test", 25000), ("unsup", 50000)):
+        reviews = load_reviews(split, real_archive)
+        assert len(reviews) == count
+        if split != "unsup":
+            assert int(reviews.labels.sum()) == count // 2
+    (x_train, y_train), (x_test, _) = load_data(real_archive, num_words=10000)
+    assert len(x_train) == len(x_test) == 25000
+    assert max(max(x) for x in x_train) == 9999 and x_train[0][0] == 1
+
+
+def test_tutorial_reaches_the_notebook_accuracy(real_archive, tmp_path):
+    result = train(
+        TrainConfig(model="tutorial", data=str(real_archive), out=str(tmp_path / "run"), verbose=0)
+    )
+    assert result.metrics["validation"]["count"] == 10000
+    assert result.metrics["test"]["count"] == 25000
+    assert result.metrics["test"]["accuracy"] >= 0.865
