@@ -31,7 +31,6 @@ def test_run_folder_has_everything(small_archive, tmp_path):
         "accuracy.png",
         "loss.png",
         "confusion_matrix.png",
-        "best.weights.h5",
         "bundle/card.json",
         "bundle/model.keras",
         "bundle/encoder.json",
@@ -50,6 +49,24 @@ def test_run_folder_has_everything(small_archive, tmp_path):
     vocabulary = len(json.loads((run / "bundle" / "encoder.json").read_text())["vocabulary_"])
     assert card["parameters"] == (vocabulary + 4) * 16 + 16 * 16 + 16 + 17
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
+
+
+def test_checkpoint_keeps_the_epoch_with_the_lowest_validation_loss(small_archive, tmp_path):
+    result = train(
+        small_config(
+            small_archive,
+            tmp_path / "run",
+            epochs=6,
+            checkpoint=True,
+            model="mslearn",
+            encoder={"maxlen": 40},
+        )
+    )
+    val_losses = result.history["val_loss"]
+    best = min(range(len(val_losses)), key=val_losses.__getitem__)
+    card = json.loads((result.bundle_dir / "card.json").read_text())
+    assert card["epoch_kept"] == best + 1 and card["epochs_run"] == 6
+    assert result.metrics["validation"]["loss"] == pytest.approx(val_losses[best], rel=1e-3)
 
 
 def test_same_seed_same_metrics(small_archive, tmp_path):

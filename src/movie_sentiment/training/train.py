@@ -2,7 +2,7 @@
 
 Steps: load the train and test splits -> carve a seeded validation split from train ->
 fit the text encoder on the training reviews -> build the family's Keras model -> fit
-with progress, history (CSV + JSON), optional early stopping and best-epoch checkpoint
+with progress, history (CSV + JSON), optional early stopping, keeping the best epoch
 -> score validation and test once -> save the bundle, metrics and plots.
 
 The run folder is written atomically: it appears complete at the end, or not at all.
@@ -27,6 +27,7 @@ from movie_sentiment.evaluation.plots import plot_confusion_matrix, plot_history
 from movie_sentiment.models import get_family
 from movie_sentiment.paths import atomic_directory
 from movie_sentiment.text.encoder import TextEncoder
+from movie_sentiment.training.callbacks import KeepBestEpoch
 from movie_sentiment.training.config import TrainConfig
 
 RUNS_DIR = Path("runs")
@@ -98,15 +99,9 @@ def train(config: TrainConfig) -> TrainResult:
                     monitor=monitor, patience=config.early_stopping, restore_best_weights=True
                 )
             )
-        if training["checkpoint"]:
-            callbacks.append(
-                keras.callbacks.ModelCheckpoint(
-                    str(staging / "best.weights.h5"),
-                    monitor=monitor,
-                    save_best_only=True,
-                    save_weights_only=True,
-                )
-            )
+        best_epoch = KeepBestEpoch(monitor) if training["checkpoint"] else None
+        if best_epoch is not None:
+            callbacks.append(best_epoch)
         fit = model.fit(
             x_fit,
             y_fit,
@@ -116,8 +111,6 @@ def train(config: TrainConfig) -> TrainResult:
             callbacks=callbacks,
             verbose=verbose,
         )
-        if training["checkpoint"]:
-            model.load_weights(str(staging / "best.weights.h5"))
         history = {name: [float(v) for v in values] for name, values in fit.history.items()}
         (staging / "history.json").write_text(json.dumps(history, indent=2))
 
@@ -147,6 +140,9 @@ def train(config: TrainConfig) -> TrainResult:
             "metrics": metrics,
             "parameters": model.count_params(),
             "epochs_run": len(history.get("loss", [])),
+            "epoch_kept": len(history.get("loss", []))
+            if best_epoch is None or best_epoch.best_epoch is None
+            else best_epoch.best_epoch + 1,
             "train_seconds": round(seconds, 2),
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
         }
