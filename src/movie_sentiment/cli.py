@@ -110,7 +110,11 @@ def models_command() -> None:
 
     _print(f"{'name':<10} {'parameters':>11}  description")
     for family in families():
-        settings = family.defaults["encoder"]
+        settings = dict(family.defaults["encoder"])
+        if settings.pop("kind", "words") != "words":
+            # n-gram models have a weight per n-gram kept, so their size follows the data.
+            _print(f"{family.name:<10} {'per data':>11}  {family.summary}")
+            continue
         # A placeholder vocabulary as large as num_words gives the real layer sizes.
         encoder = TextEncoder(
             **settings, vocabulary_=[f"w{i}" for i in range(settings["num_words"])]

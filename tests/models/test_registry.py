@@ -53,5 +53,5 @@ def test_mslearn_is_the_microsoft_learn_model():
 
 def test_registry_lists_families_and_rejects_unknown_names():
     assert {"tutorial", "mslearn"} <= {family.name for family in families()}
-    with pytest.raises(UnknownModelError, match="unknown model 'lstm'.*mslearn, tutorial"):
+    with pytest.raises(UnknownModelError, match="unknown model .lstm.*mslearn, nbsvm, tutorial"):
         get_family("lstm")

@@ -4,7 +4,8 @@ saved together as one folder and loaded back with Keras' ``safe_mode``.
 Layout of a bundle folder::
 
     model.keras     the Keras model (architecture + weights)
-    encoder.json    the TextEncoder (settings + vocabulary)
+    encoder.json    the text encoder (kind, settings, vocabulary)
+    encoder.npz     the encoder's large arrays (n-gram tables), for n-gram models
     card.json       format marker, training config, data checksum, metrics, versions
 """
 
@@ -20,8 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from movie_sentiment.errors import BundleError, ConfigError, InvalidInputError
+from movie_sentiment.evaluation.calibration import apply_temperature
 from movie_sentiment.paths import atomic_directory
-from movie_sentiment.text.encoder import TextEncoder
+from movie_sentiment.text.persist import load_encoder, save_encoder
 
 BUNDLE_FORMAT = "movie-sentiment-bundle"
 BUNDLE_VERSION = 1
@@ -84,7 +86,7 @@ class SentimentModel:
     [Prediction(label='positive', ...), Prediction(label='negative', ...)]
     """
 
-    def __init__(self, keras_model, encoder: TextEncoder, card: dict | None = None):
+    def __init__(self, keras_model, encoder, card: dict | None = None):
         self.keras_model = keras_model
         self.encoder = encoder
         self.card = dict(card or {})
@@ -95,15 +97,24 @@ class SentimentModel:
         texts = validate_texts(texts)
         return self.predict_encoded(self.encoder.transform(texts), batch_size)
 
-    def predict_encoded(self, ids: np.ndarray, batch_size: int = 512) -> np.ndarray:
-        """Probability of positive for already encoded (padded) ids."""
+    @property
+    def temperature(self) -> float:
+        """Temperature fit on validation at training time (1.0: uncalibrated)."""
+        return float(self.card.get("calibration", {}).get("temperature", 1.0))
+
+    def predict_encoded(self, ids, batch_size: int = 512, calibrated: bool = True) -> np.ndarray:
+        """Probability of positive for already encoded (padded) ids, temperature-scaled
+        unless ``calibrated`` is False."""
         if len(ids) <= batch_size:
             # One direct call: no data-adapter overhead, the fast path for a few texts.
             outputs = self.keras_model(ids, training=False)
         else:
             # Keras' compiled predict loop: about twice as fast on many texts.
             outputs = self.keras_model.predict(ids, batch_size=batch_size, verbose=0)
-        return np.asarray(outputs).reshape(-1).astype(np.float64)
+        probabilities = np.asarray(outputs).reshape(-1).astype(np.float64)
+        if calibrated and self.temperature != 1.0:
+            probabilities = apply_temperature(probabilities, self.temperature)
+        return probabilities
 
     def predict(self, texts: Sequence[str], threshold: float = 0.5) -> list[Prediction]:
         """Label and probability of positive for each text."""
@@ -123,7 +134,7 @@ class SentimentModel:
         }
         with atomic_directory(Path(path), force=force) as staging:
             self.keras_model.save(staging / MODEL_FILE)
-            self.encoder.save(staging / ENCODER_FILE)
+            save_encoder(self.encoder, staging)
             (staging / CARD_FILE).write_text(json.dumps(card, indent=2, default=str))
         self.card = card
         return Path(path)
@@ -152,7 +163,7 @@ class SentimentModel:
             if not (path / name).is_file():
                 raise BundleError(f"the bundle at {path} is incomplete: {name} is missing")
         try:
-            encoder = TextEncoder.load(path / ENCODER_FILE)
+            encoder = load_encoder(path)
         except (InvalidInputError, ConfigError, TypeError) as error:
             raise BundleError(f"{path / ENCODER_FILE} is damaged: {error}") from None
         _register_custom_objects()

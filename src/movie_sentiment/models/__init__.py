@@ -1,8 +1,10 @@
 """Model families: a registry from a name to a builder and its default configuration.
 
 Each family is a module with ``DEFAULTS`` (a plain dict a user can read and override,
-covering the encoder, the model and the training loop) and ``build(config, encoder)``
-returning a compiled ``keras.Model``. Register a new family with ``register``.
+covering the encoder, the model and the training loop), ``build(config, encoder)``
+returning a compiled ``keras.Model`` and, optionally, ``initialize(model, x, y, config)``
+that sets weights derived from the training split (naive-Bayes ratios, say). Register a
+new family with ``register``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ class ModelFamily:
     summary: str
     defaults: dict
     build: Callable
+    initialize: Callable | None = None  # (model, x_fit, y_fit, config): data-derived weights
 
 
 _REGISTRY: dict[str, ModelFamily] = {}
@@ -27,7 +30,13 @@ _REGISTRY: dict[str, ModelFamily] = {}
 
 def register(module: ModuleType) -> ModuleType:
     """Add the family defined by ``module`` (``NAME``, ``SUMMARY``, ``DEFAULTS``, ``build``)."""
-    _REGISTRY[module.NAME] = ModelFamily(module.NAME, module.SUMMARY, module.DEFAULTS, module.build)
+    _REGISTRY[module.NAME] = ModelFamily(
+        module.NAME,
+        module.SUMMARY,
+        module.DEFAULTS,
+        module.build,
+        getattr(module, "initialize", None),
+    )
     return module
 
 
@@ -44,7 +53,8 @@ def families() -> list[ModelFamily]:
     return [_REGISTRY[name] for name in sorted(_REGISTRY)]
 
 
-from movie_sentiment.models import mslearn, tutorial  # noqa: E402
+from movie_sentiment.models import mslearn, nbsvm, tutorial  # noqa: E402
 
 register(tutorial)
 register(mslearn)
+register(nbsvm)

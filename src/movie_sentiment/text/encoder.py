@@ -48,6 +48,8 @@ class TextEncoder:
     tokenizer: str = TOKENIZER_VERSION
     vocabulary_: list[str] = field(default_factory=list, repr=False)
 
+    kind = "words"
+
     def __post_init__(self) -> None:
         if self.num_words is not None and self.num_words <= self.index_from:
             raise ConfigError(f"num_words must be above index_from ({self.index_from})")
@@ -140,6 +142,13 @@ class TextEncoder:
         if unknown:
             raise ConfigError(f"unknown text encoder settings: {', '.join(sorted(unknown))}")
         return cls(**data)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {}
+
+    @classmethod
+    def from_parts(cls, data: dict, arrays: dict[str, np.ndarray]) -> TextEncoder:
+        return cls.from_dict(data)
 
     def save(self, path: str | Path) -> None:
         write_text_atomic(Path(path), json.dumps(self.to_dict(), ensure_ascii=False))

@@ -22,11 +22,17 @@ import numpy as np
 from movie_sentiment.bundle import SentimentModel
 from movie_sentiment.data.imdb import ReviewDataset, load_reviews
 from movie_sentiment.errors import ConfigError, OutputExistsError
+from movie_sentiment.evaluation.calibration import (
+    apply_temperature,
+    calibration_report,
+    fit_temperature,
+    plot_reliability,
+)
 from movie_sentiment.evaluation.metrics import classification_metrics
 from movie_sentiment.evaluation.plots import plot_confusion_matrix, plot_history
 from movie_sentiment.models import get_family
 from movie_sentiment.paths import atomic_directory
-from movie_sentiment.text.encoder import TextEncoder
+from movie_sentiment.text.persist import make_encoder
 from movie_sentiment.training.callbacks import KeepBestEpoch
 from movie_sentiment.training.config import TrainConfig
 
@@ -55,7 +61,7 @@ def split_validation(size: int, count: int, seed: int) -> tuple[np.ndarray, np.n
     return np.sort(order[count:]), np.sort(order[:count])
 
 
-def _encode(encoder: TextEncoder, data: ReviewDataset) -> np.ndarray:
+def _encode(encoder, data: ReviewDataset) -> np.ndarray:
     return encoder.transform(data.tokens if data.tokens is not None else data.texts)
 
 
@@ -74,7 +80,7 @@ def train(config: TrainConfig) -> TrainResult:
     keras.utils.set_random_seed(config.seed)
     train_all = load_reviews("train", config.data)
     test = load_reviews("test", config.data)
-    encoder = TextEncoder(**settings["encoder"]).fit(
+    encoder = make_encoder(settings["encoder"]).fit(
         train_all.tokens if train_all.tokens is not None else train_all.texts
     )
     if config.validate_on_test:
@@ -88,7 +94,10 @@ def train(config: TrainConfig) -> TrainResult:
     x_val, y_val = _encode(encoder, validation), validation.labels.astype("float32")
     has_validation = len(validation) > 0
 
-    model = get_family(config.model).build(settings["model_options"], encoder)
+    family = get_family(config.model)
+    model = family.build(settings["model_options"], encoder)
+    if family.initialize is not None:
+        family.initialize(model, x_fit, y_fit, settings["model_options"])
     with atomic_directory(run_dir, force=config.force) as staging:
         (staging / "config.json").write_text(json.dumps(settings, indent=2))
         callbacks = [keras.callbacks.CSVLogger(str(staging / "history.csv"))]
@@ -115,17 +124,26 @@ def train(config: TrainConfig) -> TrainResult:
         (staging / "history.json").write_text(json.dumps(history, indent=2))
 
         sentiment_model = SentimentModel(model, encoder)
+        raw_test = sentiment_model.predict_encoded(_encode(encoder, test), calibrated=False)
+        temperature, raw_validation = 1.0, None
+        if config.validate_on_test:
+            raw_validation = raw_test  # the same reviews: score them once, fit nothing on them
+        elif has_validation:
+            raw_validation = sentiment_model.predict_encoded(x_val, calibrated=False)
+            temperature = fit_temperature(y_val, raw_validation)
+        calibrated_test = apply_temperature(raw_test, temperature)
         metrics = {}
         if has_validation:
             metrics["validation"] = classification_metrics(
-                y_val, sentiment_model.predict_encoded(x_val)
+                y_val, apply_temperature(raw_validation, temperature)
             )
-        if config.validate_on_test:
-            metrics["test"] = metrics["validation"]  # the same reviews: score them once
-        else:
-            metrics["test"] = classification_metrics(
-                test.labels, sentiment_model.predict_encoded(_encode(encoder, test))
-            )
+        metrics["test"] = classification_metrics(test.labels, calibrated_test)
+        calibration = {
+            "method": "temperature scaling fit on validation" if temperature != 1.0 else "none",
+            "temperature": temperature,
+            "test": calibration_report(test.labels, raw_test, calibrated_test),
+        }
+        plot_reliability(test.labels, raw_test, calibrated_test, staging / "reliability.png")
         seconds = time.perf_counter() - started
         sentiment_model.card = {
             "model": config.model,
@@ -138,6 +156,7 @@ def train(config: TrainConfig) -> TrainResult:
                 "test_reviews": len(test),
             },
             "metrics": metrics,
+            "calibration": calibration,
             "parameters": model.count_params(),
             "epochs_run": len(history.get("loss", [])),
             "epoch_kept": len(history.get("loss", []))

@@ -1,0 +1,51 @@
+"""Custom Keras layers of the model families, registered so bundles load in safe mode."""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+
+@keras.saving.register_keras_serializable(package="movie_sentiment")
+class NaiveBayesLinear(keras.layers.Layer):
+    """The NBSVM / NB-LR score of a bag of feature ids: ``sum_j r[f_j] * w[f_j] + b``.
+
+    ``r`` holds the naive-Bayes log-count ratios (frozen, set from the training split by
+    ``set_ratios``), ``w`` the trainable weights (start at ``initial_weight``), id 0 pads
+    and scores nothing. Returns the logit, shape ``(batch, 1)``.
+    """
+
+    def __init__(self, num_features: int, initial_weight: float = 1.0, l2: float = 0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.num_features = num_features
+        self.initial_weight = initial_weight
+        self.l2 = l2
+
+    def build(self, input_shape):
+        self.ratios = self.add_weight(
+            name="ratios", shape=(self.num_features,), initializer="zeros", trainable=False
+        )
+        self.weights_ = self.add_weight(
+            name="weights",
+            shape=(self.num_features,),
+            initializer=keras.initializers.Constant(self.initial_weight),
+            regularizer=keras.regularizers.L2(self.l2) if self.l2 else None,
+        )
+        self.bias = self.add_weight(name="bias", shape=(1,), initializer="zeros")
+
+    def set_ratios(self, ratios) -> None:
+        ratios = ops.convert_to_numpy(ratios).astype("float32").copy()
+        ratios[0] = 0.0  # padding
+        self.ratios.assign(ratios)
+
+    def call(self, ids):
+        contribution = ops.take(self.ratios * self.weights_, ids, axis=0)
+        return ops.sum(contribution, axis=-1, keepdims=True) + self.bias
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "num_features": self.num_features,
+            "initial_weight": self.initial_weight,
+            "l2": self.l2,
+        }

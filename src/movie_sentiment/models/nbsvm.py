@@ -1,0 +1,57 @@
+"""``nbsvm``: naive-Bayes-weighted logistic regression over binarized word 1-3-grams.
+
+Wang & Manning (2012) and Mesnil et al. (2014) as a Keras model: each review is the set
+of its word uni-, bi- and trigrams (those in at least ``min_df`` training reviews); the
+naive-Bayes log-count ratio ``r_f = log((p_f/|p|) / (q_f/|q|))`` of each n-gram, counted
+on the training split only (``alpha`` smoothing), is a frozen weight; a trainable weight
+per n-gram scales it; the logit is the sum over the review's n-grams plus a bias.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from movie_sentiment.models.layers import NaiveBayesLinear
+
+NAME = "nbsvm"
+SUMMARY = "NB-weighted logistic regression over binarized word 1-3-grams"
+DEFAULTS = {
+    "encoder": {"kind": "ngrams", "ngram_range": [1, 3], "min_df": 2},
+    "model": {"alpha": 1.0, "initial_weight": 0.1, "l2": 0.0, "learning_rate": 0.003},
+    "training": {"epochs": 3, "batch_size": 32, "validation_size": 2500, "checkpoint": True},
+}
+
+
+def build(config: dict, encoder) -> keras.Model:
+    """The compiled model over ``encoder``'s padded n-gram ids."""
+    ids = keras.Input(shape=(encoder.maxlen,), dtype="int32", name="ngram_ids")
+    logit = NaiveBayesLinear(
+        encoder.vocabulary_size,
+        initial_weight=config["initial_weight"],
+        l2=config["l2"],
+        name="nb_linear",
+    )(ids)
+    probability = keras.layers.Activation("sigmoid", name="probability")(logit)
+    model = keras.Model(ids, probability, name=NAME)
+    model.compile(
+        optimizer=keras.optimizers.Adam(config["learning_rate"]),
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def naive_bayes_ratios(ids: np.ndarray, labels: np.ndarray, size: int, alpha: float) -> np.ndarray:
+    """Log-count ratios of binarized features (``ids`` hold each review's distinct ids)."""
+    labels = np.asarray(labels).ravel()
+    positive = np.bincount(ids[labels == 1].ravel(), minlength=size).astype(np.float64)
+    negative = np.bincount(ids[labels == 0].ravel(), minlength=size).astype(np.float64)
+    positive[0] = negative[0] = 0.0  # padding
+    p, q = positive + alpha, negative + alpha
+    return np.log((p / p.sum()) / (q / q.sum()))
+
+
+def initialize(model: keras.Model, x_fit: np.ndarray, y_fit: np.ndarray, config: dict) -> None:
+    layer = model.get_layer("nb_linear")
+    layer.set_ratios(naive_bayes_ratios(x_fit, y_fit, layer.num_features, config["alpha"]))

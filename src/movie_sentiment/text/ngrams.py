@@ -1,0 +1,211 @@
+"""NgramEncoder: each review as the set of its word n-grams (binarized bag of n-grams).
+
+For linear n-gram models (naive-Bayes-weighted logistic regression, fastText-style
+embedding bags). Everything after tokenization is vectorized NumPy over the whole batch:
+n-gram keys are integers (word ids in base ``len(words) + 1``), looked up with
+``searchsorted`` in one sorted table per n, and de-duplicated per review with one
+``np.unique``. Ids: 0 pads; feature ``f`` (unigrams first, then bigrams, ...) is ``f + 1``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from movie_sentiment.errors import ConfigError
+from movie_sentiment.text.tokenize import (
+    TOKENIZER_VERSION,
+    Tokenized,
+    encode_words,
+    rank_by_frequency,
+    sorted_unique,
+    tokenize_corpus,
+)
+
+
+@dataclass
+class NgramEncoder:
+    """Binarized word n-grams of a review as padded feature ids.
+
+    >>> encoder = NgramEncoder(ngram_range=(1, 3), min_df=2).fit(train_texts)
+    >>> x = encoder.transform(["Not good at all."])   # (1, encoder.maxlen_) int32
+    """
+
+    ngram_range: tuple[int, int] = (1, 3)
+    min_df: int = 2  # n-grams (n >= 2) must occur in this many training reviews
+    max_features_per_review: int | None = None  # pad/cut length; None: p99 of training
+    tokenizer: str = TOKENIZER_VERSION
+    words_: list[str] = field(default_factory=list, repr=False)
+    tables_: list[np.ndarray] = field(default_factory=list, repr=False)
+    maxlen_: int = 0
+
+    kind = "ngrams"
+
+    def __post_init__(self) -> None:
+        low, high = self.ngram_range = tuple(int(n) for n in self.ngram_range)
+        if not 1 <= low <= high <= 3:
+            raise ConfigError(f"ngram_range must be within (1, 3), not {self.ngram_range}")
+        if self.min_df < 1:
+            raise ConfigError(f"min_df must be at least 1, not {self.min_df}")
+        if self.tokenizer != TOKENIZER_VERSION:
+            raise ConfigError(
+                f"encoder uses tokenizer {self.tokenizer!r}, not {TOKENIZER_VERSION!r}"
+            )
+        self._index = {word: i + 1 for i, word in enumerate(self.words_)}
+
+    # -- shared machinery ------------------------------------------------------------------
+    def _word_ids(self, tokens: Tokenized) -> np.ndarray:
+        """Tokens as int64 word ids (0: a word not seen in training)."""
+        table = np.fromiter(
+            (self._index.get(word, 0) for word in tokens.vocabulary),
+            dtype=np.int64,
+            count=len(tokens.vocabulary),
+        )
+        return table[tokens.ids]
+
+    def _positions(self, texts: Sequence[str] | Tokenized) -> tuple[np.ndarray, np.ndarray, int]:
+        """(review index, word id) of every token (word id 0: not seen in training), and
+        the number of reviews."""
+        if isinstance(texts, Tokenized):
+            words, offsets = self._word_ids(texts), texts.offsets
+        else:
+            words, offsets = encode_words(texts, self._index, 0)
+        count = len(offsets) - 1
+        review = np.repeat(np.arange(count, dtype=np.int64), np.diff(offsets))
+        return review, words, count
+
+    def _keys(self, review: np.ndarray, words: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """(review index, n-gram key) of every n-gram that lies inside one review."""
+        count = len(words) - n + 1
+        if count <= 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        inside = review[:count] == review[n - 1 : n - 1 + count]
+        base = len(self.words_) + 1
+        keys = words[:count].copy()
+        for k in range(1, n):
+            keys = keys * base + words[k : k + count]
+        return review[:count][inside], keys[inside]
+
+    # -- learning ----------------------------------------------------------------------------
+    def fit(self, texts: Sequence[str] | Tokenized) -> NgramEncoder:
+        """Learn the word list and the n-gram tables from training reviews."""
+        tokens = texts if isinstance(texts, Tokenized) else tokenize_corpus(texts)
+        self.words_ = rank_by_frequency(tokens.counts(), tokens.vocabulary)
+        self._index = {word: i + 1 for i, word in enumerate(self.words_)}
+        self.tables_ = []
+        review, words, count = self._positions(tokens)
+        features_per_review = np.zeros(count, dtype=np.int64)
+        low, high = self.ngram_range
+        for n in range(low, high + 1):
+            at, keys = self._keys(review, words, n)
+            unique_keys = sorted_unique(keys)
+            pairs = sorted_unique(at * len(unique_keys) + np.searchsorted(unique_keys, keys))
+            owner, key_index = np.divmod(pairs, len(unique_keys))
+            document_frequency = np.bincount(key_index, minlength=len(unique_keys))
+            kept = document_frequency >= (1 if n == 1 else self.min_df)
+            self.tables_.append(unique_keys[kept])
+            features_per_review += np.bincount(owner[kept[key_index]], minlength=count)
+        self._lookup_cache = None
+        percentile = np.percentile(features_per_review, 99) if count else 1
+        self.maxlen_ = int(self.max_features_per_review or max(1, percentile))
+        return self
+
+    @property
+    def is_fitted(self) -> bool:
+        return bool(self.tables_)
+
+    @property
+    def vocabulary_size(self) -> int:
+        """Number of feature ids including the padding id 0."""
+        return 1 + sum(len(table) for table in self.tables_)
+
+    @property
+    def maxlen(self) -> int:
+        return self.maxlen_
+
+    # -- encoding ----------------------------------------------------------------------------
+    def _lookups(self) -> list:
+        """A hash index per table (pandas' khash): 5x faster than ``searchsorted`` for the
+        millions of lookups of a batch."""
+        if getattr(self, "_lookup_cache", None) is None or len(self._lookup_cache) != len(
+            self.tables_
+        ):
+            import pandas as pd
+
+            self._lookup_cache = [pd.Index(table) for table in self.tables_]
+        return self._lookup_cache
+
+    def features(self, texts: Sequence[str] | Tokenized) -> tuple[np.ndarray, np.ndarray]:
+        """Each review's distinct feature ids, sorted: (flat int32 ids, offsets)."""
+        if not self.tables_:
+            raise ConfigError("the n-gram encoder has no tables yet: call fit() first")
+        review, words, count = self._positions(texts)
+        reviews, features = [], []
+        offset = 1
+        low, _ = self.ngram_range
+        for n, (table, lookup) in enumerate(zip(self.tables_, self._lookups(), strict=True), low):
+            at, keys = self._keys(review, words, n)
+            position = lookup.get_indexer(keys)
+            found = position >= 0
+            reviews.append(at[found])
+            features.append(position[found] + offset)
+            offset += len(table)
+        combined = sorted_unique(np.concatenate(reviews) * offset + np.concatenate(features))
+        owner, feature = np.divmod(combined, offset)
+        offsets = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owner, minlength=count), out=offsets[1:])
+        return feature.astype(np.int32), offsets
+
+    def transform(self, texts: Sequence[str] | Tokenized) -> np.ndarray:
+        """Distinct n-gram feature ids of each review, padded with 0 (after) to ``maxlen_``;
+        a review with more features keeps its unigrams first, then bigrams, ..."""
+        feature, offsets = self.features(texts)
+        count = len(offsets) - 1
+        owner = np.repeat(np.arange(count), np.diff(offsets))
+        position = np.arange(len(feature)) - offsets[owner]
+        kept = position < self.maxlen_
+        out = np.zeros((count, self.maxlen_), dtype=np.int32)
+        out[owner[kept], position[kept]] = feature[kept]
+        return out
+
+    def feature_names(self, ids: Sequence[int]) -> list[str]:
+        """Feature ids back to their n-grams ("not good"), for explanations."""
+        names = []
+        base = len(self.words_) + 1
+        low, _ = self.ngram_range
+        starts = np.cumsum([1] + [len(t) for t in self.tables_])
+        for feature_id in ids:
+            level = int(np.searchsorted(starts, feature_id, side="right")) - 1
+            if feature_id == 0 or level >= len(self.tables_):
+                names.append("<PAD>")
+                continue
+            key = int(self.tables_[level][feature_id - starts[level]])
+            parts = []
+            for _ in range(low + level):
+                key, word = divmod(key, base)
+                parts.append(self.words_[word - 1] if word else "<UNK>")
+            names.append(" ".join(reversed(parts)))
+        return names
+
+    # -- persistence ---------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {
+            "ngram_range": list(self.ngram_range),
+            "min_df": self.min_df,
+            "max_features_per_review": self.max_features_per_review,
+            "tokenizer": self.tokenizer,
+            "words_": self.words_,
+            "maxlen_": self.maxlen_,
+        }
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {f"table_{i}": table for i, table in enumerate(self.tables_)}
+
+    @classmethod
+    def from_parts(cls, data: dict, arrays: dict[str, np.ndarray]) -> NgramEncoder:
+        encoder = cls(**data)
+        encoder.tables_ = [arrays[f"table_{i}"] for i in range(len(arrays))]
+        encoder._lookup_cache = None
+        return encoder

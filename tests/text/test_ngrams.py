@@ -1,0 +1,59 @@
+import numpy as np
+import pytest
+
+from movie_sentiment.errors import ConfigError
+from movie_sentiment.text.ngrams import NgramEncoder
+from movie_sentiment.text.persist import load_encoder, make_encoder, save_encoder
+from movie_sentiment.text.tokenize import tokenize_corpus
+
+TRAIN = ["not good at all", "not good", "very good film", "good film good cast", "not bad"]
+
+
+def test_features_are_the_distinct_ngrams_seen_in_training():
+    encoder = NgramEncoder(ngram_range=(1, 2), min_df=2).fit(TRAIN)
+    # bigrams in two or more reviews: "not good", "good film"
+    feature, offsets = encoder.features(["not good not good", "awful film"])
+    names = [encoder.feature_names(feature[offsets[i] : offsets[i + 1]]) for i in range(2)]
+    assert sorted(names[0]) == ["good", "not", "not good"]  # each once: binarized
+    assert names[1] == ["film"]  # unseen words and bigrams are dropped
+
+
+def test_trigrams_stay_inside_one_review():
+    encoder = NgramEncoder(ngram_range=(3, 3), min_df=1).fit(["a b c", "d e f"])
+    feature, offsets = encoder.features(["a b c", "c d e"])
+    assert encoder.feature_names(feature[offsets[0] : offsets[1]]) == ["a b c"]
+    assert offsets[2] - offsets[1] == 0  # "c d e" never occurred within one review
+
+
+def test_transform_pads_to_maxlen_and_keeps_unigrams_first():
+    encoder = NgramEncoder(ngram_range=(1, 3), min_df=1, max_features_per_review=4).fit(TRAIN)
+    matrix = encoder.transform(["not good at all", "film"])
+    assert matrix.shape == (2, 4) and matrix.dtype == np.int32
+    # unigram ids come first (ordered by word frequency), so the cut drops n-grams first
+    assert sorted(encoder.feature_names(matrix[0])) == ["all", "at", "good", "not"]
+    assert matrix[1, 1:].tolist() == [0, 0, 0]
+
+
+def test_raw_text_and_tokenized_input_give_the_same_ids():
+    encoder = NgramEncoder(min_df=1).fit(TRAIN)
+    texts = ["Not <br />GOOD at all!", "a very good film"]
+    np.testing.assert_array_equal(
+        encoder.transform(texts), encoder.transform(tokenize_corpus(texts))
+    )
+
+
+def test_save_and_load_through_the_encoder_folder(tmp_path):
+    encoder = make_encoder({"kind": "ngrams", "ngram_range": [1, 3], "min_df": 1}).fit(TRAIN)
+    save_encoder(encoder, tmp_path)
+    loaded = load_encoder(tmp_path)
+    assert isinstance(loaded, NgramEncoder) and loaded.maxlen_ == encoder.maxlen_
+    np.testing.assert_array_equal(loaded.transform(TRAIN), encoder.transform(TRAIN))
+
+
+def test_bad_settings():
+    with pytest.raises(ConfigError, match="ngram_range"):
+        NgramEncoder(ngram_range=(1, 4))
+    with pytest.raises(ConfigError, match="unknown encoder kind"):
+        make_encoder({"kind": "chars"})
+    with pytest.raises(ConfigError, match="fit"):
+        NgramEncoder().transform(["x"])
