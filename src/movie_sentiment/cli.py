@@ -111,6 +111,9 @@ def models_command() -> None:
     _print(f"{'name':<10} {'parameters':>11}  description")
     for family in families():
         settings = dict(family.defaults["encoder"])
+        if family.train is not None:
+            _print(f"{family.name:<10} {'members':>11}  {family.summary}")
+            continue
         if settings.pop("kind", "words") != "words":
             # n-gram models have a weight per n-gram kept, so their size follows the data.
             _print(f"{family.name:<10} {'per data':>11}  {family.summary}")

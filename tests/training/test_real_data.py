@@ -26,3 +26,11 @@ def test_tutorial_reaches_the_notebook_accuracy(real_archive, tmp_path):
     assert result.metrics["validation"]["count"] == 10000
     assert result.metrics["test"]["count"] == 25000
     assert result.metrics["test"]["accuracy"] >= 0.865
+
+
+def test_nbsvm_beats_91_percent(real_archive, tmp_path):
+    result = train(
+        TrainConfig(model="nbsvm", data=str(real_archive), out=str(tmp_path / "nb"), verbose=0)
+    )
+    assert result.metrics["test"]["count"] == 25000
+    assert result.metrics["test"]["accuracy"] >= 0.91

@@ -105,7 +105,8 @@ class SentimentModel:
     def predict_encoded(self, ids, batch_size: int = 512, calibrated: bool = True) -> np.ndarray:
         """Probability of positive for already encoded (padded) ids, temperature-scaled
         unless ``calibrated`` is False."""
-        if len(ids) <= batch_size:
+        count = len(ids[0]) if isinstance(ids, list) else len(ids)  # ensembles take a list
+        if count <= batch_size:
             # One direct call: no data-adapter overhead, the fast path for a few texts.
             outputs = self.keras_model(ids, training=False)
         else:

@@ -23,6 +23,7 @@ class ModelFamily:
     defaults: dict
     build: Callable
     initialize: Callable | None = None  # (model, x_fit, y_fit, config): data-derived weights
+    train: Callable | None = None  # a multi-stage recipe that replaces the one-model run
 
 
 _REGISTRY: dict[str, ModelFamily] = {}
@@ -36,6 +37,7 @@ def register(module: ModuleType) -> ModuleType:
         module.DEFAULTS,
         module.build,
         getattr(module, "initialize", None),
+        getattr(module, "train", None),
     )
     return module
 
@@ -50,11 +52,12 @@ def get_family(name: str) -> ModelFamily:
 
 
 def families() -> list[ModelFamily]:
-    return [_REGISTRY[name] for name in sorted(_REGISTRY)]
+    """Every family once (aliases such as ``best`` left out), by name."""
+    return [_REGISTRY[name] for name in sorted(_REGISTRY) if _REGISTRY[name].name == name]
 
 
-from movie_sentiment.models import mslearn, nbsvm, tutorial  # noqa: E402
+from movie_sentiment.models import cnn, ensemble, fasttext, mslearn, nbsvm, tutorial  # noqa: E402
 
-register(tutorial)
-register(mslearn)
-register(nbsvm)
+for _family in (tutorial, mslearn, nbsvm, fasttext, cnn, ensemble):
+    register(_family)
+_REGISTRY["best"] = _REGISTRY["ensemble"]  # `train --model best`: the accuracy recipe

@@ -49,3 +49,12 @@ class NaiveBayesLinear(keras.layers.Layer):
             "initial_weight": self.initial_weight,
             "l2": self.l2,
         }
+
+
+@keras.saving.register_keras_serializable(package="movie_sentiment")
+class ProbabilityToLogit(keras.layers.Layer):
+    """``log(p / (1 - p))`` of a probability, clipped away from 0 and 1."""
+
+    def call(self, probability):
+        p = ops.clip(probability, 1e-7, 1 - 1e-7)
+        return ops.log(p) - ops.log1p(-p)

@@ -18,8 +18,10 @@ NAME = "nbsvm"
 SUMMARY = "NB-weighted logistic regression over binarized word 1-3-grams"
 DEFAULTS = {
     "encoder": {"kind": "ngrams", "ngram_range": [1, 3], "min_df": 2},
-    "model": {"alpha": 1.0, "initial_weight": 0.1, "l2": 0.0, "learning_rate": 0.003},
-    "training": {"epochs": 3, "batch_size": 32, "validation_size": 2500, "checkpoint": True},
+    # Chosen on validation accuracy (2,500 reviews carved from train, seed 42) over learning
+    # rate 0.001-0.01, initial weight 0.01-1, L2 0-1e-3, 1-5 epochs: one epoch suffices.
+    "model": {"alpha": 1.0, "initial_weight": 0.03, "l2": 1e-4, "learning_rate": 0.003},
+    "training": {"epochs": 1, "batch_size": 32, "validation_size": 2500, "checkpoint": False},
 }
 
 

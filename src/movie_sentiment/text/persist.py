@@ -14,8 +14,44 @@ import numpy as np
 from movie_sentiment.errors import ConfigError, InvalidInputError
 from movie_sentiment.text.encoder import TextEncoder
 from movie_sentiment.text.ngrams import NgramEncoder
+from movie_sentiment.text.tokenize import Tokenized, tokenize_corpus
 
-ENCODER_KINDS = {cls.kind: cls for cls in (TextEncoder, NgramEncoder)}
+
+class MultiEncoder:
+    """Several encoders side by side, one per member of an ensemble: ``transform`` gives
+    one input array per member. Raw text is tokenized once and shared by all members."""
+
+    kind = "multi"
+
+    def __init__(self, encoders: list):
+        self.encoders = list(encoders)
+
+    def transform(self, texts) -> list[np.ndarray]:
+        tokens = texts if isinstance(texts, Tokenized) else tokenize_corpus(texts)
+        return [encoder.transform(tokens) for encoder in self.encoders]
+
+    def to_dict(self) -> dict:
+        return {"members": [{"kind": e.kind, **e.to_dict()} for e in self.encoders]}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {
+            f"member{i}_{name}": array
+            for i, encoder in enumerate(self.encoders)
+            for name, array in encoder.arrays().items()
+        }
+
+    @classmethod
+    def from_parts(cls, data: dict, arrays: dict[str, np.ndarray]) -> MultiEncoder:
+        encoders = []
+        for i, member in enumerate(data["members"]):
+            member = dict(member)
+            prefix = f"member{i}_"
+            own = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
+            encoders.append(ENCODER_KINDS[member.pop("kind")].from_parts(member, own))
+        return cls(encoders)
+
+
+ENCODER_KINDS = {cls.kind: cls for cls in (TextEncoder, NgramEncoder, MultiEncoder)}
 JSON_FILE, ARRAYS_FILE = "encoder.json", "encoder.npz"
 
 

@@ -69,6 +69,7 @@ class TrainConfig:
             validate_on_test=self.validate_on_test,
             early_stopping=self.early_stopping,
         )
+        training.setdefault("checkpoint", False)
         unknown = set(self.model_options) - set(defaults["model"])
         if unknown:
             raise ConfigError(f"unknown {self.model} model options: {', '.join(sorted(unknown))}")

@@ -65,108 +65,177 @@ def _encode(encoder, data: ReviewDataset) -> np.ndarray:
     return encoder.transform(data.tokens if data.tokens is not None else data.texts)
 
 
+@dataclass
+class Splits:
+    """The reviews of one run: all of train (for the vocabulary), the part the model is
+    fit on, the validation part, and test."""
+
+    train_all: ReviewDataset
+    fit: ReviewDataset
+    validation: ReviewDataset
+    test: ReviewDataset
+    validation_source: str
+
+
+def load_splits(config: TrainConfig, validation_size: int) -> Splits:
+    train_all = load_reviews("train", config.data)
+    test = load_reviews("test", config.data)
+    if config.validate_on_test:
+        return Splits(train_all, train_all, test, test, "test")
+    fit_idx, val_idx = split_validation(len(train_all), validation_size, config.seed)
+    return Splits(train_all, train_all.select(fit_idx), train_all.select(val_idx), test, "train")
+
+
+@dataclass
+class FittedMember:
+    """One trained Keras model with its encoder, history and validation inputs."""
+
+    model: object
+    encoder: object
+    history: dict
+    epoch_kept: int
+    x_validation: np.ndarray
+
+
+def fit_member(
+    name: str, settings: dict, splits: Splits, verbose: int, callbacks: list | None = None
+) -> FittedMember:
+    """Fit encoder and model of family ``name`` with resolved ``settings`` on ``splits``."""
+    import keras
+
+    training = settings["training"]
+    encoder = make_encoder(settings["encoder"]).fit(
+        splits.train_all.tokens if splits.train_all.tokens is not None else splits.train_all.texts
+    )
+    x_fit, y_fit = _encode(encoder, splits.fit), splits.fit.labels.astype("float32")
+    x_val, y_val = _encode(encoder, splits.validation), splits.validation.labels.astype("float32")
+    has_validation = len(splits.validation) > 0
+    family = get_family(name)
+    model = family.build(settings["model_options"], encoder)
+    if family.initialize is not None:
+        family.initialize(model, x_fit, y_fit, settings["model_options"])
+    callbacks = list(callbacks or [])
+    monitor = "val_loss" if has_validation else "loss"
+    if training.get("early_stopping"):
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor=monitor, patience=training["early_stopping"], restore_best_weights=True
+            )
+        )
+    best_epoch = KeepBestEpoch(monitor) if training["checkpoint"] else None
+    if best_epoch is not None:
+        callbacks.append(best_epoch)
+    fit = model.fit(
+        x_fit,
+        y_fit,
+        epochs=training["epochs"],
+        batch_size=training["batch_size"],
+        validation_data=(x_val, y_val) if has_validation else None,
+        callbacks=callbacks,
+        verbose=verbose,
+    )
+    history = {key: [float(v) for v in values] for key, values in fit.history.items()}
+    epochs_run = len(history.get("loss", []))
+    kept = (
+        epochs_run
+        if best_epoch is None or best_epoch.best_epoch is None
+        else best_epoch.best_epoch + 1
+    )
+    return FittedMember(model, encoder, history, kept, x_val)
+
+
+def score_and_save(
+    staging: Path,
+    sentiment_model: SentimentModel,
+    splits: Splits,
+    x_validation,
+    x_test,
+    card: dict,
+) -> dict:
+    """Fit the temperature on validation, score test once, and save bundle, metrics and
+    plots into ``staging``. Returns the metrics."""
+    y_val = splits.validation.labels
+    raw_test = sentiment_model.predict_encoded(x_test, calibrated=False)
+    temperature, raw_validation = 1.0, None
+    if splits.validation_source == "test":
+        raw_validation = raw_test  # the same reviews: score them once, fit nothing on them
+    elif len(splits.validation):
+        raw_validation = sentiment_model.predict_encoded(x_validation, calibrated=False)
+        temperature = fit_temperature(y_val, raw_validation)
+    calibrated_test = apply_temperature(raw_test, temperature)
+    metrics = {}
+    if raw_validation is not None:
+        metrics["validation"] = classification_metrics(
+            y_val, apply_temperature(raw_validation, temperature)
+        )
+    metrics["test"] = classification_metrics(splits.test.labels, calibrated_test)
+    card["metrics"] = metrics
+    card["calibration"] = {
+        "method": "temperature scaling fit on validation" if temperature != 1.0 else "none",
+        "temperature": temperature,
+        "test": calibration_report(splits.test.labels, raw_test, calibrated_test),
+    }
+    card["data"] = {
+        "sha256": splits.train_all.checksum,
+        "train_reviews": len(splits.fit),
+        "validation_reviews": len(splits.validation),
+        "validation_source": splits.validation_source,
+        "test_reviews": len(splits.test),
+    }
+    card["created"] = datetime.now(UTC).isoformat(timespec="seconds")
+    sentiment_model.card = card
+    sentiment_model.save(staging / "bundle")
+    (staging / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    plot_reliability(splits.test.labels, raw_test, calibrated_test, staging / "reliability.png")
+    plot_confusion_matrix(metrics["test"]["confusion_matrix"], staging / "confusion_matrix.png")
+    return metrics
+
+
+def _verbosity(config: TrainConfig) -> int:
+    return config.verbose if config.verbose is not None else (1 if sys.stdout.isatty() else 2)
+
+
+def _run_dir(config: TrainConfig) -> Path:
+    run_dir = Path(config.out) if config.out else default_run_dir(config.model)
+    if run_dir.exists() and not config.force:
+        raise OutputExistsError(f"{run_dir} already exists; pass --force to overwrite it")
+    return run_dir
+
+
 def train(config: TrainConfig) -> TrainResult:
     """Train ``config.model`` on IMDB and write a run folder; see the module docstring."""
     import keras
 
+    family = get_family(config.model)
+    if family.train is not None:  # a multi-stage recipe (the ensemble)
+        return family.train(config)
     started = time.perf_counter()
     settings = config.resolved()
-    training = settings["training"]
-    run_dir = Path(config.out) if config.out else default_run_dir(config.model)
-    if run_dir.exists() and not config.force:
-        raise OutputExistsError(f"{run_dir} already exists; pass --force to overwrite it")
-    verbose = config.verbose if config.verbose is not None else (1 if sys.stdout.isatty() else 2)
-
+    run_dir = _run_dir(config)
     keras.utils.set_random_seed(config.seed)
-    train_all = load_reviews("train", config.data)
-    test = load_reviews("test", config.data)
-    encoder = make_encoder(settings["encoder"]).fit(
-        train_all.tokens if train_all.tokens is not None else train_all.texts
-    )
-    if config.validate_on_test:
-        fit_part, validation = train_all, test
-    else:
-        fit_idx, val_idx = split_validation(
-            len(train_all), training["validation_size"], config.seed
-        )
-        fit_part, validation = train_all.select(fit_idx), train_all.select(val_idx)
-    x_fit, y_fit = _encode(encoder, fit_part), fit_part.labels.astype("float32")
-    x_val, y_val = _encode(encoder, validation), validation.labels.astype("float32")
-    has_validation = len(validation) > 0
-
-    family = get_family(config.model)
-    model = family.build(settings["model_options"], encoder)
-    if family.initialize is not None:
-        family.initialize(model, x_fit, y_fit, settings["model_options"])
+    splits = load_splits(config, settings["training"]["validation_size"])
     with atomic_directory(run_dir, force=config.force) as staging:
         (staging / "config.json").write_text(json.dumps(settings, indent=2))
-        callbacks = [keras.callbacks.CSVLogger(str(staging / "history.csv"))]
-        monitor = "val_loss" if has_validation else "loss"
-        if config.early_stopping:
-            callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    monitor=monitor, patience=config.early_stopping, restore_best_weights=True
-                )
-            )
-        best_epoch = KeepBestEpoch(monitor) if training["checkpoint"] else None
-        if best_epoch is not None:
-            callbacks.append(best_epoch)
-        fit = model.fit(
-            x_fit,
-            y_fit,
-            epochs=training["epochs"],
-            batch_size=training["batch_size"],
-            validation_data=(x_val, y_val) if has_validation else None,
-            callbacks=callbacks,
-            verbose=verbose,
-        )
-        history = {name: [float(v) for v in values] for name, values in fit.history.items()}
-        (staging / "history.json").write_text(json.dumps(history, indent=2))
-
-        sentiment_model = SentimentModel(model, encoder)
-        raw_test = sentiment_model.predict_encoded(_encode(encoder, test), calibrated=False)
-        temperature, raw_validation = 1.0, None
-        if config.validate_on_test:
-            raw_validation = raw_test  # the same reviews: score them once, fit nothing on them
-        elif has_validation:
-            raw_validation = sentiment_model.predict_encoded(x_val, calibrated=False)
-            temperature = fit_temperature(y_val, raw_validation)
-        calibrated_test = apply_temperature(raw_test, temperature)
-        metrics = {}
-        if has_validation:
-            metrics["validation"] = classification_metrics(
-                y_val, apply_temperature(raw_validation, temperature)
-            )
-        metrics["test"] = classification_metrics(test.labels, calibrated_test)
-        calibration = {
-            "method": "temperature scaling fit on validation" if temperature != 1.0 else "none",
-            "temperature": temperature,
-            "test": calibration_report(test.labels, raw_test, calibrated_test),
-        }
-        plot_reliability(test.labels, raw_test, calibrated_test, staging / "reliability.png")
-        seconds = time.perf_counter() - started
-        sentiment_model.card = {
+        csv_log = keras.callbacks.CSVLogger(str(staging / "history.csv"))
+        member = fit_member(config.model, settings, splits, _verbosity(config), [csv_log])
+        (staging / "history.json").write_text(json.dumps(member.history, indent=2))
+        plot_history(member.history, staging)
+        sentiment_model = SentimentModel(member.model, member.encoder)
+        card = {
             "model": config.model,
             "config": settings,
-            "data": {
-                "sha256": train_all.checksum,
-                "train_reviews": len(fit_part),
-                "validation_reviews": len(validation),
-                "validation_source": "test" if config.validate_on_test else "train",
-                "test_reviews": len(test),
-            },
-            "metrics": metrics,
-            "calibration": calibration,
-            "parameters": model.count_params(),
-            "epochs_run": len(history.get("loss", [])),
-            "epoch_kept": len(history.get("loss", []))
-            if best_epoch is None or best_epoch.best_epoch is None
-            else best_epoch.best_epoch + 1,
-            "train_seconds": round(seconds, 2),
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "parameters": member.model.count_params(),
+            "epochs_run": len(member.history.get("loss", [])),
+            "epoch_kept": member.epoch_kept,
+            "train_seconds": round(time.perf_counter() - started, 2),
         }
-        sentiment_model.save(staging / "bundle")
-        (staging / "metrics.json").write_text(json.dumps(metrics, indent=2))
-        plot_history(history, staging)
-        plot_confusion_matrix(metrics["test"]["confusion_matrix"], staging / "confusion_matrix.png")
-    return TrainResult(run_dir, run_dir / "bundle", metrics, history, seconds)
+        metrics = score_and_save(
+            staging,
+            sentiment_model,
+            splits,
+            member.x_validation,
+            _encode(member.encoder, splits.test),
+            card,
+        )
+    seconds = time.perf_counter() - started
+    return TrainResult(run_dir, run_dir / "bundle", metrics, member.history, seconds)

@@ -1,0 +1,138 @@
+"""Accuracy leaderboard: every model family, the two seed models, and a scikit-learn
+reference, trained and scored in one run on the same splits.
+
+For each row: validation accuracy (2,500 or 10,000 reviews carved from train, seed 42;
+what every choice was made on), test accuracy (scored once), training seconds (end to
+end, per stage for the ensemble), scoring throughput (raw text in, probabilities out,
+one process, reviews per second), bundle size on disk, and the expected calibration
+error (15 bins) on test after temperature scaling fit on validation.
+
+The scikit-learn reference is TfidfVectorizer(word uni+bigrams, sublinear tf) +
+LogisticRegression, with C chosen on the same 2,500 validation reviews.
+
+    python benchmarks/accuracy.py [--data PATH] [--families nbsvm,best] [--throughput 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import numpy as np  # noqa: E402
+from _common import default_data, peak_memory_mib, write_results  # noqa: E402
+
+from movie_sentiment.bundle import SentimentModel  # noqa: E402
+from movie_sentiment.data.imdb import load_reviews  # noqa: E402
+from movie_sentiment.evaluation.calibration import expected_calibration_error  # noqa: E402
+from movie_sentiment.training import TrainConfig, train  # noqa: E402
+from movie_sentiment.training.train import split_validation  # noqa: E402
+
+FAMILIES = ["tutorial", "mslearn", "nbsvm", "fasttext", "cnn", "best"]
+
+
+def folder_megabytes(folder: Path) -> float:
+    return round(sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 2**20, 1)
+
+
+def throughput(score, texts: list[str]) -> float:
+    """Reviews per second of ``score(texts)``, after a small warm-up call."""
+    score(texts[:64])
+    start = time.perf_counter()
+    score(texts)
+    return len(texts) / (time.perf_counter() - start)
+
+
+def family_row(name: str, data: str, scratch: Path, texts: list[str]) -> dict:
+    result = train(TrainConfig(model=name, data=data, out=str(scratch / name), verbose=0))
+    model = SentimentModel.load(result.bundle_dir)
+    card = model.card
+    row = {
+        "model": name,
+        "validation_accuracy": card["metrics"]["validation"]["accuracy"],
+        "test_accuracy": card["metrics"]["test"]["accuracy"],
+        "train_seconds": round(result.seconds, 1),
+        "reviews_per_second": round(throughput(model.predict_proba, texts)),
+        "bundle_mb": folder_megabytes(result.bundle_dir),
+        "ece_before": card["calibration"]["test"]["ece_before"],
+        "ece": card["calibration"]["test"]["ece_after"],
+        "brier": card["calibration"]["test"]["brier_after"],
+    }
+    if "stage_seconds" in card:
+        row["stage_seconds"] = card["stage_seconds"]
+        row["members"] = card["members"]
+    return row
+
+
+def sklearn_row(data: str, texts: list[str], scratch: Path) -> dict:
+    """TF-IDF uni+bigrams + logistic regression, C chosen on the validation split."""
+    import pickle
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    start = time.perf_counter()
+    train_all, test = load_reviews("train", data), load_reviews("test", data)
+    fit_idx, val_idx = split_validation(len(train_all), 2500, 42)
+    fit_texts = [train_all.texts[i] for i in fit_idx]
+    val_texts = [train_all.texts[i] for i in val_idx]
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+    x_fit = vectorizer.fit_transform(fit_texts)
+    x_val = vectorizer.transform(val_texts)
+    scores = {}
+    for c in (1.0, 4.0, 16.0, 64.0):
+        classifier = LogisticRegression(C=c, max_iter=1000).fit(x_fit, train_all.labels[fit_idx])
+        scores[c] = (classifier.score(x_val, train_all.labels[val_idx]), classifier)
+    best_c = max(scores, key=lambda c: scores[c][0])
+    pipeline = make_pipeline(vectorizer, scores[best_c][1])
+    seconds = time.perf_counter() - start
+    probabilities = pipeline.predict_proba(test.texts)[:, 1]
+    path = scratch / "sklearn.pkl"
+    path.write_bytes(pickle.dumps(pipeline))
+    return {
+        "model": f"sklearn tfidf 1-2gram + LR (C={best_c:g})",
+        "validation_accuracy": scores[best_c][0],
+        "test_accuracy": float(np.mean((probabilities >= 0.5) == test.labels)),
+        "train_seconds": round(seconds, 1),
+        "reviews_per_second": round(throughput(lambda t: pipeline.predict_proba(t), texts)),
+        "bundle_mb": round(path.stat().st_size / 2**20, 1),
+        "ece": expected_calibration_error(test.labels, probabilities),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=default_data())
+    parser.add_argument("--families", default=",".join(FAMILIES))
+    parser.add_argument("--throughput", type=int, default=5000, help="reviews to time scoring on")
+    parser.add_argument("--no-sklearn", action="store_true")
+    args = parser.parse_args()
+    texts = load_reviews("test", args.data).texts[: args.throughput]
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for name in args.families.split(","):
+            print(f"training {name} ...", flush=True)
+            rows.append(family_row(name, args.data, Path(scratch), texts))
+            print(f"  {rows[-1]}", flush=True)
+        if not args.no_sklearn:
+            print("training the scikit-learn reference ...", flush=True)
+            rows.append(sklearn_row(args.data, texts, Path(scratch)))
+    print(
+        f"\n{'model':<38} {'val acc':>8} {'test acc':>8} {'train s':>8} {'reviews/s':>9} "
+        f"{'MB':>6} {'ECE':>6}"
+    )
+    for row in sorted(rows, key=lambda r: -r["test_accuracy"]):
+        print(
+            f"{row['model']:<38} {row['validation_accuracy']:>8.4f} {row['test_accuracy']:>8.4f} "
+            f"{row['train_seconds']:>8.1f} {row['reviews_per_second']:>9,} "
+            f"{row['bundle_mb']:>6.1f} {row['ece']:>6.3f}"
+        )
+    write_results("accuracy", {"rows": rows, "peak_memory_mib": peak_memory_mib()})
+
+
+if __name__ == "__main__":
+    main()

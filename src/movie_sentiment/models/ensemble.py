@@ -1,0 +1,164 @@
+"""``ensemble`` (also ``best``): the accuracy recipe. Trains each member family on the
+same training part, fits the members' weights on the validation split (logistic
+regression on their logits), and joins everything into one Keras model and one bundle.
+
+Stages (each with its own progress line): one per member, then the weights, then the
+temperature on validation, then the one scoring of the test split.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import keras
+import numpy as np
+
+from movie_sentiment.models.layers import ProbabilityToLogit
+
+NAME = "ensemble"
+SUMMARY = "nbsvm + fasttext + cnn, weighted on validation (alias: best)"
+DEFAULTS = {
+    "encoder": {},
+    "model": {"members": ["nbsvm", "fasttext", "cnn"]},
+    "training": {"validation_size": 2500},
+}
+
+
+def build(config: dict, encoder) -> keras.Model:
+    raise NotImplementedError("the ensemble is built by its training recipe, not from an encoder")
+
+
+def combine(members: list[keras.Model], weights, bias: float) -> keras.Model:
+    """One model: each member's probability -> logit -> fixed weighted sum -> sigmoid."""
+    inputs, logits = [], []
+    for member in members:
+        ids = keras.Input(shape=member.input_shape[1:], dtype="int32", name=f"{member.name}_ids")
+        inputs.append(ids)
+        logits.append(ProbabilityToLogit(name=f"{member.name}_logit")(member(ids)))
+    stacked = keras.layers.Concatenate(name="member_logits")(logits)
+    combiner = keras.layers.Dense(1, activation="sigmoid", name="weights", trainable=False)
+    output = combiner(stacked)
+    combiner.set_weights(
+        [np.asarray(weights, "float32").reshape(-1, 1), np.array([bias], "float32")]
+    )
+    return keras.Model(inputs, output, name=NAME)
+
+
+def train(config):
+    """The recipe: ``movie-sentiment train --model best``. Returns a ``TrainResult``."""
+    from rich.console import Console
+    from sklearn.linear_model import LogisticRegression
+
+    from movie_sentiment.bundle import SentimentModel
+    from movie_sentiment.paths import atomic_directory
+    from movie_sentiment.text.persist import MultiEncoder
+    from movie_sentiment.training.config import TrainConfig
+    from movie_sentiment.training.train import (
+        TrainResult,
+        _encode,
+        _run_dir,
+        _verbosity,
+        fit_member,
+        load_splits,
+        score_and_save,
+    )
+
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    settings = config.resolved()
+    if config.validate_on_test:
+        from movie_sentiment.errors import ConfigError
+
+        raise ConfigError("the ensemble fits its weights on validation; it cannot validate on test")
+    run_dir = _run_dir(config)
+    keras.utils.set_random_seed(config.seed)
+    validation_size = settings["training"]["validation_size"]
+    splits = load_splits(config, validation_size)
+    names = settings["model_options"]["members"]
+    stages = len(names) + 2
+    fitted, member_settings, stage_seconds, histories = [], {}, {}, {}
+    for number, name in enumerate(names, start=1):
+        console.print(f"[bold]Stage {number}/{stages}[/bold]: training {name}")
+        stage_start = time.perf_counter()
+        member_config = TrainConfig(model=name, seed=config.seed, validation_size=validation_size)
+        member_settings[name] = member_config.resolved()
+        member = fit_member(name, member_settings[name], splits, _verbosity(config))
+        fitted.append(member)
+        histories[name] = member.history
+        stage_seconds[name] = round(time.perf_counter() - stage_start, 2)
+        kept_accuracy = member.history["val_accuracy"][member.epoch_kept - 1]
+        console.print(
+            f"  {name}: validation accuracy {kept_accuracy:.4f} in {stage_seconds[name]:.0f} s"
+        )
+
+    console.print(f"[bold]Stage {stages - 1}/{stages}[/bold]: member weights on validation")
+    stage_start = time.perf_counter()
+    y_val = splits.validation.labels
+    val_probabilities = np.column_stack(
+        [SentimentModel(m.model, m.encoder).predict_encoded(m.x_validation) for m in fitted]
+    )
+    val_logits = np.log(np.clip(val_probabilities, 1e-7, 1 - 1e-7)) - np.log1p(
+        -np.clip(val_probabilities, 1e-7, 1 - 1e-7)
+    )
+    combiner = LogisticRegression(C=1.0).fit(val_logits, y_val)
+    weights, bias = combiner.coef_.ravel(), float(combiner.intercept_[0])
+    model = combine([m.model for m in fitted], weights, bias)
+    encoder = MultiEncoder([m.encoder for m in fitted])
+    stage_seconds["weights"] = round(time.perf_counter() - stage_start, 2)
+    console.print(
+        "  weights: " + ", ".join(f"{n} {w:.3f}" for n, w in zip(names, weights, strict=True))
+    )
+
+    console.print(
+        f"[bold]Stage {stages}/{stages}[/bold]: calibration on validation, then the test split once"
+    )
+    stage_start = time.perf_counter()
+    with atomic_directory(run_dir, force=config.force) as staging:
+        (staging / "config.json").write_text(
+            json.dumps({**settings, "members": member_settings}, indent=2)
+        )
+        (staging / "history.json").write_text(json.dumps(histories, indent=2))
+        x_test = [_encode(m.encoder, splits.test) for m in fitted]
+        member_test = {
+            name: float(
+                np.mean(
+                    (m.model.predict(x, batch_size=512, verbose=0).ravel() >= 0.5)
+                    == splits.test.labels
+                )
+            )
+            for name, m, x in zip(names, fitted, x_test, strict=True)
+        }
+        member_validation = {
+            name: float(np.mean((val_probabilities[:, i] >= 0.5) == y_val))
+            for i, name in enumerate(names)
+        }
+        card = {
+            "model": config.model,
+            "config": settings,
+            "members": {
+                name: {
+                    "weight": float(w),
+                    "validation_accuracy": member_validation[name],
+                    "test_accuracy": member_test[name],
+                    "epoch_kept": m.epoch_kept,
+                    "parameters": m.model.count_params(),
+                }
+                for name, w, m in zip(names, weights, fitted, strict=True)
+            },
+            "bias": bias,
+            "parameters": model.count_params(),
+            "stage_seconds": stage_seconds,
+        }
+        sentiment_model = SentimentModel(model, encoder)
+        metrics = score_and_save(
+            staging, sentiment_model, splits, [m.x_validation for m in fitted], x_test, card
+        )
+        # The last stage's time is known only now: add it to the saved card.
+        stage_seconds["calibrate_and_test"] = round(time.perf_counter() - stage_start, 2)
+        sentiment_model.card["train_seconds"] = round(time.perf_counter() - started, 2)
+        (staging / "bundle" / "card.json").write_text(
+            json.dumps(sentiment_model.card, indent=2, default=str)
+        )
+    seconds = time.perf_counter() - started
+    return TrainResult(run_dir, run_dir / "bundle", metrics, histories, seconds)

@@ -1,0 +1,36 @@
+"""``fasttext``: a bag of word and bigram embeddings (Joulin et al. 2016, "Bag of Tricks").
+
+Each review is the set of its word uni- and bigrams; each n-gram has a learned vector;
+the review is the mean of its vectors, and one logistic unit reads it. Unlike ``nbsvm``,
+n-grams share a dense space, so similar phrases get similar vectors.
+"""
+
+from __future__ import annotations
+
+import keras
+
+NAME = "fasttext"
+SUMMARY = "fastText-style mean of word + bigram embeddings, then logistic regression"
+DEFAULTS = {
+    "encoder": {"kind": "ngrams", "ngram_range": [1, 2], "min_df": 2},
+    "model": {"embedding_dim": 32, "dropout": 0.2, "learning_rate": 0.003},
+    "training": {"epochs": 4, "batch_size": 64, "validation_size": 2500, "checkpoint": True},
+}
+
+
+def build(config: dict, encoder) -> keras.Model:
+    """The compiled model over ``encoder``'s padded n-gram ids (0 pads, masked out)."""
+    ids = keras.Input(shape=(encoder.maxlen,), dtype="int32", name="ngram_ids")
+    vectors = keras.layers.Embedding(
+        encoder.vocabulary_size, config["embedding_dim"], mask_zero=True, name="ngram_vectors"
+    )(ids)
+    review = keras.layers.GlobalAveragePooling1D(name="mean")(vectors)
+    review = keras.layers.Dropout(config["dropout"])(review)
+    probability = keras.layers.Dense(1, activation="sigmoid", name="probability")(review)
+    model = keras.Model(ids, probability, name=NAME)
+    model.compile(
+        optimizer=keras.optimizers.Adam(config["learning_rate"]),
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model

@@ -1,0 +1,79 @@
+"""The stronger families train end to end on a small archive and load back as bundles."""
+
+import json
+
+import numpy as np
+import pytest
+
+from movie_sentiment.bundle import SentimentModel
+from movie_sentiment.models import get_family
+from movie_sentiment.models.nbsvm import naive_bayes_ratios
+from movie_sentiment.training import TrainConfig, train
+
+
+@pytest.mark.parametrize("name", ["nbsvm", "fasttext", "cnn"])
+def test_family_trains_saves_and_predicts(small_archive, tmp_path, name):
+    result = train(
+        TrainConfig(
+            model=name,
+            data=str(small_archive),
+            out=str(tmp_path / name),
+            validation_size=20,
+            epochs=3,
+            verbose=0,
+        )
+    )
+    model = SentimentModel.load(result.bundle_dir)
+    probabilities = model.predict_proba(["wonderful superb brilliant", "awful boring worst"])
+    assert probabilities.shape == (2,) and np.all((probabilities > 0) & (probabilities < 1))
+    card = model.card
+    assert card["model"] == name and card["calibration"]["temperature"] > 0
+    assert (result.run_dir / "reliability.png").is_file()
+
+
+def test_naive_bayes_ratios_by_hand():
+    # feature 1 only in positives, feature 2 only in negatives, feature 3 in both
+    ids = np.array([[1, 3], [1, 0], [2, 3]])
+    labels = np.array([1, 1, 0])
+    ratios = naive_bayes_ratios(ids, labels, size=4, alpha=1.0)
+    p = np.array([0, 2, 0, 1]) + 1.0
+    q = np.array([0, 0, 1, 1]) + 1.0
+    expected = np.log((p / p.sum()) / (q / q.sum()))
+    np.testing.assert_allclose(ratios[1:], expected[1:])
+    assert ratios[1] > 0 > ratios[2]
+
+
+def test_nbsvm_starts_from_naive_bayes(small_archive, tmp_path):
+    result = train(
+        TrainConfig(
+            model="nbsvm",
+            data=str(small_archive),
+            out=str(tmp_path / "nb"),
+            validation_size=20,
+            verbose=0,
+        )
+    )
+    layer = SentimentModel.load(result.bundle_dir).keras_model.get_layer("nb_linear")
+    ratios = np.asarray(layer.ratios)
+    assert ratios[0] == 0.0 and np.abs(ratios).max() > 0.5  # frozen NB ratios were set
+
+
+def test_best_is_one_bundle_with_weighted_members(small_archive, tmp_path):
+    assert get_family("best") is get_family("ensemble")
+    result = train(
+        TrainConfig(
+            model="best",
+            data=str(small_archive),
+            out=str(tmp_path / "best"),
+            validation_size=30,
+            verbose=0,
+        )
+    )
+    card = json.loads((result.bundle_dir / "card.json").read_text())
+    assert list(card["members"]) == ["nbsvm", "fasttext", "cnn"]
+    assert set(card["stage_seconds"]) >= {"nbsvm", "fasttext", "cnn", "weights"}
+    assert card["metrics"]["validation"]["count"] == 30
+    model = SentimentModel.load(result.bundle_dir)
+    assert len(model.keras_model.inputs) == 3
+    predictions = model.predict(["wonderful superb brilliant film", "awful boring worst waste"])
+    assert [p.label for p in predictions] == ["positive", "negative"]
