@@ -24,6 +24,20 @@ def trained_bundle(small_archive, tmp_path_factory):
     return train(config).bundle_dir
 
 
+def test_bundle_leaves_out_the_optimizer_state(trained_bundle):
+    import io
+    import zipfile
+
+    import h5py
+
+    with zipfile.ZipFile(trained_bundle / "model.keras") as archive:
+        weights = h5py.File(io.BytesIO(archive.read("model.weights.h5")), "r")
+        stored = []
+        weights.visit(stored.append)
+    assert any(name.startswith("layers") for name in stored)
+    assert not any("optimizer" in name for name in stored)  # only what scoring needs
+
+
 def test_round_trip_predicts_the_same(trained_bundle, tmp_path):
     model = SentimentModel.load(trained_bundle)
     texts = ["wonderful superb brilliant film", "awful boring worst waste", "the plot"]
@@ -78,11 +92,13 @@ def test_save_never_overwrites_without_force_and_is_atomic(trained_bundle, tmp_p
     with pytest.raises(OutputExistsError):
         model.save(target)
 
-    class Exploding:
-        def save(self, path):
+    class ExplodingEncoder:
+        kind = "words"
+
+        def to_dict(self):
             raise RuntimeError("disk full")
 
-    broken = SentimentModel(Exploding(), model.encoder, {})
+    broken = SentimentModel(model.keras_model, ExplodingEncoder(), {})
     with pytest.raises(RuntimeError):
         broken.save(target, force=True)
     # the old bundle is intact and nothing half-written is left beside it

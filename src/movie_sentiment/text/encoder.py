@@ -23,6 +23,7 @@ from movie_sentiment.text.padding import SIDES, pad_sequences
 from movie_sentiment.text.tokenize import (
     TOKENIZER_VERSION,
     Tokenized,
+    encode_words,
     rank_by_frequency,
     tokenize_corpus,
 )
@@ -61,14 +62,23 @@ class TextEncoder:
             raise ConfigError(
                 f"encoder uses tokenizer {self.tokenizer!r}; this version has {TOKENIZER_VERSION!r}"
             )
-        self._index = {word: rank for rank, word in enumerate(self.vocabulary_)}
+        self._set_vocabulary(self.vocabulary_)
+
+    def _set_vocabulary(self, vocabulary: list[str]) -> None:
+        self.vocabulary_ = vocabulary
+        # word -> id, for the words whose id stays below the vocabulary size (num_words)
+        limit = self.vocabulary_size
+        self._ids = {
+            word: rank + 1 + self.index_from
+            for rank, word in enumerate(vocabulary)
+            if rank + 1 + self.index_from < limit
+        }
 
     # -- learning the vocabulary -------------------------------------------------------
     def fit(self, texts: Sequence[str] | Tokenized) -> TextEncoder:
         """Learn the vocabulary (words by frequency) from training texts."""
         tokens = texts if isinstance(texts, Tokenized) else tokenize_corpus(texts)
-        self.vocabulary_ = rank_by_frequency(tokens.counts(), tokens.vocabulary)
-        self._index = {word: rank for rank, word in enumerate(self.vocabulary_)}
+        self._set_vocabulary(rank_by_frequency(tokens.counts(), tokens.vocabulary))
         return self
 
     @property
@@ -84,24 +94,24 @@ class TextEncoder:
     # -- encoding -----------------------------------------------------------------------
     def _lookup_table(self, vocabulary: list[str]) -> np.ndarray:
         """Map ids of a ``Tokenized`` vocabulary to this encoder's ids."""
-        table = np.full(len(vocabulary), self.oov_char, dtype=np.int32)
-        limit = self.vocabulary_size
-        for source_id, word in enumerate(vocabulary):
-            rank = self._index.get(word)
-            if rank is not None and rank + 1 + self.index_from < limit:
-                table[source_id] = rank + 1 + self.index_from
-        return table
+        get = self._ids.get
+        return np.fromiter(
+            (get(word, self.oov_char) for word in vocabulary), dtype=np.int32, count=len(vocabulary)
+        )
 
     def encode(self, texts: Sequence[str] | Tokenized) -> list[np.ndarray]:
         """Each text as an unpadded id array (with the start id when ``start_char`` is set)."""
         self._require_fitted()
-        tokens = texts if isinstance(texts, Tokenized) else tokenize_corpus(texts)
-        ids = self._lookup_table(tokens.vocabulary)[tokens.ids]
-        bounds = tokens.offsets
+        if isinstance(texts, Tokenized):
+            ids, bounds = self._lookup_table(texts.vocabulary)[texts.ids], texts.offsets
+        else:  # new text: tokenize and look up in one pass
+            ids, bounds = encode_words(texts, self._ids, self.oov_char)
+            ids = ids.astype(np.int32)
+        count = len(bounds) - 1
         if self.start_char is None:
-            return [ids[bounds[i] : bounds[i + 1]] for i in range(len(tokens))]
+            return [ids[bounds[i] : bounds[i + 1]] for i in range(count)]
         start = np.array([self.start_char], dtype=np.int32)
-        return [np.concatenate([start, ids[bounds[i] : bounds[i + 1]]]) for i in range(len(tokens))]
+        return [np.concatenate([start, ids[bounds[i] : bounds[i + 1]]]) for i in range(count)]
 
     def transform(self, texts: Sequence[str] | Tokenized) -> np.ndarray:
         """Encode and pad: an int32 matrix of shape ``(len(texts), maxlen)``."""
