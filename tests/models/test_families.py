@@ -24,8 +24,10 @@ def test_family_trains_saves_and_predicts(small_archive, tmp_path, name):
         )
     )
     model = SentimentModel.load(result.bundle_dir)
-    probabilities = model.predict_proba(["wonderful superb brilliant", "awful boring worst"])
-    assert probabilities.shape == (2,) and np.all((probabilities > 0) & (probabilities < 1))
+    probabilities = model.predict_proba(
+        ["wonderful superb brilliant", "awful boring worst", "zzyzx qwerty"]  # last: no known word
+    )
+    assert probabilities.shape == (3,) and np.all((probabilities > 0) & (probabilities < 1))
     card = model.card
     assert card["model"] == name and card["calibration"]["temperature"] > 0
     assert (result.run_dir / "reliability.png").is_file()
@@ -77,3 +79,4 @@ def test_best_is_one_bundle_with_weighted_members(small_archive, tmp_path):
     assert len(model.keras_model.inputs) == 3
     predictions = model.predict(["wonderful superb brilliant film", "awful boring worst waste"])
     assert [p.label for p in predictions] == ["positive", "negative"]
+    assert 0 < model.predict_proba(["zzyzx qwerty"])[0] < 1  # no known word: still a number

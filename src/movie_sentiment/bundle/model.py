@@ -189,12 +189,21 @@ def _pad_rows(array: np.ndarray, rows: int) -> np.ndarray:
     return np.concatenate([array, np.zeros((rows, *array.shape[1:]), dtype=array.dtype)])
 
 
+def _without_compile_configs(config):
+    """A model config with every nested ``compile_config`` removed."""
+    if isinstance(config, dict):
+        return {k: _without_compile_configs(v) for k, v in config.items() if k != "compile_config"}
+    if isinstance(config, list):
+        return [_without_compile_configs(v) for v in config]
+    return config
+
+
 def _inference_copy(model):
     """The model without its training state: Keras saves a compiled model's optimizer
-    (two Adam moments per weight), which triples the bundle of an embedding model."""
-    # from_config, unlike clone_model, does not compile the copy (which builds the
-    # optimizer again); custom layers are found through their registration.
-    copy = type(model).from_config(model.get_config())
+    (two Adam moments per weight), which triples the bundle of an embedding model.
+    Rebuilt from its config with no compile settings anywhere (members of an ensemble
+    carry their own), so neither the copy nor a nested model builds an optimizer."""
+    copy = type(model).from_config(_without_compile_configs(model.get_config()))
     copy.set_weights(model.get_weights())
     return copy
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import keras
 
+from movie_sentiment.models.compile import compile_binary
+
 NAME = "cnn"
 SUMMARY = "Conv1D over word embeddings with global max pooling (maxlen 400)"
 DEFAULTS = {
@@ -31,10 +33,4 @@ def build(config: dict, encoder) -> keras.Model:
     x = keras.layers.GlobalMaxPooling1D()(x)
     x = keras.layers.Dropout(config["dropout"])(x)
     probability = keras.layers.Dense(1, activation="sigmoid", name="probability")(x)
-    model = keras.Model(ids, probability, name=NAME)
-    model.compile(
-        optimizer=keras.optimizers.Adam(config["learning_rate"]),
-        loss="binary_crossentropy",
-        metrics=["accuracy"],
-    )
-    return model
+    return compile_binary(keras.Model(ids, probability, name=NAME), config["learning_rate"])

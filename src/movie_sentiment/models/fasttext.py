@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import keras
 
+from movie_sentiment.models.compile import compile_binary
+from movie_sentiment.models.layers import MaskedMean
+
 NAME = "fasttext"
 SUMMARY = "fastText-style mean of word + bigram embeddings, then logistic regression"
 DEFAULTS = {
@@ -19,18 +22,12 @@ DEFAULTS = {
 
 
 def build(config: dict, encoder) -> keras.Model:
-    """The compiled model over ``encoder``'s padded n-gram ids (0 pads, masked out)."""
+    """The compiled model over ``encoder``'s padded n-gram ids (0 pads, left out of the mean)."""
     ids = keras.Input(shape=(encoder.maxlen,), dtype="int32", name="ngram_ids")
     vectors = keras.layers.Embedding(
-        encoder.vocabulary_size, config["embedding_dim"], mask_zero=True, name="ngram_vectors"
+        encoder.vocabulary_size, config["embedding_dim"], name="ngram_vectors"
     )(ids)
-    review = keras.layers.GlobalAveragePooling1D(name="mean")(vectors)
+    review = MaskedMean(name="mean")([vectors, ids])
     review = keras.layers.Dropout(config["dropout"])(review)
     probability = keras.layers.Dense(1, activation="sigmoid", name="probability")(review)
-    model = keras.Model(ids, probability, name=NAME)
-    model.compile(
-        optimizer=keras.optimizers.Adam(config["learning_rate"]),
-        loss="binary_crossentropy",
-        metrics=["accuracy"],
-    )
-    return model
+    return compile_binary(keras.Model(ids, probability, name=NAME), config["learning_rate"])

@@ -58,3 +58,15 @@ class ProbabilityToLogit(keras.layers.Layer):
     def call(self, probability):
         p = ops.clip(probability, 1e-7, 1 - 1e-7)
         return ops.log(p) - ops.log1p(-p)
+
+
+@keras.saving.register_keras_serializable(package="movie_sentiment")
+class MaskedMean(keras.layers.Layer):
+    """Mean of the vectors whose id is not 0 (padding); a review with no known n-gram
+    gets the zero vector instead of Keras' 0/0 = NaN for a fully masked average."""
+
+    def call(self, inputs):
+        vectors, ids = inputs
+        present = ops.expand_dims(ops.cast(ops.not_equal(ids, 0), vectors.dtype), -1)
+        total = ops.sum(vectors * present, axis=1)
+        return total / ops.maximum(ops.sum(present, axis=1), 1.0)

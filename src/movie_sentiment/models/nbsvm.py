@@ -12,6 +12,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from movie_sentiment.models.compile import compile_binary
 from movie_sentiment.models.layers import NaiveBayesLinear
 
 NAME = "nbsvm"
@@ -35,13 +36,7 @@ def build(config: dict, encoder) -> keras.Model:
         name="nb_linear",
     )(ids)
     probability = keras.layers.Activation("sigmoid", name="probability")(logit)
-    model = keras.Model(ids, probability, name=NAME)
-    model.compile(
-        optimizer=keras.optimizers.Adam(config["learning_rate"]),
-        loss="binary_crossentropy",
-        metrics=["accuracy"],
-    )
-    return model
+    return compile_binary(keras.Model(ids, probability, name=NAME), config["learning_rate"])
 
 
 def naive_bayes_ratios(ids: np.ndarray, labels: np.ndarray, size: int, alpha: float) -> np.ndarray:

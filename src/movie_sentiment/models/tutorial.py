@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import keras
 
+from movie_sentiment.models.compile import compile_binary
 from movie_sentiment.text.encoder import TextEncoder
 
 NAME = "tutorial"
@@ -36,5 +37,4 @@ def build(config: dict, encoder: TextEncoder) -> keras.Model:
         ],
         name=NAME,
     )
-    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
-    return model
+    return compile_binary(model)

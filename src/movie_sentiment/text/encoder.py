@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from movie_sentiment.errors import ConfigError, InvalidInputError
 from movie_sentiment.paths import write_text_atomic
+from movie_sentiment.settings import from_settings
 from movie_sentiment.text.padding import SIDES, pad_sequences
 from movie_sentiment.text.tokenize import (
     TOKENIZER_VERSION,
@@ -147,11 +148,7 @@ class TextEncoder:
 
     @classmethod
     def from_dict(cls, data: dict) -> TextEncoder:
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ConfigError(f"unknown text encoder settings: {', '.join(sorted(unknown))}")
-        return cls(**data)
+        return from_settings(cls, data, "text encoder")
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {}

@@ -7,11 +7,12 @@ Family defaults (``models.<family>.DEFAULTS``) fill in whatever the config leave
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from movie_sentiment.errors import ConfigError
 from movie_sentiment.models import get_family
+from movie_sentiment.settings import from_settings
 
 
 @dataclass
@@ -85,11 +86,7 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ConfigError(f"unknown training settings: {', '.join(sorted(unknown))}")
-        return cls(**data)
+        return from_settings(cls, data, "training")
 
     @classmethod
     def from_json(cls, path: str | Path) -> TrainConfig:
