@@ -17,20 +17,21 @@ from sklearn.metrics import brier_score_loss
 EPSILON = 1e-7
 
 
-def _logit(probabilities: np.ndarray) -> np.ndarray:
+def logit(probabilities) -> np.ndarray:
+    """``log(p / (1 - p))``, with p kept 1e-7 away from 0 and 1."""
     p = np.clip(np.asarray(probabilities, dtype=np.float64), EPSILON, 1 - EPSILON)
     return np.log(p) - np.log1p(-p)
 
 
 def apply_temperature(probabilities, temperature: float) -> np.ndarray:
     """Probabilities with the logit divided by ``temperature``."""
-    return 1.0 / (1.0 + np.exp(-_logit(probabilities) / temperature))
+    return 1.0 / (1.0 + np.exp(-logit(probabilities) / temperature))
 
 
 def fit_temperature(labels, probabilities) -> float:
     """The temperature (0.05 to 20) that minimizes the log loss on these labels."""
     labels = np.asarray(labels, dtype=np.float64).ravel()
-    logits = _logit(probabilities)
+    logits = logit(probabilities)
 
     def log_loss(log_temperature: float) -> float:
         z = logits / np.exp(log_temperature)

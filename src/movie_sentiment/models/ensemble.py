@@ -14,6 +14,8 @@ import time
 import keras
 import numpy as np
 
+from movie_sentiment.errors import ConfigError
+from movie_sentiment.evaluation.calibration import logit
 from movie_sentiment.models.layers import ProbabilityToLogit
 
 NAME = "ensemble"
@@ -56,22 +58,23 @@ def train(config):
     from movie_sentiment.training.config import TrainConfig
     from movie_sentiment.training.train import (
         TrainResult,
-        _encode,
-        _run_dir,
-        _verbosity,
+        encode_split,
         fit_member,
         load_splits,
+        prepare_run_dir,
         score_and_save,
+        verbosity,
     )
 
     console = Console(stderr=True)
     started = time.perf_counter()
     settings = config.resolved()
-    if config.validate_on_test:
-        from movie_sentiment.errors import ConfigError
-
-        raise ConfigError("the ensemble fits its weights on validation; it cannot validate on test")
-    run_dir = _run_dir(config)
+    if config.validate_on_test or not settings["training"]["validation_size"]:
+        raise ConfigError(
+            "the ensemble fits its weights on a validation split carved from train; "
+            "it needs validation_size above 0 and cannot validate on test"
+        )
+    run_dir = prepare_run_dir(config)
     keras.utils.set_random_seed(config.seed)
     validation_size = settings["training"]["validation_size"]
     splits = load_splits(config, validation_size)
@@ -83,7 +86,7 @@ def train(config):
         stage_start = time.perf_counter()
         member_config = TrainConfig(model=name, seed=config.seed, validation_size=validation_size)
         member_settings[name] = member_config.resolved()
-        member = fit_member(name, member_settings[name], splits, _verbosity(config))
+        member = fit_member(name, member_settings[name], splits, verbosity(config))
         fitted.append(member)
         histories[name] = member.history
         stage_seconds[name] = round(time.perf_counter() - stage_start, 2)
@@ -98,10 +101,7 @@ def train(config):
     val_probabilities = np.column_stack(
         [SentimentModel(m.model, m.encoder).predict_encoded(m.x_validation) for m in fitted]
     )
-    val_logits = np.log(np.clip(val_probabilities, 1e-7, 1 - 1e-7)) - np.log1p(
-        -np.clip(val_probabilities, 1e-7, 1 - 1e-7)
-    )
-    combiner = LogisticRegression(C=1.0).fit(val_logits, y_val)
+    combiner = LogisticRegression(C=1.0).fit(logit(val_probabilities), y_val)
     weights, bias = combiner.coef_.ravel(), float(combiner.intercept_[0])
     model = combine([m.model for m in fitted], weights, bias)
     encoder = MultiEncoder([m.encoder for m in fitted])
@@ -119,11 +119,11 @@ def train(config):
             json.dumps({**settings, "members": member_settings}, indent=2)
         )
         (staging / "history.json").write_text(json.dumps(histories, indent=2))
-        x_test = [_encode(m.encoder, splits.test) for m in fitted]
+        x_test = [encode_split(m.encoder, splits.test) for m in fitted]
         member_test = {
             name: float(
                 np.mean(
-                    (m.model.predict(x, batch_size=512, verbose=0).ravel() >= 0.5)
+                    (SentimentModel(m.model, m.encoder).predict_encoded(x) >= 0.5)
                     == splits.test.labels
                 )
             )

@@ -3,7 +3,8 @@
 Steps: load the train and test splits -> carve a seeded validation split from train ->
 fit the text encoder on the training reviews -> build the family's Keras model -> fit
 with progress, history (CSV + JSON), optional early stopping, keeping the best epoch
--> score validation and test once -> save the bundle, metrics and plots.
+-> fit the temperature on validation -> score test once -> save the bundle, metrics and
+plots. ``fit_member`` and ``score_and_save`` are the steps the ensemble recipe reuses.
 
 The run folder is written atomically: it appears complete at the end, or not at all.
 """
@@ -61,7 +62,8 @@ def split_validation(size: int, count: int, seed: int) -> tuple[np.ndarray, np.n
     return np.sort(order[count:]), np.sort(order[:count])
 
 
-def _encode(encoder, data: ReviewDataset) -> np.ndarray:
+def encode_split(encoder, data: ReviewDataset) -> np.ndarray:
+    """``data`` through ``encoder``, from its cached tokens when it has them."""
     return encoder.transform(data.tokens if data.tokens is not None else data.texts)
 
 
@@ -107,8 +109,11 @@ def fit_member(
     encoder = make_encoder(settings["encoder"]).fit(
         splits.train_all.tokens if splits.train_all.tokens is not None else splits.train_all.texts
     )
-    x_fit, y_fit = _encode(encoder, splits.fit), splits.fit.labels.astype("float32")
-    x_val, y_val = _encode(encoder, splits.validation), splits.validation.labels.astype("float32")
+    x_fit, y_fit = encode_split(encoder, splits.fit), splits.fit.labels.astype("float32")
+    x_val, y_val = (
+        encode_split(encoder, splits.validation),
+        splits.validation.labels.astype("float32"),
+    )
     has_validation = len(splits.validation) > 0
     family = get_family(name)
     model = family.build(settings["model_options"], encoder)
@@ -191,11 +196,13 @@ def score_and_save(
     return metrics
 
 
-def _verbosity(config: TrainConfig) -> int:
+def verbosity(config: TrainConfig) -> int:
+    """Keras' progress: as configured, else a bar on a terminal and a line per epoch in logs."""
     return config.verbose if config.verbose is not None else (1 if sys.stdout.isatty() else 2)
 
 
-def _run_dir(config: TrainConfig) -> Path:
+def prepare_run_dir(config: TrainConfig) -> Path:
+    """The run folder to write; an existing one is an error unless ``force``."""
     run_dir = Path(config.out) if config.out else default_run_dir(config.model)
     if run_dir.exists() and not config.force:
         raise OutputExistsError(f"{run_dir} already exists; pass --force to overwrite it")
@@ -211,13 +218,13 @@ def train(config: TrainConfig) -> TrainResult:
         return family.train(config)
     started = time.perf_counter()
     settings = config.resolved()
-    run_dir = _run_dir(config)
+    run_dir = prepare_run_dir(config)
     keras.utils.set_random_seed(config.seed)
     splits = load_splits(config, settings["training"]["validation_size"])
     with atomic_directory(run_dir, force=config.force) as staging:
         (staging / "config.json").write_text(json.dumps(settings, indent=2))
         csv_log = keras.callbacks.CSVLogger(str(staging / "history.csv"))
-        member = fit_member(config.model, settings, splits, _verbosity(config), [csv_log])
+        member = fit_member(config.model, settings, splits, verbosity(config), [csv_log])
         (staging / "history.json").write_text(json.dumps(member.history, indent=2))
         plot_history(member.history, staging)
         sentiment_model = SentimentModel(member.model, member.encoder)
@@ -234,7 +241,7 @@ def train(config: TrainConfig) -> TrainResult:
             sentiment_model,
             splits,
             member.x_validation,
-            _encode(member.encoder, splits.test),
+            encode_split(member.encoder, splits.test),
             card,
         )
     seconds = time.perf_counter() - started
