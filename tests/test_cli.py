@@ -88,6 +88,35 @@ def test_data_info_and_show(small_archive):
     assert "Decoded:\n<START> " in shown.stdout
 
 
+def test_models_prints_a_family_defaults_that_train_accepts(tmp_path, small_archive):
+    defaults = json.loads(run("models", "nbsvm").stdout)
+    assert defaults["encoder"]["ngram_range"] == [1, 3] and defaults["epochs"] == 1
+    from movie_sentiment.training import TrainConfig
+
+    config = {k: v for k, v in defaults.items() if k in TrainConfig.__dataclass_fields__}
+    assert TrainConfig.from_dict(config).resolved()["model_options"]["alpha"] == 1.0
+    assert_one_line_error(run("models", "bert", check_ok=False), "unknown model 'bert'")
+
+
+def test_train_config_file_is_not_overridden_by_option_defaults(tmp_path, small_archive):
+    config = tmp_path / "config.json"
+    config.write_text(
+        json.dumps(
+            {
+                "model": "mslearn",
+                "epochs": 1,
+                "seed": 7,
+                "encoder": {"maxlen": 40},
+                "validation_size": 20,
+            }
+        )
+    )
+    run("train", "--config", config, "--data", small_archive, "--out", tmp_path / "run")
+    used = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert used["model"] == "mslearn" and used["training"]["seed"] == 7
+    assert used["encoder"]["maxlen"] == 40 and used["training"]["epochs"] == 1
+
+
 def test_models_lists_families_with_parameter_counts():
     listing = run("models").stdout
     assert "tutorial" in listing and "160,289" in listing

@@ -103,11 +103,30 @@ def data_show(
 
 # -- models ------------------------------------------------------------------------------
 @app.command("models")
-def models_command() -> None:
-    """List the model families with their parameter counts at default settings."""
-    from movie_sentiment.models import families
+def models_command(
+    name: Annotated[
+        str | None, typer.Argument(help="A family: print its default settings as JSON.")
+    ] = None,
+) -> None:
+    """List the model families with their parameter counts at default settings, or print
+    one family's defaults (override them with `train --config FILE`)."""
+    from movie_sentiment.models import families, get_family
     from movie_sentiment.text.encoder import TextEncoder
 
+    if name is not None:
+        defaults = get_family(name).defaults
+        _print(
+            json.dumps(
+                {
+                    "model": name,
+                    "encoder": defaults["encoder"],
+                    "model_options": defaults["model"],
+                    **defaults["training"],
+                },
+                indent=2,
+            )
+        )
+        return
     _print(f"{'name':<10} {'parameters':>11}  description")
     for family in families():
         settings = dict(family.defaults["encoder"])
@@ -130,8 +149,9 @@ def models_command() -> None:
 @app.command("train")
 def train_command(
     model: Annotated[
-        str, typer.Option(help="Model family (see `movie-sentiment models`).")
-    ] = "tutorial",
+        str | None,
+        typer.Option(help="Model family (see `movie-sentiment models`; default tutorial)."),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option(help="Run folder (default: a new one under runs/).")
     ] = None,
@@ -147,8 +167,8 @@ def train_command(
         bool, typer.Option(help="Validate on the test split, as the MS Learn notebook does.")
     ] = False,
     seed: Annotated[
-        int, typer.Option(help="Seed for the split, initialization and shuffling.")
-    ] = 42,
+        int | None, typer.Option(help="Seed for the split, initialization and shuffling (42).")
+    ] = None,
     early_stopping: Annotated[
         int | None, typer.Option(help="Stop after this many epochs without validation-loss gain.")
     ] = None,
@@ -178,6 +198,7 @@ def train_command(
     base.update({k: v for k, v in given.items() if v is not None})
     flags = {"validate_on_test": validate_on_test, "force": force}
     base.update({name: True for name, on in flags.items() if on})
+    base.setdefault("model", "tutorial")
     result = train(TrainConfig.from_dict(base))
     if "validation" in result.metrics:
         _print(f"Validation accuracy: {result.metrics['validation']['accuracy']:.4f}")

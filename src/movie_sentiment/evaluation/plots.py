@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 
 def _curve(history: dict, metric: str, title: str, ylabel: str, path: Path) -> Path:
@@ -19,6 +20,7 @@ def _curve(history: dict, metric: str, title: str, ylabel: str, path: Path) -> P
         axes.plot(epochs, history[f"val_{metric}"], ":", label=f"Validation {ylabel.lower()}")
     axes.set_title(title)
     axes.set_xlabel("Epoch")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_ylabel(ylabel)
     axes.grid(alpha=0.3)
     axes.legend(loc="best")
