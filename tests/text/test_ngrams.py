@@ -57,3 +57,16 @@ def test_bad_settings():
         make_encoder({"kind": "chars"})
     with pytest.raises(ConfigError, match="fit"):
         NgramEncoder().transform(["x"])
+
+
+def test_large_batches_encoded_on_threads_match_one_pass():
+    from movie_sentiment.text import ngrams
+
+    texts = [
+        f"{TRAIN[i % len(TRAIN)]} film number {i}" for i in range(3 * ngrams.TRANSFORM_CHUNK + 7)
+    ]
+    encoder = NgramEncoder(min_df=1).fit(texts)
+    threaded = encoder.transform(texts)
+    assert threaded.shape[0] == len(texts)
+    np.testing.assert_array_equal(threaded, encoder._transform_chunk(texts))
+    np.testing.assert_array_equal(encoder.transform(tokenize_corpus(texts)), threaded)
