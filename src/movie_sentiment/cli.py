@@ -54,7 +54,7 @@ def data_info(data: DataOption = None) -> None:
         f"   words: p10   p50   p90    max"
     )
     for split in ("train", "test", "unsup"):
-        arrays = cache.arrays(split)
+        arrays = cache.arrays(split, "labels", "token_offsets")
         labels = arrays["labels"]
         lengths = np.diff(arrays["token_offsets"])
         p10, p50, p90 = np.percentile(lengths, [10, 50, 90]) if len(lengths) else (0, 0, 0)

@@ -63,6 +63,15 @@ def test_extracted_folder_reads_the_same_as_the_archive(small_archive, tmp_path)
     assert imdb.load_reviews("test", tmp_path).texts == from_archive.texts
 
 
+def test_a_changed_folder_is_parsed_again(small_archive, tmp_path):
+    with tarfile.open(small_archive) as archive:
+        archive.extractall(tmp_path, filter="data")
+    assert len(imdb.load_reviews("test", tmp_path / "aclImdb")) == 80
+    (tmp_path / "aclImdb" / "test" / "pos" / "999_10.txt").write_text("A new great review.")
+    again = imdb.load_reviews("test", tmp_path / "aclImdb")
+    assert len(again) == 81 and "A new great review." in again.texts
+
+
 def test_second_load_reads_the_cache_without_parsing(small_archive, monkeypatch):
     first = imdb.load_reviews("train", small_archive)
 

@@ -18,6 +18,13 @@ from movie_sentiment.errors import DataNotFoundError, InvalidDataError
 MEMBER = re.compile(r"(?:^|/)aclImdb/(train|test)/(pos|neg|unsup)/(\d+)_(\d+)\.txt$")
 SPLITS = ("train", "test", "unsup")
 LABELS = {"pos": 1, "neg": 0, "unsup": -1}
+REVIEW_FOLDERS = (
+    ("train", "pos"),
+    ("train", "neg"),
+    ("test", "pos"),
+    ("test", "neg"),
+    ("train", "unsup"),
+)
 
 
 @dataclass(frozen=True)
@@ -65,13 +72,7 @@ def _from_folder(path: Path) -> Iterator[RawReview]:
     root = path if path.name == "aclImdb" else path / "aclImdb"
     if not root.is_dir():
         raise InvalidDataError(f"{path} has no aclImdb/ folder")
-    for split, folder in (
-        ("train", "pos"),
-        ("train", "neg"),
-        ("test", "pos"),
-        ("test", "neg"),
-        ("train", "unsup"),
-    ):
+    for split, folder in REVIEW_FOLDERS:
         directory = root / split / folder
         if not directory.is_dir():
             continue
