@@ -81,6 +81,9 @@ def _fingerprint(source: Path) -> str:
             directory = root / split / folder
             if directory.is_dir():
                 stamp.append(f"{split}/{folder}:{directory.stat().st_mtime_ns}")
+    else:
+        stat = source.stat()
+        stamp = [str(source), str(stat.st_size), str(stat.st_mtime_ns)]
     stamp += [str(CACHE_FORMAT), TOKENIZER_VERSION]
     return hashlib.sha256("|".join(stamp).encode()).hexdigest()[:20]
 
