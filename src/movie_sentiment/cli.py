@@ -79,12 +79,13 @@ def data_show(
     """One review as the notebooks show it: raw text, Keras-style ids, decoded text."""
     from movie_sentiment.data.imdb import ImdbCache, _keras_ranks, decode_review
     from movie_sentiment.errors import ConfigError
+    from movie_sentiment.text.tokenize import Tokenized
 
     cache = ImdbCache.open(data)
-    tokens = cache.tokens(split)
+    arrays = cache.arrays(split)
+    tokens = Tokenized(arrays["token_ids"], arrays["token_offsets"], cache.vocabulary)
     if not 0 <= index < len(tokens):
         raise ConfigError(f"--index must be from 0 to {len(tokens) - 1} for the {split} split")
-    arrays = cache.arrays(split)
     bounds = arrays["text_offsets"]
     text = arrays["text"].tobytes().decode("utf-8")[bounds[index] : bounds[index + 1]]
     ranks, ranked = _keras_ranks(cache)

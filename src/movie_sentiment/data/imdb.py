@@ -246,9 +246,20 @@ def load_reviews(split: str = "train", data: str | Path | None = None) -> Review
 
 
 # -- Keras view --------------------------------------------------------------------------
+# Ranks per cache folder: a folder is named by its source's fingerprint and never changes,
+# so load_data, get_word_index and decode_review in one session rank the words once.
+_RANKS: dict[Path, tuple[np.ndarray, list[str]]] = {}
+
+
 def _keras_ranks(cache: ImdbCache) -> tuple[np.ndarray, list[str]]:
     """Frequency rank (1 = most frequent, over the 50,000 labeled reviews, as Keras ranks
     its word index) of each cached token id, and the ranked words."""
+    if cache.folder not in _RANKS:
+        _RANKS[cache.folder] = _rank_words(cache)
+    return _RANKS[cache.folder]
+
+
+def _rank_words(cache: ImdbCache) -> tuple[np.ndarray, list[str]]:
     size = len(cache.vocabulary)
     counts = sum(np.bincount(cache.tokens(s).ids, minlength=size) for s in LABELED_SPLITS)
     ranked = rank_by_frequency(counts, cache.vocabulary)

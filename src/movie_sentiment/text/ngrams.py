@@ -65,6 +65,7 @@ class NgramEncoder:
                 f"encoder uses tokenizer {self.tokenizer!r}, not {TOKENIZER_VERSION!r}"
             )
         self._index = {word: i + 1 for i, word in enumerate(self.words_)}
+        self._lookup_cache = None  # hash indexes of tables_, built on first use
 
     # -- shared machinery ------------------------------------------------------------------
     def _word_ids(self, tokens: Tokenized) -> np.ndarray:
@@ -140,9 +141,7 @@ class NgramEncoder:
     def _lookups(self) -> list:
         """A hash index per table (pandas' khash): 5x faster than ``searchsorted`` for the
         millions of lookups of a batch."""
-        if getattr(self, "_lookup_cache", None) is None or len(self._lookup_cache) != len(
-            self.tables_
-        ):
+        if self._lookup_cache is None:
             import pandas as pd
 
             self._lookup_cache = [pd.Index(table) for table in self.tables_]
@@ -234,5 +233,4 @@ class NgramEncoder:
     def from_parts(cls, data: dict, arrays: dict[str, np.ndarray]) -> NgramEncoder:
         encoder = cls(**data)
         encoder.tables_ = [arrays[f"table_{i}"] for i in range(len(arrays))]
-        encoder._lookup_cache = None
         return encoder
