@@ -6,6 +6,9 @@ import numpy as np
 import pytest
 
 from movie_sentiment.bundle import SentimentModel
+from movie_sentiment.data.imdb import load_reviews
+from movie_sentiment.errors import ConfigError
+from movie_sentiment.evaluation.metrics import classification_metrics
 from movie_sentiment.models import get_family
 from movie_sentiment.models.nbsvm import naive_bayes_ratios
 from movie_sentiment.training import TrainConfig, train
@@ -73,10 +76,46 @@ def test_best_is_one_bundle_with_weighted_members(small_archive, tmp_path):
     )
     card = json.loads((result.bundle_dir / "card.json").read_text())
     assert list(card["members"]) == ["nbsvm", "fasttext", "cnn"]
-    assert set(card["stage_seconds"]) >= {"nbsvm", "fasttext", "cnn", "weights"}
+    assert set(card["stage_seconds"]) >= {"nbsvm", "fasttext", "cnn", "weights", "refit"}
     assert card["metrics"]["validation"]["count"] == 30
+    # weights and temperature came from members fit on 50 reviews; the saved ones saw all 80
+    assert card["refit"]["train_reviews"] == card["data"]["train_reviews"] == 80
+    assert "pretrained_vectors" in card["members"]["cnn"]
     model = SentimentModel.load(result.bundle_dir)
     assert len(model.keras_model.inputs) == 3
     predictions = model.predict(["wonderful superb brilliant film", "awful boring worst waste"])
     assert [p.label for p in predictions] == ["positive", "negative"]
     assert 0 < model.predict_proba(["zzyzx qwerty"])[0] < 1  # no known word: still a number
+    # The card's test figures come from the members' scores combined by the recipe; the
+    # saved model must give the same ones.
+    test = load_reviews("test", small_archive)
+    saved = classification_metrics(test.labels, model.predict_proba(test.texts))
+    assert saved["accuracy"] == card["metrics"]["test"]["accuracy"]
+    assert saved["loss"] == pytest.approx(card["metrics"]["test"]["loss"], abs=1e-4)
+
+
+def test_cnn_embeddings_start_from_vectors_of_train_and_unsup_text(small_archive):
+    from movie_sentiment.models import cnn
+    from movie_sentiment.text.persist import make_encoder
+    from movie_sentiment.text.wordvectors import learn_word_vectors
+    from movie_sentiment.training.train import load_splits
+
+    config = TrainConfig(model="cnn", data=str(small_archive))
+    settings = config.resolved()
+    splits = load_splits(config, 20)
+    corpora = splits.unlabeled_text()
+    assert [len(c.offsets) - 1 for c in corpora] == [80, 10]  # all of train, and unsup
+    encoder = make_encoder(settings["encoder"]).fit(splits.train_all.tokens)
+    model = cnn.build(settings["model_options"], encoder)
+    report = cnn.initialize(
+        model, None, None, settings["model_options"], encoder=encoder, splits=splits
+    )
+    embeddings = np.asarray(model.get_layer("word_vectors").embeddings)
+    expected = learn_word_vectors(corpora, dim=settings["model_options"]["embedding_dim"])
+    row = encoder.vocabulary_.index("wonderful") + 1 + encoder.index_from
+    np.testing.assert_allclose(embeddings[row], expected.get("wonderful"), atol=1e-5)
+    assert report["pretrained_vectors"]["embedding_rows_set"] > 10
+
+    settings["model_options"]["pretrained_vectors"] = {"windows": 5}
+    with pytest.raises(ConfigError, match="not windows"):
+        cnn.initialize(model, None, None, settings["model_options"], encoder=encoder, splits=splits)

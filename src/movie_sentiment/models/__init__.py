@@ -2,9 +2,11 @@
 
 Each family is a module with ``DEFAULTS`` (a plain dict a user can read and override,
 covering the encoder, the model and the training loop), ``build(config, encoder)``
-returning a compiled ``keras.Model`` and, optionally, ``initialize(model, x, y, config)``
-that sets weights derived from the training split (naive-Bayes ratios, say). Register a
-new family with ``register``.
+returning a compiled ``keras.Model`` and, optionally,
+``initialize(model, x, y, config, *, encoder, splits)`` that sets weights derived from the
+training split (naive-Bayes ratios) or from unlabeled text (``splits.unlabeled_text()``:
+word vectors) and may return a dict for the run card. Register a new family with
+``register``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ class ModelFamily:
     summary: str
     defaults: dict
     build: Callable
-    initialize: Callable | None = None  # (model, x_fit, y_fit, config): data-derived weights
+    initialize: Callable | None = None  # (model, x_fit, y_fit, config, *, encoder, splits)
     train: Callable | None = None  # a multi-stage recipe that replaces the one-model run
 
 

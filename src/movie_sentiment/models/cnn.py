@@ -1,13 +1,19 @@
 """``cnn``: a convolutional network over word embeddings (Kim 2014, one filter width).
 
 Sees word order: each filter responds to a 5-word window anywhere in the review
-("not at all good"), and the strongest response of each filter is kept.
+("not at all good"), and the strongest response of each filter is kept. The embeddings
+start from word vectors learned on IMDB's own unlabeled text (``train`` + ``unsup``, never
+``test``; see ``text.wordvectors``), so words too rare in the labeled reviews to learn
+from still arrive near their synonyms; ``"pretrained_vectors": null`` starts at random.
 """
 
 from __future__ import annotations
 
+import time
+
 import keras
 
+from movie_sentiment.errors import ConfigError
 from movie_sentiment.models.compile import compile_binary
 
 NAME = "cnn"
@@ -15,7 +21,10 @@ SUMMARY = "Conv1D over word embeddings with global max pooling (maxlen 400)"
 DEFAULTS = {
     "encoder": {"num_words": 30000, "maxlen": 400, "padding": "post", "truncating": "pre"},
     "model": {
-        "embedding_dim": 64,
+        # Chosen on validation (2,500 reviews from train, seed 42): random 64-wide
+        # embeddings 0.8876, word vectors from train + unsup 100-wide 0.8992.
+        "pretrained_vectors": {"window": 5, "min_count": 5},
+        "embedding_dim": 100,
         "filters": 128,
         "kernel_size": 5,
         "dropout": 0.5,
@@ -27,10 +36,50 @@ DEFAULTS = {
 
 def build(config: dict, encoder) -> keras.Model:
     ids = keras.Input(shape=(encoder.maxlen,), dtype="int32", name="word_ids")
-    x = keras.layers.Embedding(encoder.vocabulary_size, config["embedding_dim"])(ids)
+    x = keras.layers.Embedding(
+        encoder.vocabulary_size, config["embedding_dim"], name="word_vectors"
+    )(ids)
     x = keras.layers.Dropout(0.2)(x)
     x = keras.layers.Conv1D(config["filters"], config["kernel_size"], activation="relu")(x)
     x = keras.layers.GlobalMaxPooling1D()(x)
     x = keras.layers.Dropout(config["dropout"])(x)
     probability = keras.layers.Dense(1, activation="sigmoid", name="probability")(x)
     return compile_binary(keras.Model(ids, probability, name=NAME), config["learning_rate"])
+
+
+def initialize(model: keras.Model, x_fit, y_fit, config: dict, *, encoder, splits) -> dict:
+    """Start the embedding from word vectors learned on ``splits.unlabeled_text()``."""
+    from rich.console import Console
+
+    from movie_sentiment.text.wordvectors import learn_word_vectors
+
+    options = config.get("pretrained_vectors")
+    if not options:
+        return {}
+    unknown = set(options) - {"window", "min_count"}
+    if unknown:
+        raise ConfigError(
+            f"pretrained_vectors takes window and min_count, not {', '.join(sorted(unknown))}"
+        )
+    started = time.perf_counter()
+    key = ("word_vectors", config["embedding_dim"], options.get("window", 5))
+    key += (options.get("min_count", 5),)
+    if key not in splits.memo:  # a refit on the same splits reuses them
+        with Console(stderr=True).status("Learning word vectors from train + unsup text..."):
+            splits.memo[key] = learn_word_vectors(
+                splits.unlabeled_text(), dim=key[1], window=key[2], min_count=key[3]
+            )
+    vectors = splits.memo[key]
+    layer = model.get_layer("word_vectors")
+    matrix = keras.ops.convert_to_numpy(layer.embeddings).copy()
+    rows = [(rank + 1 + encoder.index_from, word) for rank, word in enumerate(encoder.vocabulary_)]
+    filled = vectors.fill(matrix, rows, scale=1.0)
+    layer.embeddings.assign(matrix)
+    return {
+        "pretrained_vectors": {
+            "source": "PPMI + SVD on train + unsup text",
+            "words_with_vectors": len(vectors.words),
+            "embedding_rows_set": filled,
+            "seconds": round(time.perf_counter() - started, 2),
+        }
+    }

@@ -49,6 +49,8 @@ def naive_bayes_ratios(ids: np.ndarray, labels: np.ndarray, size: int, alpha: fl
     return np.log((p / p.sum()) / (q / q.sum()))
 
 
-def initialize(model: keras.Model, x_fit: np.ndarray, y_fit: np.ndarray, config: dict) -> None:
+def initialize(
+    model: keras.Model, x_fit: np.ndarray, y_fit: np.ndarray, config: dict, **_context
+) -> None:
     layer = model.get_layer("nb_linear")
     layer.set_ratios(naive_bayes_ratios(x_fit, y_fit, layer.num_features, config["alpha"]))

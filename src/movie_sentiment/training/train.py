@@ -14,14 +14,14 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from movie_sentiment.bundle import SentimentModel
-from movie_sentiment.data.imdb import ReviewDataset, load_reviews
+from movie_sentiment.data.imdb import ImdbCache, ReviewDataset, load_reviews
 from movie_sentiment.errors import ConfigError, OutputExistsError
 from movie_sentiment.evaluation.calibration import (
     apply_temperature,
@@ -34,6 +34,7 @@ from movie_sentiment.evaluation.plots import plot_confusion_matrix, plot_history
 from movie_sentiment.models import get_family
 from movie_sentiment.paths import atomic_directory
 from movie_sentiment.text.persist import make_encoder
+from movie_sentiment.text.tokenize import Tokenized, tokenize_corpus
 from movie_sentiment.training.callbacks import KeepBestEpoch
 from movie_sentiment.training.config import TrainConfig
 
@@ -77,15 +78,32 @@ class Splits:
     validation: ReviewDataset
     test: ReviewDataset
     validation_source: str
+    data: str | Path | None = None  # the IMDB source, for families that read unlabeled text
+    memo: dict = field(default_factory=dict, repr=False)  # shared work (word vectors), by key
+
+    def unlabeled_text(self) -> list[Tokenized]:
+        """The text a family may learn from without labels: all of train (labels unused)
+        and ``unsup``. Never test."""
+        train_tokens = self.train_all.tokens
+        if train_tokens is None:
+            train_tokens = tokenize_corpus(self.train_all.texts)
+        return [train_tokens, ImdbCache.open(self.data).tokens("unsup")]
 
 
 def load_splits(config: TrainConfig, validation_size: int) -> Splits:
     train_all = load_reviews("train", config.data)
     test = load_reviews("test", config.data)
     if config.validate_on_test:
-        return Splits(train_all, train_all, test, test, "test")
+        return Splits(train_all, train_all, test, test, "test", config.data)
     fit_idx, val_idx = split_validation(len(train_all), validation_size, config.seed)
-    return Splits(train_all, train_all.select(fit_idx), train_all.select(val_idx), test, "train")
+    return Splits(
+        train_all,
+        train_all.select(fit_idx),
+        train_all.select(val_idx),
+        test,
+        "train",
+        config.data,
+    )
 
 
 @dataclass
@@ -97,6 +115,7 @@ class FittedMember:
     history: dict
     epoch_kept: int
     x_validation: np.ndarray
+    initialization: dict  # what the family's initialize step reported (pretraining, say)
 
 
 def fit_member(
@@ -117,8 +136,14 @@ def fit_member(
     has_validation = len(splits.validation) > 0
     family = get_family(name)
     model = family.build(settings["model_options"], encoder)
+    initialization = {}
     if family.initialize is not None:
-        family.initialize(model, x_fit, y_fit, settings["model_options"])
+        initialization = (
+            family.initialize(
+                model, x_fit, y_fit, settings["model_options"], encoder=encoder, splits=splits
+            )
+            or {}
+        )
     callbacks = list(callbacks or [])
     monitor = "val_loss" if has_validation else "loss"
     if training.get("early_stopping"):
@@ -146,7 +171,7 @@ def fit_member(
         if best_epoch is None or best_epoch.best_epoch is None
         else best_epoch.best_epoch + 1
     )
-    return FittedMember(model, encoder, history, kept, x_val)
+    return FittedMember(model, encoder, history, kept, x_val, initialization)
 
 
 def score_and_save(
@@ -156,16 +181,26 @@ def score_and_save(
     x_validation,
     x_test,
     card: dict,
+    *,
+    raw_scores: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> dict:
     """Fit the temperature on validation, score test once, and save bundle, metrics and
-    plots into ``staging``. Returns the metrics."""
+    plots into ``staging``. Returns the metrics. ``raw_scores``: the model's uncalibrated
+    (validation, test) probabilities when the caller already has them (the ensemble
+    combines its members' scores), so nothing is scored twice."""
     y_val = splits.validation.labels
-    raw_test = sentiment_model.predict_encoded(x_test, calibrated=False)
+    if raw_scores is not None:
+        known_validation, raw_test = raw_scores
+    else:
+        known_validation = None
+        raw_test = sentiment_model.predict_encoded(x_test, calibrated=False)
     temperature, raw_validation = 1.0, None
     if splits.validation_source == "test":
         raw_validation = raw_test  # the same reviews: score them once, fit nothing on them
     elif len(splits.validation):
-        raw_validation = sentiment_model.predict_encoded(x_validation, calibrated=False)
+        raw_validation = known_validation
+        if raw_validation is None:
+            raw_validation = sentiment_model.predict_encoded(x_validation, calibrated=False)
         temperature = fit_temperature(y_val, raw_validation)
     calibrated_test = apply_temperature(raw_test, temperature)
     metrics = {}
@@ -234,6 +269,7 @@ def train(config: TrainConfig) -> TrainResult:
             "parameters": member.model.count_params(),
             "epochs_run": len(member.history.get("loss", [])),
             "epoch_kept": member.epoch_kept,
+            **({"initialization": member.initialization} if member.initialization else {}),
             "train_seconds": round(time.perf_counter() - started, 2),
         }
         metrics = score_and_save(
