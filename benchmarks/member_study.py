@@ -1,0 +1,110 @@
+"""Which members help the ensemble? Validation only: the test split is never read.
+
+Trains each candidate (a family with optional option overrides) on the same training
+part (seed 42, 2,500 validation reviews carved from train), keeps its validation
+probabilities, then prints each candidate's validation accuracy and the validation
+accuracy of logistic-regression ensembles over candidate sets, with the weights fit by
+10-fold cross-validation inside the validation split (so a set is not flattered by
+weights fit on the reviews it is scored on).
+
+    python benchmarks/member_study.py \\
+        --candidate nbsvm --candidate fasttext \\
+        --candidate 'cnn-random=cnn:{"pretrained_vectors": null, "embedding_dim": 64}' \\
+        --candidate cnn --set nbsvm,fasttext,cnn-random --set nbsvm,fasttext,cnn
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import numpy as np  # noqa: E402
+from _common import default_data, peak_memory_mib, write_results  # noqa: E402
+
+from movie_sentiment.bundle import SentimentModel  # noqa: E402
+from movie_sentiment.evaluation.calibration import logit  # noqa: E402
+from movie_sentiment.training import TrainConfig  # noqa: E402
+from movie_sentiment.training.train import fit_member, load_splits  # noqa: E402
+
+VALIDATION_SIZE = 2500
+SEED = 42
+
+
+def parse_candidate(text: str) -> tuple[str, str, dict]:
+    """``label=family:{json model options}``, ``family:{...}`` or ``family``."""
+    label, _, rest = text.partition("=") if "=" in text else (None, "", text)
+    family, _, options = rest.partition(":")
+    return label or family, family, json.loads(options) if options else {}
+
+
+def cross_validated_accuracy(columns: np.ndarray, labels: np.ndarray) -> float:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
+
+    scores = cross_val_score(LogisticRegression(C=1.0), logit(columns), labels, cv=10)
+    return float(scores.mean())
+
+
+def main() -> None:
+    import keras
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=default_data())
+    parser.add_argument("--candidate", action="append", required=True)
+    parser.add_argument("--set", action="append", default=[], help="comma-separated labels")
+    args = parser.parse_args()
+
+    config = TrainConfig(model="nbsvm", data=args.data, seed=SEED)
+    splits = load_splits(config, VALIDATION_SIZE)
+    labels = splits.validation.labels
+    probabilities, rows = {}, []
+    for text in args.candidate:
+        label, family, options = parse_candidate(text)
+        settings = TrainConfig(model=family, seed=SEED, validation_size=VALIDATION_SIZE).resolved()
+        settings["model_options"].update(options)
+        keras.utils.set_random_seed(SEED)
+        start = time.perf_counter()
+        member = fit_member(family, settings, splits, verbose=0)
+        seconds = time.perf_counter() - start
+        scores = SentimentModel(member.model, member.encoder).predict_encoded(member.x_validation)
+        probabilities[label] = scores
+        rows.append(
+            {
+                "candidate": label,
+                "family": family,
+                "options": options,
+                "validation_accuracy": float(np.mean((scores >= 0.5) == labels)),
+                "epoch_kept": member.epoch_kept,
+                "train_seconds": round(seconds, 1),
+            }
+        )
+        print(json.dumps(rows[-1]), flush=True)
+    sets = []
+    for text in args.set:
+        names = text.split(",")
+        missing = [name for name in names if name not in probabilities]
+        if missing:
+            raise SystemExit(f"error: --set names unknown candidates: {', '.join(missing)}")
+        columns = np.column_stack([probabilities[name] for name in names])
+        sets.append(
+            {"members": names, "validation_accuracy_cv": cross_validated_accuracy(columns, labels)}
+        )
+        print(json.dumps(sets[-1]), flush=True)
+    write_results(
+        "member_study",
+        {
+            "validation_reviews": VALIDATION_SIZE,
+            "seed": SEED,
+            "candidates": rows,
+            "sets": sets,
+            "peak_memory_mib": peak_memory_mib(),
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
