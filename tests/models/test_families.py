@@ -1,6 +1,7 @@
 """The stronger families train end to end on a small archive and load back as bundles."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -63,7 +64,7 @@ def test_nbsvm_starts_from_naive_bayes(small_archive, tmp_path):
     assert ratios[0] == 0.0 and np.abs(ratios).max() > 0.5  # frozen NB ratios were set
 
 
-def test_best_is_one_bundle_with_weighted_members(small_archive, tmp_path):
+def test_best_is_one_bundle_with_weighted_members(small_archive, tmp_path, capsys):
     assert get_family("best") is get_family("ensemble")
     result = train(
         TrainConfig(
@@ -74,6 +75,8 @@ def test_best_is_one_bundle_with_weighted_members(small_archive, tmp_path):
             verbose=0,
         )
     )
+    stages = re.findall(r"Stage (\d)/(\d)", capsys.readouterr().err)
+    assert stages == [(str(n), "6") for n in range(1, 7)]  # 3 members, weights, refit, test
     card = json.loads((result.bundle_dir / "card.json").read_text())
     assert list(card["members"]) == ["nbsvm", "fasttext", "cnn"]
     assert set(card["stage_seconds"]) >= {"nbsvm", "fasttext", "cnn", "weights", "refit"}

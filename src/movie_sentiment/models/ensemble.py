@@ -104,7 +104,7 @@ def train(config):
             f"  {name}: validation accuracy {kept_accuracy:.4f} in {stage_seconds[name]:.0f} s"
         )
 
-    console.print(f"[bold]Stage {stages - 1}/{stages}[/bold]: member weights on validation")
+    console.print(f"[bold]Stage {len(names) + 1}/{stages}[/bold]: member weights on validation")
     stage_start = time.perf_counter()
     y_val = splits.validation.labels
     val_probabilities = np.column_stack(
@@ -124,7 +124,7 @@ def train(config):
     chosen = fitted
     if refit:
         console.print(
-            f"[bold]Stage {stages - 1}/{stages}[/bold]: members again on all "
+            f"[bold]Stage {len(names) + 2}/{stages}[/bold]: members again on all "
             f"{len(splits.train_all):,} training reviews"
         )
         stage_start = time.perf_counter()
