@@ -11,6 +11,10 @@ weights fit on the reviews it is scored on).
         --candidate nbsvm --candidate fasttext \\
         --candidate 'cnn-random=cnn:{"pretrained_vectors": null, "embedding_dim": 64}' \\
         --candidate cnn --set nbsvm,fasttext,cnn-random --set nbsvm,fasttext,cnn
+
+A learning curve (does more training data still help? it decides the ensemble's refit):
+
+    python benchmarks/member_study.py --candidate nbsvm --fit-size 17500 --name learning_17500
 """
 
 from __future__ import annotations
@@ -56,10 +60,19 @@ def main() -> None:
     parser.add_argument("--data", default=default_data())
     parser.add_argument("--candidate", action="append", required=True)
     parser.add_argument("--set", action="append", default=[], help="comma-separated labels")
+    parser.add_argument(
+        "--fit-size", type=int, help="train on this many of the 22,500 training-part reviews"
+    )
+    parser.add_argument("--name", default="member_study", help="results/<name>.json")
     args = parser.parse_args()
 
     config = TrainConfig(model="nbsvm", data=args.data, seed=SEED)
     splits = load_splits(config, VALIDATION_SIZE)
+    if args.fit_size:
+        if not 0 < args.fit_size <= len(splits.fit):
+            raise SystemExit(f"error: --fit-size must be within 1-{len(splits.fit)}")
+        chosen = np.random.RandomState(0).permutation(len(splits.fit))[: args.fit_size]
+        splits.fit = splits.fit.select(chosen)
     labels = splits.validation.labels
     probabilities, rows = {}, []
     for text in args.candidate:
@@ -95,8 +108,9 @@ def main() -> None:
         )
         print(json.dumps(sets[-1]), flush=True)
     write_results(
-        "member_study",
+        args.name,
         {
+            "fit_reviews": len(splits.fit),
             "validation_reviews": VALIDATION_SIZE,
             "seed": SEED,
             "candidates": rows,

@@ -35,6 +35,8 @@ def test_family_trains_saves_and_predicts(small_archive, tmp_path, name):
     card = model.card
     assert card["model"] == name and card["calibration"]["temperature"] > 0
     assert (result.run_dir / "reliability.png").is_file()
+    if name == "cnn":  # started from word vectors of the archive's train + unsup text
+        assert card["initialization"]["pretrained_vectors"]["embedding_rows_set"] > 10
 
 
 def test_naive_bayes_ratios_by_hand():
@@ -122,3 +124,19 @@ def test_cnn_embeddings_start_from_vectors_of_train_and_unsup_text(small_archive
     settings["model_options"]["pretrained_vectors"] = {"windows": 5}
     with pytest.raises(ConfigError, match="not windows"):
         cnn.initialize(model, None, None, settings["model_options"], encoder=encoder, splits=splits)
+
+
+def test_cnn_can_start_from_random_embeddings(small_archive, tmp_path):
+    result = train(
+        TrainConfig(
+            model="cnn",
+            data=str(small_archive),
+            out=str(tmp_path / "cnn"),
+            validation_size=20,
+            epochs=1,
+            model_options={"pretrained_vectors": None, "embedding_dim": 16},
+            verbose=0,
+        )
+    )
+    card = SentimentModel.load(result.bundle_dir).card
+    assert "initialization" not in card and card["config"]["model_options"]["embedding_dim"] == 16

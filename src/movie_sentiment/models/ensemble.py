@@ -183,6 +183,7 @@ def train(config):
             "bias": bias,
             "refit": {
                 "train_reviews": len(splits.train_all) if refit else len(splits.fit),
+                "epochs": {name: m.epoch_kept for name, m in zip(names, fitted, strict=True)},
                 "note": (
                     "members trained again on all of train for their kept epochs; weights, "
                     "temperature and validation figures come from the first members"
