@@ -121,9 +121,15 @@ def test_cnn_embeddings_start_from_vectors_of_train_and_unsup_text(small_archive
     np.testing.assert_allclose(embeddings[row], expected.get("wonderful"), atol=1e-5)
     assert report["pretrained_vectors"]["embedding_rows_set"] > 10
 
-    settings["model_options"]["pretrained_vectors"] = {"windows": 5}
-    with pytest.raises(ConfigError, match="not windows"):
-        cnn.initialize(model, None, None, settings["model_options"], encoder=encoder, splits=splits)
+    for wrong, message in (
+        ({"windows": 5}, "not windows"),
+        ({"window": 0}, "window must be a whole number"),
+        ({"min_count": "5"}, "min_count must be a whole number"),
+        (5, "must be null or"),
+    ):
+        settings["model_options"]["pretrained_vectors"] = wrong
+        with pytest.raises(ConfigError, match=message):
+            cnn.build(settings["model_options"], encoder)
 
 
 def test_cnn_can_start_from_random_embeddings(small_archive, tmp_path):

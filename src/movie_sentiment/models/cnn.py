@@ -34,7 +34,31 @@ DEFAULTS = {
 }
 
 
+def vector_options(config: dict) -> dict | None:
+    """The checked ``pretrained_vectors`` setting: None (start at random) or its options."""
+    options = config.get("pretrained_vectors")
+    if options is None or options is False:
+        return None
+    if not isinstance(options, dict):
+        raise ConfigError(
+            f'pretrained_vectors must be null or {{"window": N, "min_count": N}}, not {options!r}'
+        )
+    unknown = set(options) - {"window", "min_count"}
+    if unknown:
+        raise ConfigError(
+            f"pretrained_vectors takes window and min_count, not {', '.join(sorted(unknown))}"
+        )
+    checked = {"window": options.get("window", 5), "min_count": options.get("min_count", 5)}
+    for name, value in checked.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(
+                f"pretrained_vectors {name} must be a whole number >= 1, not {value!r}"
+            )
+    return checked
+
+
 def build(config: dict, encoder) -> keras.Model:
+    vector_options(config)  # a mistake there stops the run before any training
     ids = keras.Input(shape=(encoder.maxlen,), dtype="int32", name="word_ids")
     x = keras.layers.Embedding(
         encoder.vocabulary_size, config["embedding_dim"], name="word_vectors"
@@ -53,17 +77,11 @@ def initialize(model: keras.Model, x_fit, y_fit, config: dict, *, encoder, split
 
     from movie_sentiment.text.wordvectors import learn_word_vectors
 
-    options = config.get("pretrained_vectors")
-    if not options:
+    options = vector_options(config)
+    if options is None:
         return {}
-    unknown = set(options) - {"window", "min_count"}
-    if unknown:
-        raise ConfigError(
-            f"pretrained_vectors takes window and min_count, not {', '.join(sorted(unknown))}"
-        )
     started = time.perf_counter()
-    key = ("word_vectors", config["embedding_dim"], options.get("window", 5))
-    key += (options.get("min_count", 5),)
+    key = ("word_vectors", config["embedding_dim"], options["window"], options["min_count"])
     if key not in splits.memo:  # a refit on the same splits reuses them
         with Console(stderr=True).status("Learning word vectors from train + unsup text..."):
             splits.memo[key] = learn_word_vectors(
