@@ -1,4 +1,4 @@
-"""Which members help the ensemble? Validation only: the test split is never read.
+"""Which members help the ensemble? Validation only: the test split is never scored.
 
 Trains each candidate (a family with optional option overrides) on the same training
 part (seed 42, 2,500 validation reviews carved from train), keeps its validation
@@ -30,6 +30,7 @@ import numpy as np  # noqa: E402
 from _common import default_data, peak_memory_mib, write_results  # noqa: E402
 
 from movie_sentiment.bundle import SentimentModel  # noqa: E402
+from movie_sentiment.errors import MovieSentimentError  # noqa: E402
 from movie_sentiment.evaluation.calibration import logit  # noqa: E402
 from movie_sentiment.training import TrainConfig  # noqa: E402
 from movie_sentiment.training.train import fit_member, load_splits  # noqa: E402
@@ -42,7 +43,13 @@ def parse_candidate(text: str) -> tuple[str, str, dict]:
     """``label=family:{json model options}``, ``family:{...}`` or ``family``."""
     label, _, rest = text.partition("=") if "=" in text else (None, "", text)
     family, _, options = rest.partition(":")
-    return label or family, family, json.loads(options) if options else {}
+    try:
+        parsed = json.loads(options) if options else {}
+    except json.JSONDecodeError as error:
+        raise SystemExit(f"error: --candidate {text!r}: options are not JSON ({error})") from None
+    if not isinstance(parsed, dict):
+        raise SystemExit(f"error: --candidate {text!r}: options must be a JSON object")
+    return label or family, family, parsed
 
 
 def cross_validated_accuracy(columns: np.ndarray, labels: np.ndarray) -> float:
@@ -77,8 +84,13 @@ def main() -> None:
     probabilities, rows = {}, []
     for text in args.candidate:
         label, family, options = parse_candidate(text)
-        settings = TrainConfig(model=family, seed=SEED, validation_size=VALIDATION_SIZE).resolved()
-        settings["model_options"].update(options)
+        candidate = TrainConfig(
+            model=family, seed=SEED, validation_size=VALIDATION_SIZE, model_options=options
+        )
+        try:
+            settings = candidate.resolved()  # unknown families or options: one-line error
+        except MovieSentimentError as error:
+            raise SystemExit(f"error: --candidate {text!r}: {error}") from None
         keras.utils.set_random_seed(SEED)
         start = time.perf_counter()
         member = fit_member(family, settings, splits, verbose=0)

@@ -146,3 +146,16 @@ def test_cnn_can_start_from_random_embeddings(small_archive, tmp_path):
     )
     card = SentimentModel.load(result.bundle_dir).card
     assert "initialization" not in card and card["config"]["model_options"]["embedding_dim"] == 16
+
+
+def test_best_refit_option_must_be_a_boolean(small_archive, tmp_path):
+    config = TrainConfig(
+        model="best",
+        data=str(small_archive),
+        out=str(tmp_path / "best"),
+        validation_size=30,
+        model_options={"refit": "false"},
+    )
+    with pytest.raises(ConfigError, match="refit must be true or false"):
+        train(config)
+    assert not (tmp_path / "best").exists()
