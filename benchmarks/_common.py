@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import resource
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -65,3 +66,18 @@ def write_results(name: str, payload: dict) -> Path:
     path.write_text(json.dumps(payload, indent=2) + "\n")
     print(json.dumps(payload))
     return path
+
+
+def reviews_per_second(work, texts: list, warm_up: tuple[int, ...] = (64, 600), repeats: int = 3):
+    """Reviews per second of ``work(texts)`` in steady state: warm-up calls on the first
+    ``warm_up`` reviews first (they compile the small-batch and bulk paths, build lookup
+    tables and thread pools, as a running service would have); then the best of
+    ``repeats`` timings, so a busy moment of the machine does not count."""
+    for size in warm_up:
+        work(texts[:size])
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        work(texts)
+        best = min(best, time.perf_counter() - start)
+    return len(texts) / best

@@ -23,7 +23,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
-from _common import default_data, peak_memory_mib, write_results  # noqa: E402
+from _common import (  # noqa: E402
+    default_data,
+    peak_memory_mib,
+    reviews_per_second,
+    write_results,
+)
 
 from movie_sentiment.bundle import SentimentModel  # noqa: E402
 from movie_sentiment.data.imdb import load_reviews  # noqa: E402
@@ -38,20 +43,6 @@ def folder_megabytes(folder: Path) -> float:
     return round(sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 2**20, 1)
 
 
-def throughput(score, texts: list[str], repeats: int = 3) -> float:
-    """Reviews per second of ``score(texts)`` in steady state: warm-up calls first compile
-    the small-batch and the bulk scoring paths, as a running service would have; then the
-    best of ``repeats`` timings, so a busy moment of the machine does not count."""
-    score(texts[:64])
-    score(texts[:600])
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        score(texts)
-        best = min(best, time.perf_counter() - start)
-    return len(texts) / best
-
-
 def family_row(name: str, data: str, scratch: Path, texts: list[str]) -> dict:
     result = train(TrainConfig(model=name, data=data, out=str(scratch / name), verbose=0))
     model = SentimentModel.load(result.bundle_dir)
@@ -61,7 +52,7 @@ def family_row(name: str, data: str, scratch: Path, texts: list[str]) -> dict:
         "validation_accuracy": card["metrics"]["validation"]["accuracy"],
         "test_accuracy": card["metrics"]["test"]["accuracy"],
         "train_seconds": round(result.seconds, 1),
-        "reviews_per_second": round(throughput(model.predict_proba, texts)),
+        "reviews_per_second": round(reviews_per_second(model.predict_proba, texts)),
         "bundle_mb": folder_megabytes(result.bundle_dir),
         "ece_before": card["calibration"]["test"]["ece_before"],
         "ece": card["calibration"]["test"]["ece_after"],
@@ -104,7 +95,7 @@ def sklearn_row(data: str, texts: list[str], scratch: Path) -> dict:
         "validation_accuracy": scores[best_c][0],
         "test_accuracy": float(np.mean((probabilities >= 0.5) == test.labels)),
         "train_seconds": round(seconds, 1),
-        "reviews_per_second": round(throughput(lambda t: pipeline.predict_proba(t), texts)),
+        "reviews_per_second": round(reviews_per_second(lambda t: pipeline.predict_proba(t), texts)),
         "bundle_mb": round(path.stat().st_size / 2**20, 1),
         "ece": expected_calibration_error(test.labels, probabilities),
     }

@@ -18,26 +18,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import default_data, peak_memory_mib, write_results  # noqa: E402
+from _common import (  # noqa: E402
+    default_data,
+    peak_memory_mib,
+    reviews_per_second,
+    write_results,
+)
 
 from movie_sentiment.data.imdb import load_reviews  # noqa: E402
 from movie_sentiment.text.encoder import TextEncoder  # noqa: E402
 from movie_sentiment.text.ngrams import NgramEncoder  # noqa: E402
 from movie_sentiment.text.tokenize import tokenize_corpus  # noqa: E402
-
-
-def reviews_per_second(work, texts: list[str], repeats: int = 3) -> float:
-    work(texts[:200])  # warm-up: lookup tables, thread pool
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work(texts)
-        best = min(best, time.perf_counter() - start)
-    return len(texts) / best
 
 
 def main() -> None:
@@ -55,13 +49,14 @@ def main() -> None:
     trigrams = NgramEncoder(ngram_range=(1, 3), min_df=2).fit(train.tokens)
     reference = CountVectorizer(ngram_range=(1, 3), min_df=2, binary=True).fit(train.texts)
 
-    rows = {
-        "tokenize": reviews_per_second(tokenize_corpus, texts),
-        "words (TextEncoder)": reviews_per_second(words.transform, texts),
-        "ngrams 1-2 (NgramEncoder)": reviews_per_second(bigrams.transform, texts),
-        "ngrams 1-3 (NgramEncoder)": reviews_per_second(trigrams.transform, texts),
-        "scikit-learn CountVectorizer 1-3": reviews_per_second(reference.transform, texts),
+    work = {
+        "tokenize": tokenize_corpus,
+        "words (TextEncoder)": words.transform,
+        "ngrams 1-2 (NgramEncoder)": bigrams.transform,
+        "ngrams 1-3 (NgramEncoder)": trigrams.transform,
+        "scikit-learn CountVectorizer 1-3": reference.transform,
     }
+    rows = {name: reviews_per_second(run, texts, warm_up=(200,)) for name, run in work.items()}
     ratio = rows["ngrams 1-3 (NgramEncoder)"] / rows["scikit-learn CountVectorizer 1-3"]
     print(f"{'encoding':<34} {'reviews/s':>10}")
     for name, speed in rows.items():
