@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import numpy as np  # noqa: E402
 from _common import (  # noqa: E402
     default_data,
     peak_memory_mib,
@@ -33,6 +32,7 @@ from _common import (  # noqa: E402
 from movie_sentiment.bundle import SentimentModel  # noqa: E402
 from movie_sentiment.data.imdb import load_reviews  # noqa: E402
 from movie_sentiment.evaluation.calibration import expected_calibration_error  # noqa: E402
+from movie_sentiment.evaluation.scores import accuracy  # noqa: E402
 from movie_sentiment.training import TrainConfig, train  # noqa: E402
 from movie_sentiment.training.train import split_validation  # noqa: E402
 
@@ -44,23 +44,23 @@ def folder_megabytes(folder: Path) -> float:
 
 
 def family_row(name: str, data: str, scratch: Path, texts: list[str]) -> dict:
-    result = train(TrainConfig(model=name, data=data, out=str(scratch / name), verbose=0))
+    result = train(TrainConfig(family=name, data=data, out=str(scratch / name), verbose=0))
     model = SentimentModel.load(result.bundle_dir)
     card = model.card
     row = {
         "model": name,
-        "validation_accuracy": card["metrics"]["validation"]["accuracy"],
-        "test_accuracy": card["metrics"]["test"]["accuracy"],
+        "validation_accuracy": card.metrics["validation"]["accuracy"],
+        "test_accuracy": card.metrics["test"]["accuracy"],
         "train_seconds": round(result.seconds, 1),
         "reviews_per_second": round(reviews_per_second(model.predict_proba, texts)),
         "bundle_mb": folder_megabytes(result.bundle_dir),
-        "ece_before": card["calibration"]["test"]["ece_before"],
-        "ece": card["calibration"]["test"]["ece_after"],
-        "brier": card["calibration"]["test"]["brier_after"],
+        "ece_before": card.calibration["test"]["ece_before"],
+        "ece": card.calibration["test"]["ece_after"],
+        "brier": card.calibration["test"]["brier_after"],
     }
-    if "stage_seconds" in card:
-        row["stage_seconds"] = card["stage_seconds"]
-        row["members"] = card["members"]
+    if card.members:
+        row["stage_seconds"] = card.stage_seconds
+        row["members"] = card.members
     return row
 
 
@@ -93,7 +93,7 @@ def sklearn_row(data: str, texts: list[str], scratch: Path) -> dict:
     return {
         "model": f"sklearn tfidf 1-2gram + LR (C={best_c:g})",
         "validation_accuracy": scores[best_c][0],
-        "test_accuracy": float(np.mean((probabilities >= 0.5) == test.labels)),
+        "test_accuracy": accuracy(test.labels, probabilities),
         "train_seconds": round(seconds, 1),
         "reviews_per_second": round(reviews_per_second(lambda t: pipeline.predict_proba(t), texts)),
         "bundle_mb": round(path.stat().st_size / 2**20, 1),

@@ -31,7 +31,7 @@ from _common import default_data, peak_memory_mib, write_results  # noqa: E402
 
 from movie_sentiment.bundle import SentimentModel  # noqa: E402
 from movie_sentiment.errors import MovieSentimentError  # noqa: E402
-from movie_sentiment.evaluation.calibration import logit  # noqa: E402
+from movie_sentiment.evaluation.scores import accuracy, logit  # noqa: E402
 from movie_sentiment.training import TrainConfig  # noqa: E402
 from movie_sentiment.training.train import fit_member, load_splits  # noqa: E402
 
@@ -40,7 +40,7 @@ SEED = 42
 
 
 def parse_candidate(text: str) -> tuple[str, str, dict]:
-    """``label=family:{json model options}``, ``family:{...}`` or ``family``."""
+    """``label=family:{json family options}``, ``family:{...}`` or ``family``."""
     label, _, rest = text.partition("=") if "=" in text else (None, "", text)
     family, _, options = rest.partition(":")
     try:
@@ -73,7 +73,7 @@ def main() -> None:
     parser.add_argument("--name", default="member_study", help="results/<name>.json")
     args = parser.parse_args()
 
-    config = TrainConfig(model="nbsvm", data=args.data, seed=SEED)
+    config = TrainConfig(family="nbsvm", data=args.data, seed=SEED)
     splits = load_splits(config, VALIDATION_SIZE)
     if args.fit_size:
         if not 0 < args.fit_size <= len(splits.fit):
@@ -85,7 +85,7 @@ def main() -> None:
     for text in args.candidate:
         label, family, options = parse_candidate(text)
         candidate = TrainConfig(
-            model=family, seed=SEED, validation_size=VALIDATION_SIZE, model_options=options
+            family=family, seed=SEED, validation_size=VALIDATION_SIZE, family_options=options
         )
         try:
             settings = candidate.resolved()  # unknown families or options: one-line error
@@ -95,14 +95,16 @@ def main() -> None:
         start = time.perf_counter()
         member = fit_member(family, settings, splits, verbose=0)
         seconds = time.perf_counter() - start
-        scores = SentimentModel(member.model, member.encoder).predict_encoded(member.x_validation)
+        scores = SentimentModel(member.keras_model, member.encoder).predict_encoded(
+            member.x_validation
+        )
         probabilities[label] = scores
         rows.append(
             {
                 "candidate": label,
                 "family": family,
                 "options": options,
-                "validation_accuracy": float(np.mean((scores >= 0.5) == labels)),
+                "validation_accuracy": accuracy(labels, scores),
                 "epoch_kept": member.epoch_kept,
                 "train_seconds": round(seconds, 1),
             }

@@ -97,11 +97,11 @@ def reference_mslearn(data: str, out: Path, seed: int) -> float:
 
 CASES = [
     # (row name, our config overrides, reference function or None)
-    ("tutorial", {"model": "tutorial"}, reference_tutorial),
-    ("mslearn", {"model": "mslearn"}, None),  # our default: validation carved from train
+    ("tutorial", {"family": "tutorial"}, reference_tutorial),
+    ("mslearn", {"family": "mslearn"}, None),  # our default: validation carved from train
     (
         "mslearn --validate-on-test",
-        {"model": "mslearn", "validate_on_test": True},
+        {"family": "mslearn", "validate_on_test": True},
         reference_mslearn,
     ),
 ]

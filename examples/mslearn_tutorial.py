@@ -34,7 +34,9 @@ x_train = pad_sequences(x_train, maxlen=max_review_length)
 print("Padded shape:", x_train.shape)
 
 # Build (Embedding 32, Flatten, Dense 16 x2, sigmoid), train 5 epochs of 128, evaluate.
-result = train(TrainConfig(model="mslearn", data=args.data, validate_on_test=args.validate_on_test))
+result = train(
+    TrainConfig(family="mslearn", data=args.data, validate_on_test=args.validate_on_test)
+)
 history = result.history
 print("Training accuracy per epoch:  ", [round(a, 4) for a in history["accuracy"]])
 print("Validation accuracy per epoch:", [round(a, 4) for a in history["val_accuracy"]])

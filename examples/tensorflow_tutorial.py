@@ -38,7 +38,7 @@ print("Padded lengths:", len(train_padded[0]), len(train_padded[1]))
 
 # Steps 6-9: build the model (Embedding 16, average pooling, Dense 16, sigmoid), set
 # apart 10,000 validation reviews, train 40 epochs of 512, evaluate on the test set.
-result = train(TrainConfig(model="tutorial", data=data, epochs=epochs))
+result = train(TrainConfig(family="tutorial", data=data, epochs=epochs))
 print(f"Validation accuracy: {result.metrics['validation']['accuracy']:.4f}")
 print(f"Test loss: {result.metrics['test']['loss']:.4f}")
 print(f"Test accuracy: {result.metrics['test']['accuracy']:.4f}  (the notebook: about 0.87)")

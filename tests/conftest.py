@@ -1,26 +1,49 @@
 """Shared fixtures: an isolated cache per test, small IMDB-layout archives built on the
-spot, and the real archive when it is present."""
+spot, models trained once per session on them, the real archive when it is present, and
+the command line run in-process.
+
+Nothing a test does may touch the user's own folders: before any test module is imported
+(and so before Keras or matplotlib are), every cache and config folder those libraries or
+ours use is pointed into one temporary folder for the session.
+"""
 
 from __future__ import annotations
 
 import io
 import os
 import random
+import shutil
+import sys
 import tarfile
+import tempfile
 from pathlib import Path
 
 import pytest
 
-import movie_sentiment  # noqa: F401  (sets the default Keras backend before tests import keras)
+SESSION_HOME = Path(tempfile.mkdtemp(prefix="movie-sentiment-tests-"))
+# Read before the environment is changed below.
+DATA_FROM_ENV = os.environ.get("MOVIE_SENTIMENT_DATA")
+for _name, _folder in (
+    ("MOVIE_SENTIMENT_CACHE", "cache"),
+    ("KERAS_HOME", "keras"),
+    ("MPLCONFIGDIR", "matplotlib"),
+    ("XDG_CACHE_HOME", "xdg-cache"),
+):
+    os.environ[_name] = str(SESSION_HOME / _folder)
+os.environ.pop("MOVIE_SENTIMENT_DATA", None)
+
+import movie_sentiment  # noqa: E402, F401  (sets the default Keras backend before tests import keras)
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_ARCHIVE_CANDIDATES = [REPO.parent / "shared" / "datasets" / "aclImdb_v1.tar.gz"]
-# Read before any fixture clears it from the environment.
-DATA_FROM_ENV = os.environ.get("MOVIE_SENTIMENT_DATA")
 
 POSITIVE = "great wonderful superb loved brilliant moving best excellent fun".split()
 NEGATIVE = "awful boring worst terrible waste dull poor bad stupid".split()
 NEUTRAL = "the a film movie plot actor scene it was and of to story director".split()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(SESSION_HOME, ignore_errors=True)
 
 
 def make_review(rng: random.Random, label: int) -> str:
@@ -35,8 +58,12 @@ def make_review(rng: random.Random, label: int) -> str:
     return " ".join(words[:cut]) + ".<br /><br />" + " ".join(words[cut:]) + " &amp; more!"
 
 
-def build_archive(path: Path, per_label: int = 40, unsup: int = 10, seed: int = 0) -> Path:
-    """A ``.tar.gz`` with the aclImdb layout: train/test pos/neg (ID_RATING.txt) and unsup."""
+def build_archive(
+    path: Path, per_label: int = 40, unsup: int = 10, seed: int = 0, mislabeled: float = 0.0
+) -> Path:
+    """A ``.tar.gz`` with the aclImdb layout: train/test pos/neg (ID_RATING.txt) and unsup.
+    ``mislabeled``: the share of reviews whose words lean to the other label (a model
+    can then overfit them)."""
     rng = random.Random(seed)
     with tarfile.open(path, "w:gz") as archive:
 
@@ -51,9 +78,10 @@ def build_archive(path: Path, per_label: int = 40, unsup: int = 10, seed: int = 
             for folder, label in (("pos", 1), ("neg", 0)):
                 for review_id in range(per_label):
                     rating = rng.randint(7, 10) if label else rng.randint(1, 4)
+                    lean = 1 - label if rng.random() < mislabeled else label
                     add(
                         f"aclImdb/{split}/{folder}/{review_id}_{rating}.txt",
-                        make_review(rng, label),
+                        make_review(rng, lean),
                     )
         for review_id in range(unsup):
             add(f"aclImdb/train/unsup/{review_id}_0.txt", make_review(rng, rng.randint(0, 1)))
@@ -73,6 +101,67 @@ def isolated_cache(tmp_path_factory, monkeypatch) -> Path:
 def small_archive(tmp_path_factory) -> Path:
     """An 80 + 80 labeled-review archive (plus 10 unlabeled), built once per session."""
     return build_archive(tmp_path_factory.mktemp("archive") / "aclImdb_v1.tar.gz")
+
+
+@pytest.fixture(scope="session")
+def noisy_archive(tmp_path_factory) -> Path:
+    """Like ``small_archive`` but 30% of the reviews lean to the other label: models
+    overfit it within a few epochs, so the best epoch is not the last."""
+    folder = tmp_path_factory.mktemp("noisy-archive")
+    return build_archive(folder / "aclImdb_v1.tar.gz", mislabeled=0.3)
+
+
+def train_small(archive: Path, out: Path, family: str, **settings):
+    """A model of ``family`` trained quietly on a small archive (20 validation reviews)."""
+    from movie_sentiment.training import TrainConfig, train
+
+    config = {"validation_size": 20, "verbose": 0, **settings}
+    return train(TrainConfig(family=family, data=str(archive), out=str(out), **config))
+
+
+@pytest.fixture(scope="session")
+def tutorial_run(small_archive, tmp_path_factory):
+    """The tutorial model trained once per session on the small archive (it learns its
+    words: 40 epochs of batch 8). Tests must not change its folder."""
+    out = tmp_path_factory.mktemp("shared-runs") / "tutorial"
+    return train_small(small_archive, out, "tutorial", **SMALL_SETTINGS["tutorial"])
+
+
+@pytest.fixture(scope="session")
+def nbsvm_run(small_archive, tmp_path_factory):
+    """The nbsvm model trained once per session on the small archive."""
+    out = tmp_path_factory.mktemp("shared-runs") / "nbsvm"
+    return train_small(small_archive, out, "nbsvm", **SMALL_SETTINGS["nbsvm"])
+
+
+# Settings under which every family learns the small archive in a few seconds.
+SMALL_SETTINGS = {
+    "tutorial": dict(epochs=40, batch_size=8),
+    "mslearn": dict(epochs=10, batch_size=8, encoder={"maxlen": 60}),
+    "nbsvm": dict(epochs=3),
+    "fasttext": dict(epochs=10, batch_size=8),
+    "cnn": dict(epochs=4, batch_size=8, encoder={"maxlen": 60}),
+    "ensemble": dict(validation_size=30),
+}
+
+
+@pytest.fixture(scope="session")
+def family_run(small_archive, tmp_path_factory, tutorial_run, nbsvm_run):
+    """``family_run(name)``: that family trained once per session on the small archive
+    under ``SMALL_SETTINGS``; ``.stderr`` holds what training printed there."""
+    import contextlib
+
+    runs = {"tutorial": tutorial_run, "nbsvm": nbsvm_run}
+
+    def get(name: str):
+        if name not in runs:
+            out = tmp_path_factory.mktemp("shared-runs") / name
+            with contextlib.redirect_stderr(io.StringIO()) as printed:
+                runs[name] = train_small(small_archive, out, name, **SMALL_SETTINGS[name])
+            runs[name].stderr = printed.getvalue()
+        return runs[name]
+
+    return get
 
 
 @pytest.fixture(scope="session")
@@ -98,3 +187,65 @@ def real_archive(real_archive_path, real_cache, monkeypatch) -> Path:
     """The real archive, with the session's shared cache in use."""
     monkeypatch.setenv("MOVIE_SENTIMENT_CACHE", str(real_cache))
     return real_archive_path
+
+
+class CliResult:
+    def __init__(self, code: int, stdout: str, stderr: str):
+        self.returncode, self.stdout, self.stderr = code, stdout, stderr
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run ``movie-sentiment ARGS`` in this process (the real entry point, exit code and
+    output; only the Python start-up is shared), returning code, stdout and stderr."""
+    from movie_sentiment.cli import main
+
+    def run(*args) -> CliResult:
+        capsys.readouterr()
+        try:
+            main([str(arg) for arg in args])
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+def assert_one_line_error(result, fragment: str) -> None:
+    """Exit code 2, no traceback, exactly one non-blank stderr line: ``error: ...``."""
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ") and fragment in lines[0], lines[0]
+
+
+def snapshot(*folders: Path) -> dict:
+    """Every file and folder under ``folders`` with its size and content digest, to show
+    that an operation changed nothing."""
+    import hashlib
+
+    state = {}
+    for folder in folders:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file():
+                state[str(path)] = (path.stat().st_size, hashlib.sha1(path.read_bytes()).digest())
+            else:
+                state[str(path)] = "folder"
+    return state
+
+
+def unwritable_folder(tmp_path: Path) -> Path:
+    """A folder this process cannot create anything in: ``/sys`` for root (permissions do
+    not stop root), else a folder without write permission."""
+    if os.geteuid() == 0:
+        return Path("/sys/kernel")
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o500)
+    return folder
+
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests import helpers from here

@@ -1,4 +1,5 @@
-"""The command line as a user runs it: a real process, real files, real exit codes."""
+"""The command line: a few runs as a user runs them (a real process, real exit codes), and
+the rest of its behaviour through the same entry point in this process."""
 
 import json
 import os
@@ -6,156 +7,153 @@ import subprocess
 import sys
 
 import pytest
+from conftest import assert_one_line_error
 
 
-def run(*args, env_extra=None, check_ok=True):
+def run_process(*args, env_extra=None):
     env = {**os.environ, **(env_extra or {})}
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "movie_sentiment.cli", *map(str, args)],
         capture_output=True,
         text=True,
         env=env,
         timeout=600,
     )
-    if check_ok:
-        assert result.returncode == 0, result.stderr
-    return result
 
 
-def assert_one_line_error(result, fragment):
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ") and fragment in lines[0], lines[0]
-
-
-@pytest.fixture(scope="module")
-def trained_run(small_archive, tmp_path_factory):
-    out = tmp_path_factory.mktemp("cli") / "run"
-    result = run(
-        "train",
-        "--model",
-        "tutorial",
-        "--data",
-        small_archive,
-        "--out",
-        out,
-        "--epochs",
-        "2",
-        "--validation-size",
-        "20",
-    )
-    return out, result
-
-
-def test_train_prints_test_figures_and_bundle_path(trained_run):
-    out, result = trained_run
-    lines = result.stdout.strip().splitlines()
-    assert any(line.startswith("Test accuracy: 0.") for line in lines)
+def test_train_then_predict_as_separate_processes(small_archive, tmp_path):
+    out = tmp_path / "run"
+    trained = run_process(
+        "train", "--family", "nbsvm", "--data", small_archive, "--out", out,
+        "--validation-size", "20", "--epochs", "3",
+    )  # fmt: skip
+    assert trained.returncode == 0, trained.stderr
+    lines = trained.stdout.strip().splitlines()  # Keras' epoch lines, then ours
+    assert any(line.startswith("Validation accuracy: ") for line in lines)
+    assert any(line.startswith("Test accuracy: 1.0000") for line in lines)
     assert lines[-1] == f"Saved bundle: {out / 'bundle'}"
-    assert (out / "bundle" / "model.keras").is_file()
-
-
-def test_train_refuses_to_overwrite_a_run(trained_run, small_archive):
-    out, _ = trained_run
-    before = (out / "bundle" / "card.json").read_text()
-    result = run("train", "--data", small_archive, "--out", out, "--epochs", "1", check_ok=False)
-    assert_one_line_error(result, "already exists; pass --force")
-    assert (out / "bundle" / "card.json").read_text() == before
-
-
-def test_evaluate_and_predict(trained_run, small_archive, tmp_path):
-    out, _ = trained_run
-    evaluated = run("evaluate", out, "--data", small_archive)
-    assert "Test accuracy: " in evaluated.stdout and "ROC AUC" in evaluated.stdout
-    predicted = run("predict", out / "bundle", "A wonderful film", "Awful and boring", "--json")
+    reviews = tmp_path / "reviews.txt"
+    reviews.write_text("wonderful superb film\n\nawful boring waste\n", encoding="utf-8")
+    predicted = run_process("predict", out, "--file", reviews, "--json")
+    assert predicted.returncode == 0, predicted.stderr
     rows = [json.loads(line) for line in predicted.stdout.splitlines()]
-    assert [row["text"] for row in rows] == ["A wonderful film", "Awful and boring"]
-    assert all(row["label"] in {"positive", "negative"} for row in rows)
-    assert all(0.0 <= row["positive_probability"] <= 1.0 for row in rows)
-    reviews = tmp_path / "reviews.csv"
-    reviews.write_text("text\nGreat fun\nDull and poor\n", encoding="utf-8")
-    from_file = run("predict", out, "--file", reviews)
-    assert len(from_file.stdout.strip().splitlines()) == 2
-
-
-def test_data_info_and_show(small_archive):
-    info = run("data", "info", "--data", small_archive)
-    assert "train" in info.stdout and "40" in info.stdout and "unsup" in info.stdout
-    shown = run("data", "show", "--split", "train", "--index", "0", "--data", small_archive)
-    assert "Raw text:" in shown.stdout and "Encoded" in shown.stdout
-    assert "Decoded:\n<START> " in shown.stdout
-
-
-def test_models_prints_a_family_defaults_that_train_accepts(tmp_path, small_archive):
-    defaults = json.loads(run("models", "nbsvm").stdout)
-    assert defaults["encoder"]["ngram_range"] == [1, 3] and defaults["epochs"] == 1
-    from movie_sentiment.training import TrainConfig
-
-    config = {k: v for k, v in defaults.items() if k in TrainConfig.__dataclass_fields__}
-    assert TrainConfig.from_dict(config).resolved()["model_options"]["alpha"] == 1.0
-    assert_one_line_error(run("models", "bert", check_ok=False), "unknown model 'bert'")
-
-
-def test_train_config_file_is_not_overridden_by_option_defaults(tmp_path, small_archive):
-    config = tmp_path / "config.json"
-    config.write_text(
-        json.dumps(
-            {
-                "model": "mslearn",
-                "epochs": 1,
-                "seed": 7,
-                "encoder": {"maxlen": 40},
-                "validation_size": 20,
-            }
-        )
+    assert [(r["line"], r["label"]) for r in rows] == [(1, "positive"), (2, None), (3, "negative")]
+    assert rows[1]["error"] == "the review is empty"
+    assert predicted.stderr.strip() == (
+        "warning: 1 of 3 reviews not scored (see their error): line 2"
     )
-    run("train", "--config", config, "--data", small_archive, "--out", tmp_path / "run")
-    used = json.loads((tmp_path / "run" / "config.json").read_text())
-    assert used["model"] == "mslearn" and used["training"]["seed"] == 7
+
+
+def test_help_needs_no_heavy_imports():
+    result = run_process("--help")
+    assert result.returncode == 0 and "train" in result.stdout and "predict" in result.stdout
+
+
+def test_train_prints_figures_and_honours_checkpoint(cli, small_archive, tmp_path):
+    out = tmp_path / "run"
+    result = cli(
+        "train", "--family", "tutorial", "--data", small_archive, "--out", out,
+        "--epochs", "3", "--validation-size", "20", "--no-checkpoint",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "Test accuracy: 0." in result.stdout or "Test accuracy: 1." in result.stdout
+    card = json.loads((out / "bundle" / "card.json").read_text())
+    assert card["config"]["training"]["checkpoint"] is False  # the family default is True
+    assert card["epoch_kept"] == card["epochs_run"] == 3
+
+
+def test_evaluate_scores_the_test_split(cli, tutorial_run, small_archive):
+    result = cli("evaluate", tutorial_run.run_dir, "--data", small_archive)
+    assert result.returncode == 0, result.stderr
+    card = json.loads((tutorial_run.bundle_dir / "card.json").read_text())
+    expected = f"Test accuracy: {card['metrics']['test']['accuracy']:.4f}"
+    assert expected in result.stdout.splitlines()
+    assert "ROC AUC" in result.stdout
+
+
+def test_predict_names_every_input_row(cli, tutorial_run, tmp_path):
+    result = cli(
+        "predict", tutorial_run.bundle_dir,
+        "wonderful superb brilliant film", "   ", "zzyzx qwerty", "awful boring worst waste",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    table = result.stdout.splitlines()
+    assert table[0].split() == ["line", "label", "positive", "review"]
+    assert table[1].split()[:2] == ["1", "positive"]
+    assert table[2].split()[:3] == ["2", "-", "-"] and "error: review is empty" in table[2]
+    assert table[3].split()[0] == "3" and table[3].endswith("(no known words)")
+    assert table[4].split()[:2] == ["4", "negative"]
+    assert result.stderr.splitlines() == [
+        "warning: 1 of 4 reviews not scored (see their error): line 2",
+        "warning: 1 review(s) hold no word the model knows, so their score is only its "
+        "prior: line 3",
+    ]
+
+
+def test_predict_json_round_trips_through_its_own_reader(cli, tutorial_run, tmp_path):
+    """The tool's own --json output (reviews holding U+2028 and U+0085) is valid JSONL that
+    --file reads back, one row per line."""
+    reviews = tmp_path / "in.jsonl"
+    texts = ["wonderful\u2028superb film", "awful\x85boring"]
+    reviews.write_text(
+        "".join(json.dumps({"text": t, "id": f"r{i}"}) + "\n" for i, t in enumerate(texts))
+    )
+    first = cli("predict", tutorial_run.bundle_dir, "--file", reviews, "--json")
+    assert first.returncode == 0, first.stderr
+    rows = [json.loads(line) for line in first.stdout.splitlines()]
+    assert [(r["line"], r["id"], r["text"]) for r in rows] == [
+        (1, "r0", texts[0]),
+        (2, "r1", texts[1]),
+    ]
+    output = tmp_path / "out.jsonl"
+    output.write_text(first.stdout, encoding="utf-8")
+    second = cli("predict", tutorial_run.bundle_dir, "--file", output, "--json")
+    assert [json.loads(line)["positive_probability"] for line in second.stdout.splitlines()] == [
+        r["positive_probability"] for r in rows
+    ]
+
+
+def test_data_info_and_show(cli, small_archive):
+    info = cli("data", "info", "--data", small_archive)
+    assert info.returncode == 0, info.stderr
+    counts = {line.split()[0]: line.split()[1:5] for line in info.stdout.splitlines()[3:]}
+    assert counts == {
+        "train": ["80", "40", "40", "0"],
+        "test": ["80", "40", "40", "0"],
+        "unsup": ["10", "0", "0", "10"],
+    }
+    shown = cli("data", "show", "--split", "train", "--index", "0", "--data", small_archive)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.startswith("Review train[0] (id 0, ")
+    assert "Raw text:" in shown.stdout and "Decoded:\n<START> " in shown.stdout
+
+
+def test_families_prints_defaults_that_train_accepts(cli, tmp_path, small_archive):
+    listing = cli("families").stdout
+    assert "160,289" in listing.split("tutorial")[1].split("\n")[0]
+    assert "576,305" in listing.split("mslearn")[1].split("\n")[0]
+    defaults = json.loads(cli("families", "mslearn").stdout)
+    assert defaults["family"] == "mslearn" and defaults["epochs"] == 5
+    defaults.update(epochs=1, validation_size=20, encoder={**defaults["encoder"], "maxlen": 40})
+    config = tmp_path / "mslearn.json"
+    config.write_text(json.dumps(defaults))
+    # Options given on the command line win; the rest comes from the file, not defaults.
+    result = cli("train", "--config", config, "--data", small_archive, "--out", tmp_path / "r",
+                 "--seed", "7")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    used = json.loads((tmp_path / "r" / "config.json").read_text())
+    assert used["family"] == "mslearn" and used["training"]["seed"] == 7
     assert used["encoder"]["maxlen"] == 40 and used["training"]["epochs"] == 1
-
-
-def test_models_lists_families_with_parameter_counts():
-    listing = run("models").stdout
-    assert "tutorial" in listing and "160,289" in listing
-    assert "mslearn" in listing and "576,305" in listing
+    assert used["training"]["validation_size"] == 20
 
 
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["train", "--model", "bert"], "unknown model 'bert'"),
-        (["train", "--data", "/nonexistent/aclImdb_v1.tar.gz"], "IMDB data not found"),
-        (["predict", "/nonexistent/bundle", "hello"], "no model bundle"),
-        (["evaluate", "/nonexistent/bundle"], "no model bundle"),
-        (["data", "info", "--data", "/nonexistent.tar.gz"], "IMDB data not found"),
+        (["families", "bert"], "unknown model family 'bert'"),
+        (["train", "--epochs", "abc"], "Invalid value for '--epochs'"),
+        (["train", "--epoch", "3"], "No such option: --epoch"),
     ],
 )
-def test_user_mistakes_are_one_line_errors(args, fragment):
-    assert_one_line_error(run(*args, check_ok=False), fragment)
-
-
-def test_prediction_input_mistakes_are_one_line_errors(trained_run, tmp_path):
-    out, _ = trained_run
-    assert_one_line_error(run("predict", out, "   ", check_ok=False), "review 1 is empty")
-    assert_one_line_error(run("predict", out, check_ok=False), "no reviews given")
-    latin = tmp_path / "latin.txt"
-    latin.write_bytes("tr\xe8s bien".encode("latin-1"))
-    assert_one_line_error(run("predict", out, "--file", latin, check_ok=False), "not UTF-8")
-    not_bundle = tmp_path / "folder"
-    not_bundle.mkdir()
-    assert_one_line_error(run("predict", not_bundle, "hi", check_ok=False), "not a movie-sentiment")
-
-
-def test_missing_data_without_download_points_at_the_options(tmp_path):
-    # No --data, no environment variable, empty cache: the download is the only way left;
-    # a bad official URL must still end in one line, not a traceback.
-    result = run(
-        "data",
-        "info",
-        check_ok=False,
-        env_extra={"MOVIE_SENTIMENT_DATA": str(tmp_path / "missing.tar.gz")},
-    )
-    assert_one_line_error(result, "MOVIE_SENTIMENT_DATA")
+def test_usage_mistakes_are_one_line_errors(cli, args, fragment):
+    assert_one_line_error(cli(*args), fragment)

@@ -1,7 +1,11 @@
-"""The ``movie-sentiment`` command: data, train, evaluate, predict, models.
+"""The ``movie-sentiment`` command: data, families, train, evaluate, predict.
 
 A front end only: every command composes library calls. User mistakes
-(``MovieSentimentError``) become one line on stderr and exit code 2, never a traceback.
+(``MovieSentimentError``, and Click's usage errors such as ``--epochs abc``) become one
+``error:`` line on stderr and exit code 2, never a traceback or a box.
+
+Heavy libraries (Keras, scikit-learn) are imported inside the commands that use them, so
+``--help`` answers at once.
 """
 
 from __future__ import annotations
@@ -12,14 +16,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.exceptions import TyperException
 
-from movie_sentiment.errors import MovieSentimentError
+from movie_sentiment.errors import InvalidInputError, MovieSentimentError
 
 app = typer.Typer(
     help="Sentiment of movie reviews: the Keras IMDB tutorials as a tool.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 data_app = typer.Typer(help="Look at the IMDB data.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
@@ -32,10 +38,15 @@ DataOption = Annotated[
         "(default: $MOVIE_SENTIMENT_DATA, then the cache, then download).",
     ),
 ]
+SNIPPET = 60  # characters of a review shown in the plain prediction table
 
 
 def _print(text: str = "") -> None:
     typer.echo(text)
+
+
+def _warn(text: str) -> None:
+    typer.echo(f"warning: {text}", err=True)
 
 
 # -- data --------------------------------------------------------------------------------
@@ -77,61 +88,47 @@ def data_show(
     data: DataOption = None,
 ) -> None:
     """One review as the notebooks show it: raw text, Keras-style ids, decoded text."""
-    from movie_sentiment.data.imdb import ImdbCache, _keras_ranks, decode_review
-    from movie_sentiment.errors import ConfigError
-    from movie_sentiment.text.tokenize import Tokenized
+    from movie_sentiment.data.imdb import show_review
 
-    cache = ImdbCache.open(data)
-    arrays = cache.arrays(split)
-    tokens = Tokenized(arrays["token_ids"], arrays["token_offsets"], cache.vocabulary)
-    if not 0 <= index < len(tokens):
-        raise ConfigError(f"--index must be from 0 to {len(tokens) - 1} for the {split} split")
-    bounds = arrays["text_offsets"]
-    text = arrays["text"].tobytes().decode("utf-8")[bounds[index] : bounds[index + 1]]
-    ranks, ranked = _keras_ranks(cache)
-    word_ids = ranks[tokens.select([index]).ids] + 3
-    ids = [1] + [int(i) if i < num_words else 2 for i in word_ids]
-    label = {1: "positive", 0: "negative", -1: "unlabeled"}[int(arrays["labels"][index])]
+    review = show_review(split, index, data, num_words=num_words)
+    label = {1: "positive", 0: "negative", -1: "unlabeled"}[review.label]
     _print(
-        f"Review {split}[{index}] (id {arrays['ids'][index]}, {arrays['ratings'][index]} stars, "
-        f"{label}), {len(ids)} ids with the start mark"
+        f"Review {split}[{index}] (id {review.review_id}, {review.rating} stars, {label}), "
+        f"{len(review.ids)} ids with the start mark"
     )
-    _print("\nRaw text:\n" + text)
-    _print(f"\nEncoded (num_words={num_words}, start_char=1, oov_char=2, index_from=3):\n{ids}")
-    word_index = {word: rank for rank, word in enumerate(ranked, start=1)}
-    _print("\nDecoded:\n" + decode_review(ids, word_index=word_index))
+    _print("\nRaw text:\n" + review.text)
+    _print(f"\nEncoded (num_words={num_words}, start_char=1, oov_char=2, index_from=3):")
+    _print(str(review.ids))
+    _print("\nDecoded:\n" + review.decoded)
 
 
-# -- models ------------------------------------------------------------------------------
-@app.command("models")
-def models_command(
+# -- families ----------------------------------------------------------------------------
+@app.command("families")
+def families_command(
     name: Annotated[
         str | None, typer.Argument(help="A family: print its default settings as JSON.")
     ] = None,
 ) -> None:
     """List the model families with their parameter counts at default settings, or print
-    one family's defaults (override them with `train --config FILE`)."""
+    one family's defaults (edit them, then `train --config FILE`)."""
     from movie_sentiment.models import families, get_family
     from movie_sentiment.text.encoder import TextEncoder
 
     if name is not None:
-        defaults = get_family(name).defaults
-        _print(
-            json.dumps(
-                {
-                    "model": name,
-                    "encoder": defaults["encoder"],
-                    "model_options": defaults["model"],
-                    **defaults["training"],
-                },
-                indent=2,
-            )
-        )
+        family = get_family(name)
+        defaults = family.defaults
+        settings = {
+            "family": name,
+            "encoder": defaults["encoder"],
+            "family_options": defaults["family_options"],
+            **defaults["training"],
+        }
+        _print(json.dumps(settings, indent=2))
         return
     _print(f"{'name':<10} {'parameters':>11}  description")
     for family in families():
         settings = dict(family.defaults["encoder"])
-        if family.train is not None:
+        if family.recipe is not None:
             _print(f"{family.name:<10} {'members':>11}  {family.summary}")
             continue
         if settings.pop("kind", "words") != "words":
@@ -142,16 +139,16 @@ def models_command(
         encoder = TextEncoder(
             **settings, vocabulary_=[f"w{i}" for i in range(settings["num_words"])]
         )
-        model = family.build(family.defaults["model"], encoder)
-        _print(f"{family.name:<10} {model.count_params():>11,}  {family.summary}")
+        keras_model = family.build(family.defaults["family_options"], encoder)
+        _print(f"{family.name:<10} {keras_model.count_params():>11,}  {family.summary}")
 
 
 # -- train / evaluate --------------------------------------------------------------------
 @app.command("train")
 def train_command(
-    model: Annotated[
+    family: Annotated[
         str | None,
-        typer.Option(help="Model family (see `movie-sentiment models`; default tutorial)."),
+        typer.Option(help="Model family (see `movie-sentiment families`; default tutorial)."),
     ] = None,
     out: Annotated[
         Path | None, typer.Option(help="Run folder (default: a new one under runs/).")
@@ -174,12 +171,19 @@ def train_command(
         int | None, typer.Option(help="Stop after this many epochs without validation-loss gain.")
     ] = None,
     checkpoint: Annotated[
-        bool, typer.Option(help="Keep the best epoch (validation loss).")
-    ] = False,
+        bool | None,
+        typer.Option(
+            "--checkpoint/--no-checkpoint",
+            help="Keep the epoch with the lowest validation loss, or the last one "
+            "(default: the family's).",
+        ),
+    ] = None,
     config: Annotated[
         Path | None, typer.Option(help="TrainConfig as JSON; options override it.")
     ] = None,
-    force: Annotated[bool, typer.Option(help="Replace an existing run folder.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Replace an existing run folder (only a run of ours).")
+    ] = False,
 ) -> None:
     """Train a model on IMDB; prints the test figures and the saved bundle's path."""
     from movie_sentiment.evaluation.metrics import format_metrics
@@ -187,7 +191,7 @@ def train_command(
 
     base = TrainConfig.from_json(config).to_dict() if config else {}
     given = {
-        "model": model,
+        "family": family,
         "out": str(out) if out else None,
         "data": str(data) if data else None,
         "epochs": epochs,
@@ -195,11 +199,11 @@ def train_command(
         "validation_size": validation_size,
         "early_stopping": early_stopping,
         "seed": seed,
+        "checkpoint": checkpoint,
     }
     base.update({k: v for k, v in given.items() if v is not None})
     flags = {"validate_on_test": validate_on_test, "force": force}
     base.update({name: True for name, on in flags.items() if on})
-    base.setdefault("model", "tutorial")
     result = train(TrainConfig.from_dict(base))
     if "validation" in result.metrics:
         _print(f"Validation accuracy: {result.metrics['validation']['accuracy']:.4f}")
@@ -220,47 +224,116 @@ def evaluate_command(
 
     model = SentimentModel.load(bundle)
     test = load_reviews("test", data)
-    ids = model.encoder.transform(test.tokens if test.tokens is not None else test.texts)
-    _print(format_metrics(classification_metrics(test.labels, model.predict_encoded(ids))))
+    probabilities = model.predict_encoded(model.encoder.transform(test.encodable))
+    _print(format_metrics(classification_metrics(test.labels, probabilities)))
 
 
 # -- predict -----------------------------------------------------------------------------
+def _snippet(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= SNIPPET else flat[: SNIPPET - 3] + "..."
+
+
+def _json_line(record: dict) -> str:
+    """One JSON object on one line. Text stays readable (not ASCII-escaped), except the
+    characters that tools splitting on Unicode line breaks would cut a line at."""
+    line = json.dumps(record, ensure_ascii=False, allow_nan=False)
+    for character, escaped in (("\u2028", "\\u2028"), ("\u2029", "\\u2029"), ("\x85", "\\u0085")):
+        line = line.replace(character, escaped)
+    return line
+
+
+def _lines_named(lines: list[int], limit: int = 10) -> str:
+    shown = ", ".join(str(line) for line in lines[:limit])
+    return shown + (f" and {len(lines) - limit} more" if len(lines) > limit else "")
+
+
 @app.command("predict")
 def predict_command(
     bundle: Annotated[Path, typer.Argument(help="A run folder or a bundle folder.")],
     texts: Annotated[list[str] | None, typer.Argument(help="Reviews to score.")] = None,
     file: Annotated[
-        Path | None, typer.Option("--file", help="Reviews in a .txt, .csv or .jsonl file.")
+        Path | None,
+        typer.Option("--file", help="Reviews in a .txt (a line each), .csv or .jsonl file."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
 ) -> None:
-    """Score reviews: label and probability of positive for each."""
+    """Score reviews: label and probability of positive for each, one output row per
+    input row, named by its line in the file (or its position among the arguments).
+    Rows that cannot be scored (empty, not text) are error rows, listed on stderr."""
     from movie_sentiment.bundle import SentimentModel
-    from movie_sentiment.data.files import read_texts
-    from movie_sentiment.errors import InvalidInputError
+    from movie_sentiment.data.files import InputRow, read_rows
 
     if file is not None and texts:
         raise InvalidInputError("give reviews as arguments or with --file, not both")
-    reviews = read_texts(file) if file is not None else list(texts or [])
-    if not reviews:
+    if file is not None:
+        rows = read_rows(file)
+    else:
+        rows = [InputRow(number, text) for number, text in enumerate(texts or [], start=1)]
+    if not rows:
         raise InvalidInputError('no reviews given: pass "text" arguments or --file PATH')
     model = SentimentModel.load(bundle)
-    for text, prediction in zip(reviews, model.predict(reviews), strict=True):
+    readable = [row for row in rows if row.error is None]
+    predictions = iter(model.predict([row.text for row in readable], on_error="mark"))
+    failed, unknown = [], []
+    if not as_json:
+        _print(f"{'line':>5}  {'label':<8}  {'positive':>8}  review")
+    for row in rows:
+        prediction = next(predictions) if row.error is None else None
+        error = row.error if prediction is None else prediction.error
+        if error is not None:
+            failed.append(row.line)
+        elif prediction.no_known_words:
+            unknown.append(row.line)
         if as_json:
-            _print(json.dumps({"text": text, **prediction.to_dict()}, ensure_ascii=False))
+            record = {"line": row.line, **({"id": row.id} if row.id is not None else {})}
+            record["text"] = row.text
+            if prediction is not None:
+                record.update(prediction.to_dict())
+            else:
+                record.update(label=None, positive_probability=None, no_known_words=False)
+            record["error"] = error
+            _print(_json_line(record))
+        elif error is not None:
+            _print(f"{row.line:>5}  {'-':<8}  {'-':>8}  error: {error}")
         else:
-            snippet = " ".join(text.split())
-            snippet = snippet if len(snippet) <= 60 else snippet[:57] + "..."
-            _print(f"{prediction.label:<8} {prediction.positive_probability:.4f}  {snippet}")
+            note = "  (no known words)" if prediction.no_known_words else ""
+            _print(
+                f"{row.line:>5}  {prediction.label:<8}  "
+                f"{prediction.positive_probability:>8.4f}  {_snippet(row.text)}{note}"
+            )
+    if failed:
+        _warn(
+            f"{len(failed)} of {len(rows)} reviews not scored (see their error): line "
+            f"{_lines_named(failed)}"
+        )
+    if unknown:
+        _warn(
+            f"{len(unknown)} review(s) hold no word the model knows, so their score is only "
+            f"its prior: line {_lines_named(unknown)}"
+        )
 
 
-def main() -> None:
-    """Console entry point: one-line errors for user mistakes."""
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: one-line errors for user mistakes, exit code 2."""
     try:
-        app()
+        code = app(args=argv, standalone_mode=False, prog_name="movie-sentiment")
     except MovieSentimentError as error:
-        typer.echo(f"error: {error}", err=True)
+        typer.echo(f"error: {' '.join(str(error).split())}", err=True)
         sys.exit(error.exit_code)
+    except TyperException as error:  # Click's usage errors: --epochs abc, --epoch
+        if type(error).__name__ == "NoArgsIsHelpError":
+            error.show()  # a bare command shows its help
+            sys.exit(2)
+        context = getattr(error, "ctx", None)
+        where = context.command_path if context is not None else "movie-sentiment"
+        message = " ".join(error.format_message().split())
+        typer.echo(f"error: {message} (see: {where} --help)", err=True)
+        sys.exit(2)
+    except typer.Abort:
+        typer.echo("error: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,10 @@
 
 The CLI turns any ``MovieSentimentError`` into a one-line message and a non-zero exit;
 the service turns it into a 4xx JSON body. Anything else is a bug and keeps its traceback.
+
+Each type also derives from the built-in exception a Python user would expect, so code
+written against Keras or the standard library (``except ValueError``,
+``except FileNotFoundError``) catches ours too.
 """
 
 
@@ -11,11 +15,11 @@ class MovieSentimentError(Exception):
     exit_code = 2
 
 
-class DataNotFoundError(MovieSentimentError):
+class DataNotFoundError(MovieSentimentError, FileNotFoundError):
     """The IMDB archive (or a user's data file) is not where it was said to be."""
 
 
-class InvalidDataError(MovieSentimentError):
+class InvalidDataError(MovieSentimentError, ValueError):
     """A data file exists but is not what it should be (corrupt, wrong layout)."""
 
 
@@ -23,21 +27,26 @@ class DownloadError(MovieSentimentError):
     """Downloading the dataset failed (network, HTTP status, checksum)."""
 
 
-class InvalidInputError(MovieSentimentError):
+class InvalidInputError(MovieSentimentError, ValueError):
     """Input text or an input file cannot be used (empty, not UTF-8, unknown format)."""
 
 
-class UnknownModelError(MovieSentimentError):
+class UnknownFamilyError(MovieSentimentError, ValueError):
     """A model family name that the registry does not know."""
 
 
-class ConfigError(MovieSentimentError):
+class ConfigError(MovieSentimentError, ValueError):
     """A configuration value is out of range or of the wrong type."""
 
 
-class BundleError(MovieSentimentError):
-    """A path is not a readable model bundle (missing, truncated, foreign)."""
+class BundleError(MovieSentimentError, ValueError):
+    """A path is not a readable model bundle (missing, truncated, foreign, inconsistent)."""
 
 
-class OutputExistsError(MovieSentimentError):
-    """Writing would overwrite something the user already has (use --force)."""
+class OutputExistsError(MovieSentimentError, FileExistsError):
+    """Writing would overwrite something the user already has (use --force), or
+    something that ``--force`` may not replace because it is not ours."""
+
+
+class StorageError(MovieSentimentError, OSError):
+    """A file or folder cannot be written: no permission, read-only, disk full."""

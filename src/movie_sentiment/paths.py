@@ -1,17 +1,35 @@
-"""Where things live on disk: the user cache and atomic writes."""
+"""Where things live on disk: the user cache, atomic writes and their staging folders.
+
+Everything is written beside its destination under a hidden staging name that carries
+the writing process (``.NAME.HOST-PID.XXXX.tmp``) and renamed into place when complete.
+A process killed half-way (SIGKILL, power loss) leaves its staging behind; the next
+write into the same folder removes staging whose process on this host is gone.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import shutil
+import socket
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from movie_sentiment.errors import OutputExistsError
+from movie_sentiment.errors import OutputExistsError, StorageError
 
 CACHE_ENV = "MOVIE_SENTIMENT_CACHE"
+# Staging of versions before the process was named in it: removed once a day old.
+LEGACY_STAGING_SECONDS = 24 * 3600
+
+_HOST = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:20] or "host"
+_STAGING = re.compile(r"^\..+\.([A-Za-z0-9]+)-(\d+)\.[^.]+\.(?:tmp|old)$")
+_LEGACY_STAGING = re.compile(r"^\.(?:.+\.[a-z0-9_]{8}\.(?:tmp|old)|parse-[a-z0-9_]{8})$")
+# Failures of the disk or of permissions, the user's to fix, not bugs.
+_STORAGE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
 
 
 def cache_dir() -> Path:
@@ -26,13 +44,80 @@ def cache_dir() -> Path:
 
 
 @contextlib.contextmanager
+def storage_errors(where: Path, what: str = "write to") -> Iterator[None]:
+    """Turn a permission or disk-full ``OSError`` into a one-line ``StorageError``."""
+    try:
+        yield
+    except OSError as error:
+        if isinstance(error, StorageError) or error.errno not in _STORAGE_ERRNOS:
+            raise
+        raise StorageError(f"cannot {what} {where}: {error.strerror}") from None
+
+
+def make_folder(path: Path) -> Path:
+    """``mkdir -p`` with a one-line error when it cannot be made."""
+    path = Path(path)
+    with storage_errors(path, "create the folder"):
+        path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def remove_stale_staging(folder: Path, legacy: bool = False) -> list[Path]:
+    """Remove staging left in ``folder`` by processes of this host that are gone; with
+    ``legacy`` (only in folders that are all ours, as the cache), also the unnamed staging
+    of earlier versions once a day old. Returns what was removed."""
+    removed = []
+    try:
+        entries = list(Path(folder).iterdir())
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        match = _STAGING.match(entry.name)
+        if match:
+            host, pid = match.group(1), int(match.group(2))
+            stale = host == _HOST and pid != os.getpid() and not _process_alive(pid)
+        elif legacy and _LEGACY_STAGING.match(entry.name):
+            stale = False
+            with contextlib.suppress(OSError):
+                stale = now - entry.stat().st_mtime > LEGACY_STAGING_SECONDS
+        else:
+            continue
+        if stale:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    entry.unlink()
+            removed.append(entry)
+    return removed
+
+
+def _staging_prefix(name: str) -> str:
+    return f".{name}.{_HOST}-{os.getpid()}."
+
+
+@contextlib.contextmanager
 def atomic_file(path: Path, mode: str = "wb") -> Iterator:
     """Open a temporary file beside ``path``; rename it over ``path`` only on success."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    make_folder(path.parent)
+    with storage_errors(path):
+        fd, tmp = tempfile.mkstemp(
+            prefix=_staging_prefix(path.name), suffix=".tmp", dir=path.parent
+        )
     try:
-        with os.fdopen(fd, mode) as handle:
+        with storage_errors(path), os.fdopen(fd, mode) as handle:
             yield handle
         os.replace(tmp, path)
     except BaseException:
@@ -42,34 +127,62 @@ def atomic_file(path: Path, mode: str = "wb") -> Iterator:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
+    """Write ``text`` to ``path`` (UTF-8) through a temporary file and a rename."""
     with atomic_file(path, "w") as handle:
         handle.write(text)
 
 
-@contextlib.contextmanager
-def atomic_directory(path: Path, force: bool = False) -> Iterator[Path]:
-    """Yield a temporary folder beside ``path``; move it to ``path`` when the block succeeds.
+def staging_folder(parent: Path, name: str, suffix: str = ".tmp") -> Path:
+    """A new hidden staging folder in ``parent`` named for ``name`` and this process."""
+    with storage_errors(parent):
+        return Path(tempfile.mkdtemp(prefix=_staging_prefix(name), suffix=suffix, dir=parent))
 
-    An existing ``path`` is an error unless ``force``; with ``force`` the old folder is
-    replaced only after the new one is complete, so a failure leaves it untouched.
+
+@contextlib.contextmanager
+def atomic_directory(
+    path: Path, force: bool = False, replaceable: Callable[[Path], bool] | None = None
+) -> Iterator[Path]:
+    """Yield a staging folder beside ``path``; move it to ``path`` when the block succeeds.
+
+    An existing ``path`` is an error unless ``force``; even with ``force`` only a folder
+    that ``replaceable(path)`` accepts (one of ours) or an empty one is replaced, and only
+    after the new one is complete, so a failure leaves it untouched.
     """
     path = Path(path)
-    if path.exists() and not force:
-        raise OutputExistsError(f"{path} already exists; pass --force to overwrite it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    check_replaceable(path, force, replaceable)
+    make_folder(path.parent)
+    remove_stale_staging(path.parent)
+    staging = staging_folder(path.parent, path.name)
     try:
-        yield staging
-        if path.exists():
-            retired = Path(
-                tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent)
-            )
-            os.replace(path, retired / path.name)
-            os.replace(staging, path)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, path)
+        with storage_errors(path):
+            yield staging
+            if path.exists():
+                retired = staging_folder(path.parent, path.name, ".old")
+                os.replace(path, retired / path.name)
+                os.replace(staging, path)
+                shutil.rmtree(retired, ignore_errors=True)
+            else:
+                os.replace(staging, path)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def check_replaceable(
+    path: Path, force: bool, replaceable: Callable[[Path], bool] | None = None
+) -> None:
+    """Refuse to write over ``path`` unless ``force`` and it is ours (or an empty folder):
+    ``--force`` must never delete a folder of the user's."""
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return
+    if not force:
+        raise OutputExistsError(f"{path} already exists; pass --force to overwrite it")
+    if path.is_symlink() or not path.is_dir():
+        raise OutputExistsError(f"{path} exists and is not a folder; --force replaces only folders")
+    empty = not any(path.iterdir())
+    if not empty and not (replaceable is not None and replaceable(path)):
+        raise OutputExistsError(
+            f"{path} is not a movie-sentiment run or bundle; --force replaces only those "
+            "(choose another output folder)"
+        )

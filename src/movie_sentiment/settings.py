@@ -1,17 +1,126 @@
-"""Building a settings dataclass from plain data, with unknown keys named in the error."""
+"""Settings as data: dataclasses built from plain JSON, every field checked once.
+
+``check_fields`` checks each field of a settings dataclass against its type hint, so a
+JSON config that says ``"epochs": true`` or ``"force": "false"`` is refused with one line
+naming the field instead of training one epoch or overwriting a run. Written here rather
+than taken from pydantic: these are flat dataclasses with a handful of scalar types, and
+importing pydantic would add its start-up time to every ``predict`` call.
+"""
 
 from __future__ import annotations
 
+import math
+import types
+import typing
 from dataclasses import fields
 
 from movie_sentiment.errors import ConfigError
 
+_HINTS: dict[type, dict] = {}
 
-def from_settings(cls, data: dict, what: str):
-    """``cls(**data)`` for a dataclass; keys it does not have are a ``ConfigError``."""
+
+def from_settings(cls, data: dict, what: str, renamed: dict[str, str] | None = None):
+    """``cls(**data)`` for a settings dataclass, refusing what it does not have.
+
+    ``renamed`` maps old key names to current ones, so files written by an earlier
+    version still read (giving both the old and the new name is an error).
+    """
     if not isinstance(data, dict):
         raise ConfigError(f"{what} settings must be a JSON object, not {type(data).__name__}")
-    unknown = set(data) - {f.name for f in fields(cls)}
+    data = dict(data)
+    for old, new in (renamed or {}).items():
+        if old in data:
+            if new in data:
+                raise ConfigError(f"{what} settings give both {old!r} and {new!r}; keep {new!r}")
+            data[new] = data.pop(old)
+    unknown = set(data) - {f.name for f in fields(cls) if f.init}
     if unknown:
         raise ConfigError(f"unknown {what} settings: {', '.join(sorted(unknown))}")
     return cls(**data)
+
+
+def check_fields(instance, what: str) -> None:
+    """Check every field of a dataclass instance against its type hint (see module doc)."""
+    cls = type(instance)
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    hints = _HINTS[cls]
+    for field in fields(instance):
+        value = getattr(instance, field.name)
+        if not matches(value, hints[field.name]):
+            raise ConfigError(
+                f"{what} setting {field.name} must be {describe(hints[field.name])}, not {value!r}"[
+                    :300
+                ]
+            )
+
+
+def matches(value, hint) -> bool:
+    """Whether ``value`` is of type ``hint`` (bool is not an int here, a whole number is a
+    float, a list is a tuple: JSON has no tuples)."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(matches(value, option) for option in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return (
+            isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        )
+    if hint is str:
+        return isinstance(value, str)
+    if hint is dict or origin is dict:
+        return isinstance(value, dict)
+    if origin is tuple:
+        parts = typing.get_args(hint)
+        return (
+            isinstance(value, list | tuple)
+            and len(value) == len(parts)
+            and all(matches(v, p) for v, p in zip(value, parts, strict=True))
+        )
+    if hint is list or origin is list:
+        if not isinstance(value, list):
+            return False
+        (item,) = typing.get_args(hint) or (typing.Any,)
+        return item is typing.Any or all(matches(v, item) for v in value)
+    return True  # types this checker does not know (arrays) are the class's own business
+
+
+def describe(hint) -> str:
+    """A type hint in words: ``int | None`` -> "a whole number or null"."""
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join(describe(option) for option in typing.get_args(hint))
+    if origin is tuple:
+        return f"a list of {len(typing.get_args(hint))} " + " and ".join(
+            describe(p).removeprefix("a ") for p in typing.get_args(hint)
+        )
+    names = {
+        type(None): "null",
+        bool: "true or false",
+        int: "a whole number",
+        float: "a number",
+        str: "a string",
+        dict: "an object",
+        list: "a list",
+    }
+    return names.get(origin or hint, getattr(hint, "__name__", str(hint)))
+
+
+def check_options(options: dict, defaults: dict, what: str) -> None:
+    """Overrides of a family's options: only known keys, each of its default's type
+    (a whole number where the default is a float is fine; a default of null or an object
+    leaves the check to the family)."""
+    unknown = set(options) - set(defaults)
+    if unknown:
+        raise ConfigError(f"unknown {what}: {', '.join(sorted(unknown))}")
+    for name, value in options.items():
+        default = defaults[name]
+        if default is None or isinstance(default, dict):
+            continue
+        if not matches(value, type(default)):
+            raise ConfigError(f"{what}: {name} must be {describe(type(default))}, not {value!r}")

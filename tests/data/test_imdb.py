@@ -10,7 +10,7 @@ import pytest
 from keras.src.datasets import imdb as keras_imdb
 
 from movie_sentiment.data import imdb
-from movie_sentiment.errors import DataNotFoundError, InvalidDataError
+from movie_sentiment.errors import ConfigError, DataNotFoundError, InvalidDataError
 
 
 def test_resolve_prefers_explicit_path_then_environment_then_cache(
@@ -100,7 +100,7 @@ def test_archive_without_reviews_is_a_clear_error(tmp_path):
 
 
 def test_unknown_split_is_a_clear_error(small_archive):
-    with pytest.raises(Exception, match="unknown split 'dev'"):
+    with pytest.raises(ConfigError, match="unknown split 'dev'"):
         imdb.load_reviews("dev", small_archive)
 
 
@@ -146,7 +146,7 @@ def test_load_data_matches_keras_element_by_element(keras_files, arguments):
 
 
 def test_too_small_maxlen_fails_like_keras(keras_files):
-    with pytest.raises(Exception, match="no sequence was kept"):
+    with pytest.raises(ConfigError, match="no sequence was kept"):
         imdb.load_data(keras_files, maxlen=2)
     with pytest.raises(ValueError, match="no sequence was kept"):
         keras.datasets.imdb.load_data(maxlen=2)
@@ -173,3 +173,47 @@ def test_decode_review_shows_the_tutorial_markers(keras_files):
     assert decoded.startswith("<START> ")
     assert "<UNK>" in decoded  # words beyond num_words
     assert imdb.decode_review([0, 1, 2, 3], keras_files) == "<PAD> <START> <UNK> <UNUSED>"
+
+
+def test_show_review_gives_the_keras_view_of_one_review(keras_files):
+    review = imdb.show_review("train", 3, keras_files, num_words=12)
+    assert review.ids == keras_ids_in_archive_order(keras_files, num_words=12)[3]
+    assert review.ids[0] == 1 and max(review.ids) < 12
+    assert review.decoded == imdb.decode_review(review.ids, keras_files)
+    assert review.label == 1 and 7 <= review.rating <= 10  # train/pos comes first
+    assert review.text == imdb.load_reviews("train", keras_files).texts[3]
+    with pytest.raises(ConfigError, match="index must be from 0 to 79"):
+        imdb.show_review("train", 80, keras_files)
+
+
+def keras_ids_in_archive_order(archive, num_words):
+    """What keras.datasets.imdb.load_data computes from imdb.npz for each train review,
+    without its shuffle: start mark, ranks + 3, ranks past num_words as 2."""
+    ranks = imdb.keras_arrays(archive)["x_train"]
+    return [[1] + [r + 3 if r + 3 < num_words else 2 for r in ids] for ids in ranks]
+
+
+def test_an_unwritable_cache_is_one_clear_error(small_archive, tmp_path, monkeypatch):
+    from conftest import unwritable_folder
+
+    from movie_sentiment.errors import StorageError
+
+    monkeypatch.setenv("MOVIE_SENTIMENT_CACHE", str(unwritable_folder(tmp_path) / "cache"))
+    with pytest.raises(StorageError, match="cannot create the folder .*MOVIE_SENTIMENT_CACHE"):
+        imdb.load_reviews("train", small_archive)
+
+
+def test_staging_of_a_killed_parse_is_removed_by_the_next_one(small_archive, isolated_cache):
+    import os
+    import time
+
+    parsed = isolated_cache / "parsed"
+    parsed.mkdir()
+    old = parsed / ".parse-abc123_z"  # left by an earlier version, a day old
+    (old / "partial").mkdir(parents=True)
+    day_ago = time.time() - 2 * 24 * 3600
+    os.utime(old, (day_ago, day_ago))
+    recent = parsed / ".parse-def456_y"  # an earlier version's parse, maybe still running
+    recent.mkdir()
+    imdb.load_reviews("train", small_archive)
+    assert not old.exists() and recent.exists()

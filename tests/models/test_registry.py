@@ -1,7 +1,7 @@
 import keras
 import pytest
 
-from movie_sentiment.errors import UnknownModelError
+from movie_sentiment.errors import ConfigError, UnknownFamilyError
 from movie_sentiment.models import families, get_family
 from movie_sentiment.text.encoder import TextEncoder
 
@@ -10,20 +10,20 @@ def built(name):
     family = get_family(name)
     settings = family.defaults["encoder"]
     encoder = TextEncoder(**settings, vocabulary_=[f"w{i}" for i in range(20000)])
-    return family, family.build(family.defaults["model"], encoder)
+    return family, family.build(family.defaults["family_options"], encoder)
 
 
 def test_tutorial_is_the_tensorflow_notebook_model():
-    family, model = built("tutorial")
-    assert model.count_params() == 160_289
-    assert [type(layer).__name__ for layer in model.layers] == [
+    family, keras_model = built("tutorial")
+    assert keras_model.count_params() == 160_289
+    assert [type(layer).__name__ for layer in keras_model.layers] == [
         "Embedding",
         "GlobalAveragePooling1D",
         "Dense",
         "Dense",
     ]
-    assert model.layers[0].input_dim == 10000 and model.layers[0].output_dim == 16
-    assert model.input_shape == (None, 256)
+    assert keras_model.layers[0].input_dim == 10000 and keras_model.layers[0].output_dim == 16
+    assert keras_model.input_shape == (None, 256)
     assert family.defaults["encoder"]["padding"] == "post"
     assert family.defaults["training"] == {
         "epochs": 40,
@@ -31,21 +31,21 @@ def test_tutorial_is_the_tensorflow_notebook_model():
         "validation_size": 10000,
         "checkpoint": True,
     }
-    assert isinstance(model.optimizer, keras.optimizers.Adam)
-    assert model.loss == "binary_crossentropy"
+    assert isinstance(keras_model.optimizer, keras.optimizers.Adam)
+    assert keras_model.loss == "binary_crossentropy"
 
 
 def test_mslearn_is_the_microsoft_learn_model():
-    family, model = built("mslearn")
-    assert model.count_params() == 576_305
-    assert [type(layer).__name__ for layer in model.layers] == [
+    family, keras_model = built("mslearn")
+    assert keras_model.count_params() == 576_305
+    assert [type(layer).__name__ for layer in keras_model.layers] == [
         "Embedding",
         "Flatten",
         "Dense",
         "Dense",
         "Dense",
     ]
-    assert model.input_shape == (None, 500)
+    assert keras_model.input_shape == (None, 500)
     assert family.defaults["encoder"]["padding"] == "pre"  # Keras' pad_sequences default
     assert family.defaults["training"]["epochs"] == 5
     assert family.defaults["training"]["batch_size"] == 128
@@ -53,5 +53,16 @@ def test_mslearn_is_the_microsoft_learn_model():
 
 def test_registry_lists_families_and_rejects_unknown_names():
     assert {"tutorial", "mslearn"} <= {family.name for family in families()}
-    with pytest.raises(UnknownModelError, match="unknown model .lstm.*mslearn, nbsvm, tutorial"):
+    with pytest.raises(UnknownFamilyError, match="unknown model family .lstm.*nbsvm, tutorial"):
         get_family("lstm")
+    assert get_family("best") is get_family("ensemble")
+
+
+def test_ensemble_options_are_checked():
+    check = get_family("ensemble").check_options
+    with pytest.raises(ConfigError, match="itself a recipe"):
+        check({"members": ["nbsvm", "best"]})
+    with pytest.raises(ConfigError, match="members must differ"):
+        check({"members": ["nbsvm", "nbsvm"]})
+    with pytest.raises(UnknownFamilyError, match="'lstm'"):
+        check({"members": ["lstm"]})

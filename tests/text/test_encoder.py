@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from movie_sentiment.errors import ConfigError
+from movie_sentiment.errors import ConfigError, InvalidInputError
 from movie_sentiment.text.encoder import TextEncoder
 from movie_sentiment.text.tokenize import tokenize_corpus
 
@@ -69,3 +69,19 @@ def test_unfitted_encoder_and_bad_settings_are_clear_errors():
         TextEncoder(padding="left")
     with pytest.raises(ConfigError, match="unknown text encoder settings"):
         TextEncoder.from_dict({"num_word": 3})
+    with pytest.raises(ConfigError, match="num_words must be a whole number or null, not True"):
+        TextEncoder(num_words=True)
+    with pytest.raises(ConfigError, match="maxlen must be a whole number or null, not '10'"):
+        TextEncoder.from_dict({"maxlen": "10"})
+
+
+def test_a_bare_string_is_refused_and_known_words_are_counted():
+    encoder = TextEncoder(num_words=None, maxlen=8).fit(TEXTS)
+    with pytest.raises(InvalidInputError, match="got a single string"):
+        encoder.transform("a single review")
+    with pytest.raises(InvalidInputError, match="got a single string"):
+        TextEncoder().fit("a single review")
+    with pytest.raises(InvalidInputError, match="expected a list of texts, got NoneType"):
+        encoder.transform(None)
+    x = encoder.transform([TEXTS[0], "zzyzx <br />", ""])
+    assert encoder.known_counts(x).tolist()[1:] == [0, 0] and encoder.known_counts(x)[0] > 0

@@ -1,7 +1,9 @@
+import json
+
 import numpy as np
 import pytest
 
-from movie_sentiment.errors import ConfigError
+from movie_sentiment.errors import ConfigError, InvalidInputError
 from movie_sentiment.text.ngrams import NgramEncoder
 from movie_sentiment.text.persist import load_encoder, make_encoder, save_encoder
 from movie_sentiment.text.tokenize import tokenize_corpus
@@ -26,7 +28,7 @@ def test_trigrams_stay_inside_one_review():
 
 
 def test_transform_pads_to_maxlen_and_keeps_unigrams_first():
-    encoder = NgramEncoder(ngram_range=(1, 3), min_df=1, max_features_per_review=4).fit(TRAIN)
+    encoder = NgramEncoder(ngram_range=(1, 3), min_df=1, maxlen=4).fit(TRAIN)
     matrix = encoder.transform(["not good at all", "film"])
     assert matrix.shape == (2, 4) and matrix.dtype == np.int32
     # unigram ids come first (ordered by word frequency), so the cut drops n-grams first
@@ -46,8 +48,24 @@ def test_save_and_load_through_the_encoder_folder(tmp_path):
     encoder = make_encoder({"kind": "ngrams", "ngram_range": [1, 3], "min_df": 1}).fit(TRAIN)
     save_encoder(encoder, tmp_path)
     loaded = load_encoder(tmp_path)
-    assert isinstance(loaded, NgramEncoder) and loaded.maxlen_ == encoder.maxlen_
+    assert isinstance(loaded, NgramEncoder) and loaded.maxlen == encoder.maxlen > 0
     np.testing.assert_array_equal(loaded.transform(TRAIN), encoder.transform(TRAIN))
+
+
+def test_an_encoder_saved_before_the_length_had_one_name_still_loads(tmp_path):
+    encoder = NgramEncoder(min_df=1).fit(TRAIN)
+    save_encoder(encoder, tmp_path)
+    old = json.loads((tmp_path / "encoder.json").read_text())
+    old["maxlen_"] = old.pop("maxlen")
+    old["max_features_per_review"] = None
+    (tmp_path / "encoder.json").write_text(json.dumps(old))
+    assert load_encoder(tmp_path).maxlen == encoder.maxlen
+
+
+def test_maxlen_is_learned_only_when_not_given():
+    learned = NgramEncoder(min_df=1).fit(TRAIN)
+    assert learned.maxlen >= 1
+    assert NgramEncoder(min_df=1, maxlen=3).fit(TRAIN).maxlen == 3
 
 
 def test_bad_settings():
@@ -57,6 +75,24 @@ def test_bad_settings():
         make_encoder({"kind": "chars"})
     with pytest.raises(ConfigError, match="fit"):
         NgramEncoder().transform(["x"])
+    with pytest.raises(ConfigError, match="unknown ngrams encoder settings: maxlne"):
+        make_encoder({"kind": "ngrams", "maxlne": 3})
+    with pytest.raises(ConfigError, match="min_df must be a whole number, not 2.5"):
+        make_encoder({"kind": "ngrams", "min_df": 2.5})
+    with pytest.raises(ConfigError, match="words_ are learned by fit"):
+        make_encoder({"kind": "ngrams", "words_": ["a"]})
+
+
+def test_a_bare_string_is_refused_not_read_as_characters():
+    encoder = NgramEncoder(min_df=1).fit(TRAIN)
+    with pytest.raises(InvalidInputError, match="got a single string"):
+        encoder.transform("not good")
+    with pytest.raises(InvalidInputError, match="got a single string"):
+        NgramEncoder().fit("not good")
+    with pytest.raises(InvalidInputError, match="text 2 is not a string but int"):
+        encoder.transform(["fine", 3])
+    known = encoder.known_counts(encoder.transform(["not good", "zzyzx"]))
+    assert known.tolist()[1] == 0 and known[0] > 0
 
 
 def test_large_batches_encoded_on_threads_match_one_pass():

@@ -21,7 +21,7 @@ def test_real_archive_has_the_published_counts(real_archive):
 
 def test_tutorial_reaches_the_notebook_accuracy(real_archive, tmp_path):
     result = train(
-        TrainConfig(model="tutorial", data=str(real_archive), out=str(tmp_path / "run"), verbose=0)
+        TrainConfig(family="tutorial", data=str(real_archive), out=str(tmp_path / "run"), verbose=0)
     )
     assert result.metrics["validation"]["count"] == 10000
     assert result.metrics["test"]["count"] == 25000
@@ -30,7 +30,7 @@ def test_tutorial_reaches_the_notebook_accuracy(real_archive, tmp_path):
 
 def test_nbsvm_beats_91_percent(real_archive, tmp_path):
     result = train(
-        TrainConfig(model="nbsvm", data=str(real_archive), out=str(tmp_path / "nb"), verbose=0)
+        TrainConfig(family="nbsvm", data=str(real_archive), out=str(tmp_path / "nb"), verbose=0)
     )
     assert result.metrics["test"]["count"] == 25000
     assert result.metrics["test"]["accuracy"] >= 0.91

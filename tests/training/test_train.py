@@ -1,28 +1,19 @@
 import json
 
 import pytest
+from conftest import snapshot, train_small, unwritable_folder
 
-from movie_sentiment.errors import ConfigError, OutputExistsError, UnknownModelError
+from movie_sentiment.errors import (
+    ConfigError,
+    OutputExistsError,
+    StorageError,
+    UnknownFamilyError,
+)
 from movie_sentiment.training import TrainConfig, train
 
 
-def small_config(archive, out, **overrides):
-    settings = dict(
-        model="tutorial",
-        data=str(archive),
-        out=str(out),
-        epochs=3,
-        validation_size=20,
-        batch_size=32,
-        verbose=0,
-    )
-    settings.update(overrides)
-    return TrainConfig(**settings)
-
-
-def test_run_folder_has_everything(small_archive, tmp_path):
-    result = train(small_config(small_archive, tmp_path / "run", checkpoint=True))
-    run = result.run_dir
+def test_run_folder_has_everything(tutorial_run):
+    run = tutorial_run.run_dir
     for name in (
         "config.json",
         "history.csv",
@@ -31,6 +22,7 @@ def test_run_folder_has_everything(small_archive, tmp_path):
         "accuracy.png",
         "loss.png",
         "confusion_matrix.png",
+        "reliability.png",
         "bundle/card.json",
         "bundle/model.keras",
         "bundle/encoder.json",
@@ -38,9 +30,10 @@ def test_run_folder_has_everything(small_archive, tmp_path):
         assert (run / name).is_file(), name
     history = json.loads((run / "history.json").read_text())
     assert set(history) >= {"accuracy", "loss", "val_accuracy", "val_loss"}
-    assert len(history["loss"]) == 3
-    assert len((run / "history.csv").read_text().strip().splitlines()) == 4  # header + 3 epochs
+    assert len(history["loss"]) == 40
+    assert len((run / "history.csv").read_text().strip().splitlines()) == 41  # header + 40
     card = json.loads((run / "bundle" / "card.json").read_text())
+    assert card["family"] == "tutorial" and card["config"]["training"]["epochs"] == 40
     assert card["data"]["train_reviews"] == 60 and card["data"]["validation_reviews"] == 20
     assert card["data"]["validation_source"] == "train"
     assert card["metrics"]["test"]["count"] == 80
@@ -48,60 +41,99 @@ def test_run_folder_has_everything(small_archive, tmp_path):
     # a small archive has a small vocabulary: Embedding rows = words + 4 reserved ids
     vocabulary = len(json.loads((run / "bundle" / "encoder.json").read_text())["vocabulary_"])
     assert card["parameters"] == (vocabulary + 4) * 16 + 16 * 16 + 16 + 17
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging left
+    assert not [p for p in run.parent.iterdir() if p.name.startswith(".")]  # no staging left
 
 
-def test_checkpoint_keeps_the_epoch_with_the_lowest_validation_loss(small_archive, tmp_path):
-    result = train(
-        small_config(
-            small_archive,
-            tmp_path / "run",
-            epochs=6,
-            checkpoint=True,
-            model="mslearn",
-            encoder={"maxlen": 40},
-        )
+def overfit_mslearn(noisy_archive, out, **settings):
+    """mslearn on the noisy archive: its validation loss turns up within a few epochs."""
+    return train_small(
+        noisy_archive, out, "mslearn", batch_size=8, encoder={"maxlen": 40}, **settings
     )
+
+
+def test_checkpoint_keeps_the_epoch_with_the_lowest_validation_loss(noisy_archive, tmp_path):
+    result = overfit_mslearn(noisy_archive, tmp_path / "r", epochs=12, checkpoint=True)
     val_losses = result.history["val_loss"]
     best = min(range(len(val_losses)), key=val_losses.__getitem__)
+    assert best < len(val_losses) - 1  # it overfits: the last epoch is not the best
     card = json.loads((result.bundle_dir / "card.json").read_text())
-    assert card["epoch_kept"] == best + 1 and card["epochs_run"] == 6
-    # temperature scaling changes the loss but never which side of 0.5 a review is on
-    val_accuracy = result.history["val_accuracy"][best]
-    assert result.metrics["validation"]["accuracy"] == pytest.approx(val_accuracy, abs=1e-6)
+    assert card["epoch_kept"] == best + 1 and card["epochs_run"] == 12
+    # The saved weights are that epoch's: the validation loss scored after training,
+    # before temperature scaling, is the one Keras logged at the best epoch, not the last.
+    from movie_sentiment.bundle import SentimentModel
+    from movie_sentiment.data.imdb import load_reviews
+    from movie_sentiment.evaluation.metrics import classification_metrics
+    from movie_sentiment.training.train import split_validation
+
+    model = SentimentModel.load(result.bundle_dir)
+    train_reviews = load_reviews("train", noisy_archive)
+    _, validation = split_validation(len(train_reviews), 20, 42)
+    x = model.encoder.transform([train_reviews.texts[i] for i in validation])
+    raw = model.predict_encoded(x, calibrated=False)
+    loss = classification_metrics(train_reviews.labels[validation], raw)["loss"]
+    assert loss == pytest.approx(val_losses[best], abs=1e-4)
+    assert abs(loss - val_losses[-1]) > 1e-3
+
+
+def test_no_checkpoint_keeps_the_last_epoch(small_archive, tmp_path):
+    result = train_small(
+        small_archive, tmp_path / "r", "tutorial", epochs=12, batch_size=8, checkpoint=False
+    )
+    card = json.loads((result.bundle_dir / "card.json").read_text())
+    assert card["config"]["training"]["checkpoint"] is False
+    assert card["epoch_kept"] == card["epochs_run"] == 12
+    last_accuracy = result.history["val_accuracy"][-1]
+    assert result.metrics["validation"]["accuracy"] == pytest.approx(last_accuracy, abs=1e-6)
 
 
 def test_same_seed_same_metrics(small_archive, tmp_path):
-    first = train(small_config(small_archive, tmp_path / "a", seed=5))
-    second = train(small_config(small_archive, tmp_path / "b", seed=5))
+    first = train_small(small_archive, tmp_path / "a", "tutorial", epochs=3, seed=5)
+    second = train_small(small_archive, tmp_path / "b", "tutorial", epochs=3, seed=5)
     assert first.history == second.history
     assert first.metrics == second.metrics
 
 
-def test_existing_run_is_not_overwritten_without_force(small_archive, tmp_path):
+def test_existing_run_is_not_overwritten_without_force(small_archive, tutorial_run, tmp_path):
     out = tmp_path / "run"
     out.mkdir()
     (out / "precious.txt").write_text("keep me")
     with pytest.raises(OutputExistsError, match="--force"):
-        train(small_config(small_archive, out))
+        train_small(small_archive, out, "tutorial", epochs=1)
+    with pytest.raises(OutputExistsError, match="not a movie-sentiment run or bundle"):
+        train_small(small_archive, out, "tutorial", epochs=1, force=True)
     assert (out / "precious.txt").read_text() == "keep me"
-    train(small_config(small_archive, out, force=True, epochs=1))
-    assert not (out / "precious.txt").exists() and (out / "bundle").is_dir()
+    ours = tmp_path / "ours"
+    train_small(small_archive, ours, "tutorial", epochs=1)
+    train_small(small_archive, ours, "tutorial", epochs=2, force=True)  # a run of ours
+    assert json.loads((ours / "config.json").read_text())["training"]["epochs"] == 2
 
 
-def test_early_stopping_stops_and_keeps_the_best_epoch(small_archive, tmp_path):
-    result = train(small_config(small_archive, tmp_path / "r", epochs=40, early_stopping=1))
-    assert len(result.history["loss"]) < 40
+def test_an_unwritable_output_folder_fails_before_training(small_archive, tmp_path):
+    out = unwritable_folder(tmp_path) / "run"
+    with pytest.raises(StorageError, match="cannot write to"):
+        train_small(small_archive, out, "tutorial", epochs=1)
+
+
+def test_early_stopping_stops_and_keeps_the_best_epoch(noisy_archive, tmp_path):
+    result = overfit_mslearn(noisy_archive, tmp_path / "r", epochs=40, early_stopping=2)
+    losses = result.history["val_loss"]
+    best = min(range(len(losses)), key=losses.__getitem__)
+    # Stopped two epochs after the best one, well before 40, and restored the best weights.
+    assert len(losses) == best + 3 < 40
+    assert result.metrics["validation"]["accuracy"] == pytest.approx(
+        result.history["val_accuracy"][best], abs=1e-6
+    )
 
 
 def test_validate_on_test_reproduces_the_mslearn_notebook(small_archive, tmp_path):
-    config = small_config(
-        small_archive,
-        tmp_path / "r",
-        model="mslearn",
+    config = TrainConfig(
+        family="mslearn",
+        data=str(small_archive),
+        out=str(tmp_path / "r"),
         epochs=2,
         validate_on_test=True,
         encoder={"maxlen": 50},
+        verbose=0,
     )
     assert config.resolved()["training"]["checkpoint"] is False  # mslearn's default is on
     result = train(config)
@@ -109,29 +141,54 @@ def test_validate_on_test_reproduces_the_mslearn_notebook(small_archive, tmp_pat
     assert card["data"]["validation_source"] == "test"
     assert card["data"]["train_reviews"] == 80
     assert result.metrics["validation"] == result.metrics["test"]
-    with pytest.raises(ConfigError, match="test-set loss"):
-        TrainConfig(model="mslearn", validate_on_test=True, checkpoint=True).resolved()
-    with pytest.raises(ConfigError, match="test-set loss"):
-        TrainConfig(validate_on_test=True, early_stopping=2).resolved()
+    assert card["calibration"]["temperature"] == 1.0  # nothing is fit on test
 
 
-def test_config_mistakes_are_caught_before_any_work(small_archive, tmp_path):
-    with pytest.raises(UnknownModelError):
-        TrainConfig(model="bert")
-    with pytest.raises(ConfigError, match="epochs"):
-        TrainConfig(epochs=0)
+@pytest.mark.parametrize(
+    ("settings", "error", "message"),
+    [
+        ({"family": "bert"}, UnknownFamilyError, "unknown model family 'bert'"),
+        ({"epochs": 0}, ConfigError, "epochs must be a positive whole number"),
+        ({"epochs": True}, ConfigError, "epochs must be a whole number or null, not True"),
+        ({"force": "false"}, ConfigError, "force must be true or false, not 'false'"),
+        ({"seed": "abc"}, ConfigError, "seed must be a whole number, not 'abc'"),
+        ({"seed": -5}, ConfigError, "seed must be from 0 to 4294967295"),
+        ({"seed": 2**32}, ConfigError, "seed must be from 0 to 4294967295"),
+        ({"encoder": "x"}, ConfigError, "encoder must be an object, not 'x'"),
+        ({"encoder": {"maxlne": 10}}, ConfigError, "unknown words encoder settings: maxlne"),
+        ({"encoder": {"maxlen": "10"}}, ConfigError, "maxlen must be a whole number or null"),
+        ({"family_options": {"embedding_dim": 1.5}}, ConfigError, "embedding_dim must be a"),
+        ({"family_options": {"layers": 3}}, ConfigError, "unknown tutorial options: layers"),
+        ({"verbose": 3}, ConfigError, "verbose must be 0, 1 or 2"),
+        (
+            {"family": "mslearn", "validate_on_test": True, "checkpoint": True},
+            ConfigError,
+            "test-set loss",
+        ),
+        ({"validate_on_test": True, "early_stopping": 2}, ConfigError, "test-set loss"),
+        ({"epoch": 3}, ConfigError, "unknown training settings: epoch"),
+        ({"model": "x", "family": "y"}, ConfigError, "give both 'model' and 'family'"),
+    ],
+)
+def test_config_mistakes_are_caught_when_the_config_is_read(settings, error, message):
+    with pytest.raises(error, match=message):
+        TrainConfig.from_dict(settings)
+
+
+def test_too_large_a_validation_split_fails_before_writing(small_archive, tmp_path):
+    before = snapshot(tmp_path)
     with pytest.raises(ConfigError, match="leaves no training reviews"):
-        train(small_config(small_archive, tmp_path / "r", validation_size=80))
-    with pytest.raises(ConfigError, match="unknown training settings"):
-        TrainConfig.from_dict({"epoch": 3})
-    assert not (tmp_path / "r").exists()
+        train_small(small_archive, tmp_path / "r", "tutorial", validation_size=80)
+    assert snapshot(tmp_path) == before
 
 
-def test_config_round_trips_through_json(tmp_path):
-    config = TrainConfig(model="mslearn", epochs=2, encoder={"maxlen": 100})
+def test_config_round_trips_through_json_and_reads_old_names(tmp_path):
+    config = TrainConfig(family="mslearn", epochs=2, encoder={"maxlen": 100})
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config.to_dict()))
     loaded = TrainConfig.from_json(path)
     assert loaded == config
     assert loaded.resolved()["encoder"]["maxlen"] == 100
     assert loaded.resolved()["encoder"]["padding"] == "pre"
+    old = {"model": "nbsvm", "model_options": {"alpha": 0.5}}  # files of earlier versions
+    assert TrainConfig.from_dict(old).resolved()["family_options"]["alpha"] == 0.5

@@ -1,5 +1,6 @@
 """A trained model as one folder: Keras model + text encoder + model card."""
 
+from movie_sentiment.bundle.card import ModelCard
 from movie_sentiment.bundle.model import Prediction, SentimentModel
 
-__all__ = ["Prediction", "SentimentModel"]
+__all__ = ["ModelCard", "Prediction", "SentimentModel"]

@@ -1,4 +1,4 @@
-"""``SentimentModel``: the Keras model, the ``TextEncoder`` that feeds it, and a model card,
+"""``SentimentModel``: the Keras model, the text encoder that feeds it, and its model card,
 saved together as one folder and loaded back with Keras' ``safe_mode``.
 
 Layout of a bundle folder::
@@ -6,12 +6,15 @@ Layout of a bundle folder::
     model.keras     the Keras model (architecture + weights)
     encoder.json    the text encoder (kind, settings, vocabulary)
     encoder.npz     the encoder's large arrays (n-gram tables), for n-gram models
-    card.json       format marker, training config, data checksum, metrics, versions
+    card.json       the ModelCard: family, settings, data checksum, metrics, versions
+
+Loading checks the parts against each other (the encoder's vocabulary size and review
+length against the model's inputs), so a swapped or edited file is a one-line
+``BundleError`` instead of silently wrong scores.
 """
 
 from __future__ import annotations
 
-import json
 import platform
 import zipfile
 from collections.abc import Sequence
@@ -20,25 +23,35 @@ from pathlib import Path
 
 import numpy as np
 
-from movie_sentiment.errors import BundleError, ConfigError, InvalidInputError
+from movie_sentiment.bundle.card import BUNDLE_FORMAT, ModelCard
+from movie_sentiment.errors import BundleError, InvalidDataError, InvalidInputError
 from movie_sentiment.evaluation.calibration import apply_temperature
-from movie_sentiment.paths import atomic_directory
+from movie_sentiment.evaluation.scores import THRESHOLD
+from movie_sentiment.paths import atomic_directory, storage_errors
 from movie_sentiment.text.persist import load_encoder, save_encoder
 
-BUNDLE_FORMAT = "movie-sentiment-bundle"
-BUNDLE_VERSION = 1
 MODEL_FILE, ENCODER_FILE, CARD_FILE = "model.keras", "encoder.json", "card.json"
+ON_ERROR = ("raise", "mark")
 
 
 @dataclass(frozen=True)
 class Prediction:
-    """One review's score: ``label`` is "positive" or "negative"."""
+    """One review's score. ``label`` is "positive" or "negative", or None when the review
+    could not be scored (``error`` says why). ``no_known_words``: none of the review's
+    words is in the model's vocabulary, so its score is only the model's prior."""
 
-    label: str
-    positive_probability: float
+    label: str | None
+    positive_probability: float | None
+    no_known_words: bool = False
+    error: str | None = None
 
     def to_dict(self) -> dict:
-        return {"label": self.label, "positive_probability": self.positive_probability}
+        return {
+            "label": self.label,
+            "positive_probability": self.positive_probability,
+            "no_known_words": self.no_known_words,
+            "error": self.error,
+        }
 
 
 def library_versions() -> dict:
@@ -63,19 +76,32 @@ def library_versions() -> dict:
     return versions
 
 
-def validate_texts(texts: Sequence[str]) -> list[str]:
-    """Reject what cannot be scored, naming the review: not text, empty, whitespace only."""
+def review_problems(texts) -> tuple[list, dict[int, str]]:
+    """The reviews as a list and, by position, why any of them cannot be scored (not text,
+    empty or whitespace only). A bare string is one review; None or a non-list is an
+    ``InvalidInputError``, as is an empty list."""
     if isinstance(texts, str):
         texts = [texts]
+    if texts is None or isinstance(texts, bytes | dict) or not hasattr(texts, "__iter__"):
+        raise InvalidInputError(f"expected a list of review texts, got {type(texts).__name__}")
     texts = list(texts)
     if not texts:
         raise InvalidInputError("no reviews given")
-    for number, text in enumerate(texts, start=1):
+    problems = {}
+    for position, text in enumerate(texts):
         if not isinstance(text, str):
-            raise InvalidInputError(f"review {number} is not text but {type(text).__name__}")
-        if not text.strip():
-            raise InvalidInputError(f"review {number} is empty or whitespace only")
-    return texts
+            problems[position] = f"is not text but {type(text).__name__}"
+        elif not text.strip():
+            problems[position] = "is empty or whitespace only"
+    return texts, problems
+
+
+def is_bundle(path: Path) -> bool:
+    """Whether ``path`` is a folder holding one of our bundles (its card says so)."""
+    try:
+        return BUNDLE_FORMAT in (Path(path) / CARD_FILE).read_text(encoding="utf-8")[:4096]
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 class SentimentModel:
@@ -86,21 +112,67 @@ class SentimentModel:
     [Prediction(label='positive', ...), Prediction(label='negative', ...)]
     """
 
-    def __init__(self, keras_model, encoder, card: dict | None = None):
+    def __init__(self, keras_model, encoder, card: ModelCard | None = None):
         self.keras_model = keras_model
         self.encoder = encoder
-        self.card = dict(card or {})
+        self.card = card
 
-    # -- scoring --------------------------------------------------------------------------
-    def predict_proba(self, texts: Sequence[str], batch_size: int = 512) -> np.ndarray:
-        """Probability of positive for each text, as a float array."""
-        texts = validate_texts(texts)
-        return self.predict_encoded(self.encoder.transform(texts), batch_size)
+    @property
+    def family(self):
+        """The model family the card names (its registry entry: defaults and hooks)."""
+        from movie_sentiment.models import get_family
+
+        if self.card is None:
+            raise BundleError("this model has no card yet, so no family")
+        return get_family(self.card.family)
 
     @property
     def temperature(self) -> float:
         """Temperature fit on validation at training time (1.0: uncalibrated)."""
-        return float(self.card.get("calibration", {}).get("temperature", 1.0))
+        return 1.0 if self.card is None else self.card.temperature
+
+    # -- scoring --------------------------------------------------------------------------
+    def predict_proba(self, texts: Sequence[str], batch_size: int = 512) -> np.ndarray:
+        """Probability of positive for each text, as a float array; any review that cannot
+        be scored is an ``InvalidInputError`` naming it."""
+        texts, problems = review_problems(texts)
+        _raise_first(problems)
+        probabilities = self.predict_encoded(self.encoder.transform(texts), batch_size)
+        _raise_first(self._no_number(probabilities))
+        return probabilities
+
+    def predict(self, texts: Sequence[str], on_error: str = "raise") -> list[Prediction]:
+        """Label and probability of positive for each text.
+
+        ``on_error="raise"`` (default): a review that cannot be scored (not text, empty)
+        is an ``InvalidInputError`` naming it. ``"mark"``: it gets a ``Prediction`` with
+        no label and the reason in ``error``, and the others are scored, so one bad row
+        does not stop a batch.
+        """
+        if on_error not in ON_ERROR:
+            raise InvalidInputError(f"on_error must be one of {ON_ERROR}, not {on_error!r}")
+        texts, problems = review_problems(texts)
+        if on_error == "raise":
+            _raise_first(problems)
+        good = [i for i in range(len(texts)) if i not in problems]
+        scored: dict[int, Prediction] = {}
+        if good:
+            x = self.encoder.transform([texts[i] for i in good])
+            probabilities = self.predict_encoded(x)
+            known = self.encoder.known_counts(x)
+            no_number = self._no_number(probabilities)
+            if on_error == "raise":
+                _raise_first({good[i]: reason for i, reason in no_number.items()})
+            for i, (position, p) in enumerate(zip(good, probabilities, strict=True)):
+                if i in no_number:
+                    problems[position] = no_number[i]
+                    continue
+                label = "positive" if p >= THRESHOLD else "negative"
+                scored[position] = Prediction(label, float(p), bool(known[i] == 0))
+        return [
+            scored[i] if i in scored else Prediction(None, None, False, f"review {problems[i]}")
+            for i in range(len(texts))
+        ]
 
     def predict_encoded(self, ids, batch_size: int = 512, calibrated: bool = True) -> np.ndarray:
         """Probability of positive for already encoded (padded) ids, temperature-scaled
@@ -126,34 +198,32 @@ class SentimentModel:
             probabilities = apply_temperature(probabilities, self.temperature)
         return probabilities
 
-    def predict(self, texts: Sequence[str], threshold: float = 0.5) -> list[Prediction]:
-        """Label and probability of positive for each text."""
-        return [
-            Prediction("positive" if p >= threshold else "negative", float(p))
-            for p in self.predict_proba(texts)
-        ]
+    @staticmethod
+    def _no_number(probabilities: np.ndarray) -> dict[int, str]:
+        """Rows where the model gave no number (NaN or infinite): damaged weights, never a
+        score to print."""
+        return {
+            int(i): "got no number from the model (NaN): its weights are damaged"
+            for i in np.flatnonzero(~np.isfinite(probabilities))
+        }
 
     # -- persistence ----------------------------------------------------------------------
     def save(self, path: str | Path, force: bool = False) -> Path:
-        """Write the bundle folder atomically: complete, or not there at all."""
-        card = {
-            **self.card,
-            "format": BUNDLE_FORMAT,
-            "format_version": BUNDLE_VERSION,
-            "versions": library_versions(),
-        }
-        with atomic_directory(Path(path), force=force) as staging:
+        """Write the bundle folder atomically: complete, or not there at all. With
+        ``force``, only a bundle of ours (or an empty folder) is replaced."""
+        if self.card is None:
+            raise BundleError("a model needs its card to be saved")
+        self.card.versions = library_versions()
+        with atomic_directory(Path(path), force=force, replaceable=is_bundle) as staging:
             _inference_copy(self.keras_model).save(staging / MODEL_FILE)
             save_encoder(self.encoder, staging)
-            (staging / CARD_FILE).write_text(json.dumps(card, indent=2, default=str))
-        self.card = card
+            (staging / CARD_FILE).write_text(self.card.to_json(), encoding="utf-8")
         return Path(path)
 
     @classmethod
     def load(cls, path: str | Path) -> SentimentModel:
-        """Read a bundle folder; a one-line ``BundleError`` for anything that is not one."""
-        import keras
-
+        """Read a bundle folder (or the run folder holding one); a one-line ``BundleError``
+        for anything that is not a complete, consistent bundle."""
         path = Path(path)
         if not path.exists():
             raise BundleError(f"no model bundle at {path}")
@@ -161,53 +231,122 @@ class SentimentModel:
             path = path / "bundle"  # a run folder: use the bundle inside it
         if not path.is_dir() or not (path / CARD_FILE).exists():
             raise BundleError(f"{path} is not a movie-sentiment model bundle (no {CARD_FILE})")
-        try:
-            card = json.loads((path / CARD_FILE).read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise BundleError(f"{path / CARD_FILE} is damaged: {error}") from None
-        if not isinstance(card, dict) or card.get("format") != BUNDLE_FORMAT:
-            raise BundleError(f"{path} is not a movie-sentiment model bundle (foreign {CARD_FILE})")
-        if card.get("format_version", 0) > BUNDLE_VERSION:
-            raise BundleError(f"{path} was written by a newer movie-sentiment; upgrade to load it")
+        card = ModelCard.read(path / CARD_FILE)
         for name in (MODEL_FILE, ENCODER_FILE):
             if not (path / name).is_file():
                 raise BundleError(f"the bundle at {path} is incomplete: {name} is missing")
         try:
             encoder = load_encoder(path)
-        except (InvalidInputError, ConfigError, TypeError) as error:
-            raise BundleError(f"{path / ENCODER_FILE} is damaged: {error}") from None
-        _register_custom_objects()
-        try:
-            keras_model = keras.saving.load_model(path / MODEL_FILE, safe_mode=True)
-        except (zipfile.BadZipFile, OSError, ValueError, KeyError, TypeError) as error:
-            reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-            raise BundleError(f"{path / MODEL_FILE} is damaged or truncated: {reason}") from None
+        except InvalidDataError as error:
+            raise BundleError(f"the text encoder in {path} is unusable: {error}") from None
+        keras_model = _load_keras_model(path / MODEL_FILE)
+        check_compatible(keras_model, encoder, path)
         return cls(keras_model, encoder, card)
+
+
+def _raise_first(problems: dict[int, str]) -> None:
+    if problems:
+        position = min(problems)
+        raise InvalidInputError(f"review {position + 1} {problems[position]}")
+
+
+def _load_keras_model(file: Path):
+    """``model.keras`` with our custom layers registered; a damaged file is named as such
+    (Keras reports a bad zip as "File not found")."""
+    import keras
+
+    import movie_sentiment.models.layers  # noqa: F401  (registers the custom layers)
+
+    if not zipfile.is_zipfile(file):
+        raise BundleError(f"{file} is damaged or truncated: not a Keras model archive")
+    try:
+        with storage_errors(file, "read"):
+            keras_model = keras.saving.load_model(file, safe_mode=True)
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, TypeError, EOFError) as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise BundleError(f"{file} is damaged or truncated: {reason}") from None
+    for weight in keras_model.weights:
+        if not np.all(np.isfinite(keras.ops.convert_to_numpy(weight))):
+            raise BundleError(
+                f"{file} holds weights that are not numbers (NaN or infinite) in "
+                f"{weight.path}: the model is damaged; train it again"
+            )
+    return keras_model
+
+
+def _id_layers(layer) -> list:
+    """The layers that take ids (embeddings, the n-gram linear layer), in model order,
+    looking inside nested models (ensemble members)."""
+    found = []
+    for inner in getattr(layer, "layers", []):
+        if hasattr(inner, "input_dim") or hasattr(inner, "num_features"):
+            found.append(inner)
+        elif hasattr(inner, "layers"):
+            found.extend(_id_layers(inner))
+    return found
+
+
+def check_compatible(keras_model, encoder, where: Path | str = "the bundle") -> None:
+    """The encoder must give the ids the model was built for: as many inputs, each of
+    the model's length, and no id beyond its vocabulary (ids past an embedding's rows
+    would be clipped silently on CPU, giving wrong scores)."""
+    encoders = getattr(encoder, "encoders", [encoder])
+    inputs = keras_model.inputs
+    if len(inputs) != len(encoders):
+        raise BundleError(
+            f"{where}: {ENCODER_FILE} encodes {len(encoders)} input(s) but "
+            f"{MODEL_FILE} takes {len(inputs)}; the files come from different models"
+        )
+    for number, (tensor, member) in enumerate(zip(inputs, encoders, strict=True), start=1):
+        length = tensor.shape[1] if len(tensor.shape) > 1 else None
+        if length is not None and member.maxlen is not None and length != member.maxlen:
+            raise BundleError(
+                f"{where}: {ENCODER_FILE} gives reviews of {member.maxlen} ids but "
+                f"{MODEL_FILE} input {number} takes {length}; the files come from "
+                "different models"
+            )
+    id_layers = _id_layers(keras_model)
+    if len(id_layers) == len(encoders):
+        for layer, member in zip(id_layers, encoders, strict=True):
+            rows = getattr(layer, "input_dim", None) or layer.num_features
+            if rows != member.vocabulary_size:
+                raise BundleError(
+                    f"{where}: {ENCODER_FILE} has a vocabulary of {member.vocabulary_size} "
+                    f"ids but {MODEL_FILE} layer {layer.name!r} has {rows}; the files come "
+                    "from different models"
+                )
 
 
 def _pad_rows(array: np.ndarray, rows: int) -> np.ndarray:
     return np.concatenate([array, np.zeros((rows, *array.shape[1:]), dtype=array.dtype)])
 
 
-def _without_compile_configs(config):
-    """A model config with every nested ``compile_config`` removed."""
+ZEROS = {"module": "keras.initializers", "class_name": "Zeros", "config": {}}
+
+
+def _inference_config(config):
+    """A model config for scoring only: every nested ``compile_config`` removed, and every
+    weight initializer made ``Zeros``. Loading builds each weight with its initializer
+    before the saved values replace it; on JAX a random initializer compiles a kernel
+    per weight shape (0.3 s of the 0.5 s loading the tutorial model took), zeros almost
+    nothing."""
     if isinstance(config, dict):
-        return {k: _without_compile_configs(v) for k, v in config.items() if k != "compile_config"}
+        return {
+            key: ZEROS if key.endswith("_initializer") and value else _inference_config(value)
+            for key, value in config.items()
+            if key != "compile_config"
+        }
     if isinstance(config, list):
-        return [_without_compile_configs(v) for v in config]
+        return [_inference_config(v) for v in config]
     return config
 
 
-def _inference_copy(model):
+def _inference_copy(keras_model):
     """The model without its training state: Keras saves a compiled model's optimizer
     (two Adam moments per weight), which triples the bundle of an embedding model.
     Rebuilt from its config with no compile settings anywhere (members of an ensemble
-    carry their own), so neither the copy nor a nested model builds an optimizer."""
-    copy = type(model).from_config(_without_compile_configs(model.get_config()))
-    copy.set_weights(model.get_weights())
+    carry their own), so neither the copy nor a nested model builds an optimizer; a
+    bundle is for scoring (see ``_inference_config``)."""
+    copy = type(keras_model).from_config(_inference_config(keras_model.get_config()))
+    copy.set_weights(keras_model.get_weights())
     return copy
-
-
-def _register_custom_objects() -> None:
-    """Import the model families so their custom layers are registered with Keras."""
-    import movie_sentiment.models  # noqa: F401

@@ -1,18 +1,43 @@
-"""Read reviews from a user's own file: ``.txt`` (one review per line), ``.csv`` (a
-``text`` or ``review`` column), ``.jsonl`` (objects with a ``text`` or ``review`` field,
-or plain JSON strings)."""
+"""Read reviews from a user's own file, one ``InputRow`` per row of the file.
+
+Formats: ``.txt`` (one review per line), ``.csv`` (a ``text`` or ``review`` column, an
+optional ``id`` column), ``.jsonl`` (objects with a ``text`` or ``review`` field and an
+optional ``id``, or plain JSON strings).
+
+A line is what ends in ``\\n`` (or ``\\r\\n``): review text may hold U+0085, U+2028 or a
+form feed, which ``str.splitlines`` would take for line ends. Every row of the file
+gives exactly one ``InputRow``, named by its line; a row that holds no usable review
+(empty, not text, not JSON) carries an ``error`` instead of being dropped, so results
+can always be matched to inputs. A file that cannot be read as its format at all (not
+UTF-8, broken CSV quoting) is an ``InvalidInputError`` naming the line.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from movie_sentiment.errors import DataNotFoundError, InvalidInputError
 
 TEXT_FIELDS = ("text", "review")
+ID_FIELD = "id"
 FORMATS = (".txt", ".csv", ".jsonl")
+# Python's csv module refuses fields over 131,072 characters by default; a review pasted
+# with a whole article in it is still a review.
+CSV_FIELD_LIMIT = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class InputRow:
+    """One row of an input file: where it starts, its review, or why it has none."""
+
+    line: int  # line of the file the row starts on (1 = first)
+    text: str | None
+    id: str | None = None  # the row's id column or field, when the file has one
+    error: str | None = None  # why the row cannot be scored; text is None then
 
 
 def _read_utf8(path: Path) -> str:
@@ -28,16 +53,98 @@ def _read_utf8(path: Path) -> str:
         ) from None
 
 
-def _text_field(row: dict, where: str) -> str:
-    for name, value in row.items():
-        if name is not None and name.strip().lower() in TEXT_FIELDS:
-            return value
-    raise InvalidInputError(f"{where} has no 'text' or 'review' field")
+def _lines(content: str) -> list[str]:
+    """Lines ended by ``\\n`` (a ``\\r`` before it dropped); no line after a final end."""
+    lines = content.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
-def read_texts(path: str | Path) -> list[str]:
-    """The reviews in ``path``; blank lines of a ``.txt`` file are skipped, an empty review
-    in a ``.csv`` or ``.jsonl`` file is an error naming its line."""
+def _row(line: int, text, row_id=None) -> InputRow:
+    row_id = None if row_id is None else str(row_id)
+    if not isinstance(text, str):
+        return InputRow(line, None, row_id, f"the review is not text but {type(text).__name__}")
+    if not text.strip():
+        return InputRow(line, None, row_id, "the review is empty")
+    return InputRow(line, text, row_id)
+
+
+def _field(row: dict, names: tuple[str, ...]) -> str | None:
+    """The key of ``row`` that is one of ``names``, ignoring case and spaces."""
+    for key in row:
+        if isinstance(key, str) and key.strip().lower() in names:
+            return key
+    return None
+
+
+def _read_txt(content: str) -> list[InputRow]:
+    return [_row(number, line) for number, line in enumerate(_lines(content), start=1)]
+
+
+def _read_jsonl(content: str) -> list[InputRow]:
+    rows = []
+    for number, line in enumerate(_lines(content), start=1):
+        if not line.strip():
+            rows.append(InputRow(number, None, None, "the line is empty"))
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as error:
+            rows.append(InputRow(number, None, None, f"the line is not JSON ({error.msg})"))
+            continue
+        if not isinstance(item, dict):  # a plain JSON string is the review itself
+            rows.append(_row(number, item))
+            continue
+        key, id_key = _field(item, TEXT_FIELDS), _field(item, (ID_FIELD,))
+        row_id = item.get(id_key) if id_key else None
+        if key is None:
+            rows.append(
+                InputRow(number, None, row_id, "the object has no 'text' or 'review' field")
+            )
+            continue
+        rows.append(_row(number, item[key], row_id))
+    return rows
+
+
+def _read_csv(path: Path, content: str) -> list[InputRow]:
+    csv.field_size_limit(CSV_FIELD_LIMIT)
+    # strict: an unterminated or stray quote is an error, not rows merged silently
+    reader = csv.reader(io.StringIO(content, newline=""), strict=True)
+    rows: list[InputRow] = []
+    try:
+        header = next(reader, None)
+        if not header:
+            raise InvalidInputError(f"{path} is empty")
+        columns = {name: i for i, name in enumerate(header)}
+        text_key, id_key = _field(columns, TEXT_FIELDS), _field(columns, (ID_FIELD,))
+        if text_key is None:
+            raise InvalidInputError(
+                f"{path} has no 'text' or 'review' column (columns: {', '.join(header)})"
+            )
+        text_at, id_at = columns[text_key], columns.get(id_key)
+        start = reader.line_num + 1
+        for record in reader:
+            if record and len(record) != len(header):
+                raise InvalidInputError(
+                    f"{path} line {start}: {len(record)} fields where the header has "
+                    f"{len(header)} (quote fields that hold commas)"
+                )
+            if record:
+                row_id = record[id_at] if id_at is not None else None
+                rows.append(_row(start, record[text_at], row_id))
+            else:
+                rows.append(InputRow(start, None, None, "the line is empty"))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise InvalidInputError(
+            f"{path} line {reader.line_num}: not valid CSV ({error}); check its quotes"
+        ) from None
+    return rows
+
+
+def read_rows(path: str | Path) -> list[InputRow]:
+    """Every row of the review file at ``path`` (see the module docstring)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
@@ -45,30 +152,12 @@ def read_texts(path: str | Path) -> list[str]:
             f"cannot read {path.name}: use a {', '.join(FORMATS)} file (one review per line or row)"
         )
     content = _read_utf8(path)
-    texts: list[str] = []
     if suffix == ".txt":
-        texts = [line for line in content.splitlines() if line.strip()]
+        rows = _read_txt(content)
     elif suffix == ".csv":
-        reader = csv.DictReader(io.StringIO(content, newline=""))
-        if not reader.fieldnames:
-            raise InvalidInputError(f"{path} is empty")
-        for row in reader:
-            text = _text_field(row, f"{path} (columns: {', '.join(reader.fieldnames)})")
-            if not (text or "").strip():
-                raise InvalidInputError(f"{path} line {reader.line_num}: the review is empty")
-            texts.append(text)
+        rows = _read_csv(path, content)
     else:
-        for number, line in enumerate(content.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise InvalidInputError(f"{path} line {number} is not JSON: {error.msg}") from None
-            text = _text_field(item, f"{path} line {number}") if isinstance(item, dict) else item
-            if not isinstance(text, str) or not text.strip():
-                raise InvalidInputError(f"{path} line {number}: the review is empty or not text")
-            texts.append(text)
-    if not texts:
+        rows = _read_jsonl(content)
+    if not rows:
         raise InvalidInputError(f"{path} holds no reviews")
-    return texts
+    return rows

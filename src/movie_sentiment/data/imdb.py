@@ -17,15 +17,21 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from movie_sentiment.data.archive import REVIEW_FOLDERS, SPLITS, read_reviews
-from movie_sentiment.errors import ConfigError, DataNotFoundError, InvalidDataError
-from movie_sentiment.paths import cache_dir
+from movie_sentiment.errors import ConfigError, DataNotFoundError, InvalidDataError, StorageError
+from movie_sentiment.paths import (
+    CACHE_ENV,
+    cache_dir,
+    make_folder,
+    remove_stale_staging,
+    staging_folder,
+    storage_errors,
+)
 from movie_sentiment.text.tokenize import (
     TOKENIZER_VERSION,
     Tokenized,
@@ -108,7 +114,7 @@ def _build_cache(source: Path, target: Path) -> None:
     with Console(stderr=True).status(f"Parsing {source.name} into the cache (once)..."):
         reviews = read_reviews(source)
         vocabulary: list[str] = []  # one id space shared by all splits
-        staging = Path(tempfile.mkdtemp(prefix=".parse-", dir=target.parent))
+        staging = staging_folder(target.parent, "parse")
         try:
             counts = {}
             for split in SPLITS:
@@ -151,10 +157,15 @@ def _build_cache(source: Path, target: Path) -> None:
 def _parsed_folder(data: str | Path | None) -> Path:
     source = resolve_archive(data)
     root = cache_dir() / "parsed"
-    root.mkdir(parents=True, exist_ok=True)
     target = root / _fingerprint(source)
     if not (target / "meta.json").exists():
-        _build_cache(source, target)
+        try:
+            make_folder(root)
+            remove_stale_staging(root, legacy=True)  # left by a parse that was killed
+            with storage_errors(root):
+                _build_cache(source, target)
+        except StorageError as error:
+            raise StorageError(f"{error} (set ${CACHE_ENV} to cache somewhere else)") from None
     return target
 
 
@@ -208,6 +219,11 @@ class ReviewDataset:
 
     def __len__(self) -> int:
         return len(self.texts)
+
+    @property
+    def encodable(self) -> Tokenized | list[str]:
+        """What an encoder reads fastest: the cached tokens when there are any, else texts."""
+        return self.tokens if self.tokens is not None else self.texts
 
     def select(self, indices) -> ReviewDataset:
         """The reviews at ``indices``, in that order."""
@@ -355,6 +371,65 @@ def load_data(
         rows = Tokenized(ids, offsets, []).texts_as_lists()
         result.append((_object_array(rows), labels))
     return result[0], result[1]
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    """One review as the notebooks look at it: raw text, Keras-view ids, decoded words."""
+
+    split: str
+    index: int
+    review_id: int
+    rating: int
+    label: int  # 1 positive, 0 negative, -1 unlabeled
+    text: str
+    ids: list[int]  # as load_data gives them (start mark, index_from, num_words cut)
+    decoded: str
+
+
+def show_review(
+    split: str = "train",
+    index: int = 0,
+    data: str | Path | None = None,
+    *,
+    num_words: int | None = 10000,
+    start_char: int = 1,
+    oov_char: int = 2,
+    index_from: int = 3,
+) -> ReviewView:
+    """Review ``index`` of ``split`` (archive order) with its Keras-view ids, as
+    ``load_data(num_words=...)`` encodes it, and those ids decoded back to words."""
+    if num_words is not None and (isinstance(num_words, bool) or num_words < 1):
+        raise ConfigError(f"num_words must be a whole number of 1 or more, not {num_words}")
+    cache = ImdbCache.open(data)
+    arrays = cache.arrays(split)
+    count = len(arrays["labels"])
+    if not 0 <= index < count:
+        raise ConfigError(f"index must be from 0 to {count - 1} for the {split} split")
+    tokens = Tokenized(arrays["token_ids"], arrays["token_offsets"], cache.vocabulary)
+    bounds = arrays["text_offsets"]
+    text = arrays["text"].tobytes().decode("utf-8")[bounds[index] : bounds[index + 1]]
+    ranks, ranked = _keras_ranks(cache)
+    word_ids = (ranks[tokens.select([index]).ids] + index_from).tolist()
+    limit = num_words if num_words is not None else max(word_ids, default=0) + 1
+    ids = [start_char] + [i if i < limit else oov_char for i in word_ids]
+    word_index = {word: rank for rank, word in enumerate(ranked, start=1)}
+    return ReviewView(
+        split=split,
+        index=index,
+        review_id=int(arrays["ids"][index]),
+        rating=int(arrays["ratings"][index]),
+        label=int(arrays["labels"][index]),
+        text=text,
+        ids=ids,
+        decoded=decode_review(
+            ids,
+            word_index=word_index,
+            start_char=start_char,
+            oov_char=oov_char,
+            index_from=index_from,
+        ),
+    )
 
 
 def decode_review(

@@ -11,25 +11,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import minimize_scalar
-from sklearn.metrics import brier_score_loss
 
-EPSILON = 1e-7
-
-
-def logit(probabilities) -> np.ndarray:
-    """``log(p / (1 - p))``, with p kept 1e-7 away from 0 and 1."""
-    p = np.clip(np.asarray(probabilities, dtype=np.float64), EPSILON, 1 - EPSILON)
-    return np.log(p) - np.log1p(-p)
+from movie_sentiment.evaluation.scores import logit, predicted_labels, sigmoid
 
 
 def apply_temperature(probabilities, temperature: float) -> np.ndarray:
     """Probabilities with the logit divided by ``temperature``."""
-    return 1.0 / (1.0 + np.exp(-logit(probabilities) / temperature))
+    return sigmoid(logit(probabilities) / temperature)
 
 
 def fit_temperature(labels, probabilities) -> float:
     """The temperature (0.05 to 20) that minimizes the log loss on these labels."""
+    from scipy.optimize import minimize_scalar
+
     labels = np.asarray(labels, dtype=np.float64).ravel()
     logits = logit(probabilities)
 
@@ -47,7 +41,7 @@ def expected_calibration_error(labels, probabilities, bins: int = 15) -> float:
     the bin-size-weighted mean gap between confidence and accuracy."""
     labels = np.asarray(labels).ravel()
     p = np.asarray(probabilities, dtype=np.float64).ravel()
-    predicted = (p >= 0.5).astype(labels.dtype)
+    predicted = predicted_labels(p)
     confidence = np.where(predicted == 1, p, 1 - p)
     correct = (predicted == labels).astype(np.float64)
     which = np.minimum((confidence * bins).astype(int), bins - 1)
@@ -61,6 +55,8 @@ def expected_calibration_error(labels, probabilities, bins: int = 15) -> float:
 
 def calibration_report(labels, before, after) -> dict:
     """ECE (15 bins) and Brier score before and after calibration."""
+    from sklearn.metrics import brier_score_loss
+
     return {
         "ece_before": expected_calibration_error(labels, before),
         "ece_after": expected_calibration_error(labels, after),

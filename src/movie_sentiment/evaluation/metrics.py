@@ -7,16 +7,19 @@ precision, recall, F1, ROC AUC and the confusion matrix come from scikit-learn.
 from __future__ import annotations
 
 import numpy as np
-from sklearn import metrics
+
+from movie_sentiment.evaluation.scores import EPSILON, predicted_labels
 
 
-def classification_metrics(labels, probabilities, threshold: float = 0.5) -> dict:
+def classification_metrics(labels, probabilities) -> dict:
     """Accuracy, binary cross-entropy loss, precision, recall, F1, ROC AUC and the
     confusion matrix ``[[true neg, false pos], [false neg, true pos]]``."""
+    from sklearn import metrics
+
     labels = np.asarray(labels).astype(np.int64).ravel()
     probabilities = np.asarray(probabilities, dtype=np.float64).ravel()
-    predicted = (probabilities >= threshold).astype(np.int64)
-    clipped = np.clip(probabilities, 1e-7, 1 - 1e-7)  # Keras' epsilon, so losses match
+    predicted = predicted_labels(probabilities)
+    clipped = np.clip(probabilities, EPSILON, 1 - EPSILON)  # Keras' epsilon, so losses match
     both_classes = len(np.unique(labels)) == 2
     return {
         "count": int(len(labels)),

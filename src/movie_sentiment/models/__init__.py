@@ -1,12 +1,19 @@
-"""Model families: a registry from a name to a builder and its default configuration.
+"""Model families: a registry from a family name to its defaults and its hooks.
 
-Each family is a module with ``DEFAULTS`` (a plain dict a user can read and override,
-covering the encoder, the model and the training loop), ``build(config, encoder)``
-returning a compiled ``keras.Model`` and, optionally,
-``initialize(model, x, y, config, *, encoder, splits)`` that sets weights derived from the
-training split (naive-Bayes ratios) or from unlabeled text (``splits.unlabeled_text()``:
-word vectors) and may return a dict for the run card. Register a new family with
-``register``.
+Each family is a module with ``NAME``, ``SUMMARY``, ``DEFAULTS`` (a plain dict a user can
+read and override, with the ``encoder``, ``family_options`` and ``training`` settings)
+and ``build(family_options, encoder)`` returning a compiled ``keras.Model``. Optional
+hooks:
+
+* ``initialize(keras_model, x_fit, y_fit, family_options, *, encoder, splits)`` sets
+  weights derived from the training part (naive-Bayes ratios) or from unlabeled text
+  (``splits.unlabeled_text()``: word vectors) and may return a dict for the model card;
+* ``check_options(family_options)`` refuses wrong options when a config is read, before
+  any data is loaded;
+* ``RECIPE`` names a multi-stage training recipe in ``training`` that replaces the
+  one-model run (the ensemble); a family never imports ``training`` itself.
+
+Register a new family with ``register``.
 """
 
 from __future__ import annotations
@@ -15,42 +22,43 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
-from movie_sentiment.errors import UnknownModelError
+from movie_sentiment.errors import UnknownFamilyError
 
 
 @dataclass(frozen=True)
 class ModelFamily:
     name: str
     summary: str
-    defaults: dict
-    build: Callable
-    initialize: Callable | None = None  # (model, x_fit, y_fit, config, *, encoder, splits)
-    train: Callable | None = None  # a multi-stage recipe that replaces the one-model run
+    defaults: dict  # {"encoder": {...}, "family_options": {...}, "training": {...}}
+    build: Callable  # (family_options, encoder) -> compiled keras.Model
+    initialize: Callable | None = None  # (keras_model, x_fit, y_fit, family_options, ...)
+    check_options: Callable | None = None  # (family_options) -> None, raises ConfigError
+    recipe: str | None = None  # a training recipe that replaces the one-model run
 
 
 _REGISTRY: dict[str, ModelFamily] = {}
 
 
 def register(module: ModuleType) -> ModuleType:
-    """Add the family defined by ``module`` (``NAME``, ``SUMMARY``, ``DEFAULTS``, ``build``)."""
+    """Add the family defined by ``module`` (see the module docstring)."""
     _REGISTRY[module.NAME] = ModelFamily(
         module.NAME,
         module.SUMMARY,
         module.DEFAULTS,
         module.build,
         getattr(module, "initialize", None),
-        getattr(module, "train", None),
+        getattr(module, "check_options", None),
+        getattr(module, "RECIPE", None),
     )
     return module
 
 
 def get_family(name: str) -> ModelFamily:
     """The family called ``name``; a clear error listing the known ones otherwise."""
-    try:
+    if isinstance(name, str) and name in _REGISTRY:
         return _REGISTRY[name]
-    except KeyError:
-        known = ", ".join(sorted(_REGISTRY))
-        raise UnknownModelError(f"unknown model {name!r}; choose one of: {known}") from None
+    known = ", ".join(sorted(_REGISTRY))
+    raise UnknownFamilyError(f"unknown model family {name!r}; choose one of: {known}")
 
 
 def families() -> list[ModelFamily]:
@@ -62,4 +70,4 @@ from movie_sentiment.models import cnn, ensemble, fasttext, mslearn, nbsvm, tuto
 
 for _family in (tutorial, mslearn, nbsvm, fasttext, cnn, ensemble):
     register(_family)
-_REGISTRY["best"] = _REGISTRY["ensemble"]  # `train --model best`: the accuracy recipe
+_REGISTRY["best"] = _REGISTRY["ensemble"]  # `train --family best`: the accuracy recipe

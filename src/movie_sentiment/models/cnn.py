@@ -20,7 +20,7 @@ NAME = "cnn"
 SUMMARY = "Conv1D over word embeddings with global max pooling (maxlen 400)"
 DEFAULTS = {
     "encoder": {"num_words": 30000, "maxlen": 400, "padding": "post", "truncating": "pre"},
-    "model": {
+    "family_options": {
         # Chosen on validation (2,500 reviews from train, seed 42): random start 0.8876
         # 64-wide, 0.8932 100-wide; word vectors from train + unsup 100-wide 0.8992.
         "pretrained_vectors": {"window": 5, "min_count": 5},
@@ -34,21 +34,21 @@ DEFAULTS = {
 }
 
 
-def vector_options(config: dict) -> dict | None:
-    """The checked ``pretrained_vectors`` setting: None (start at random) or its options."""
-    options = config.get("pretrained_vectors")
-    if options is None or options is False:
+def vector_options(options: dict) -> dict | None:
+    """The checked ``pretrained_vectors`` option: None (start at random) or its settings."""
+    vectors = options.get("pretrained_vectors")
+    if vectors is None or vectors is False:
         return None
-    if not isinstance(options, dict):
+    if not isinstance(vectors, dict):
         raise ConfigError(
-            f'pretrained_vectors must be null or {{"window": N, "min_count": N}}, not {options!r}'
+            f'pretrained_vectors must be null or {{"window": N, "min_count": N}}, not {vectors!r}'
         )
-    unknown = set(options) - {"window", "min_count"}
+    unknown = set(vectors) - {"window", "min_count"}
     if unknown:
         raise ConfigError(
             f"pretrained_vectors takes window and min_count, not {', '.join(sorted(unknown))}"
         )
-    checked = {"window": options.get("window", 5), "min_count": options.get("min_count", 5)}
+    checked = {"window": vectors.get("window", 5), "min_count": vectors.get("min_count", 5)}
     for name, value in checked.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(
@@ -57,38 +57,41 @@ def vector_options(config: dict) -> dict | None:
     return checked
 
 
-def build(config: dict, encoder) -> keras.Model:
-    vector_options(config)  # a mistake there stops the run before any training
+check_options = vector_options  # the registry checks options when a config is read
+
+
+def build(options: dict, encoder) -> keras.Model:
+    """The compiled model over ``encoder``'s padded word ids."""
     ids = keras.Input(shape=(encoder.maxlen,), dtype="int32", name="word_ids")
     x = keras.layers.Embedding(
-        encoder.vocabulary_size, config["embedding_dim"], name="word_vectors"
+        encoder.vocabulary_size, options["embedding_dim"], name="word_vectors"
     )(ids)
     x = keras.layers.Dropout(0.2)(x)
-    x = keras.layers.Conv1D(config["filters"], config["kernel_size"], activation="relu")(x)
+    x = keras.layers.Conv1D(options["filters"], options["kernel_size"], activation="relu")(x)
     x = keras.layers.GlobalMaxPooling1D()(x)
-    x = keras.layers.Dropout(config["dropout"])(x)
+    x = keras.layers.Dropout(options["dropout"])(x)
     probability = keras.layers.Dense(1, activation="sigmoid", name="probability")(x)
-    return compile_binary(keras.Model(ids, probability, name=NAME), config["learning_rate"])
+    return compile_binary(keras.Model(ids, probability, name=NAME), options["learning_rate"])
 
 
-def initialize(model: keras.Model, x_fit, y_fit, config: dict, *, encoder, splits) -> dict:
+def initialize(keras_model: keras.Model, x_fit, y_fit, options: dict, *, encoder, splits) -> dict:
     """Start the embedding from word vectors learned on ``splits.unlabeled_text()``."""
     from rich.console import Console
 
     from movie_sentiment.text.wordvectors import learn_word_vectors
 
-    options = vector_options(config)
-    if options is None:
+    wanted = vector_options(options)
+    if wanted is None:
         return {}
     started = time.perf_counter()
-    key = ("word_vectors", config["embedding_dim"], options["window"], options["min_count"])
+    key = ("word_vectors", options["embedding_dim"], wanted["window"], wanted["min_count"])
     if key not in splits.memo:  # a refit on the same splits reuses them
         with Console(stderr=True).status("Learning word vectors from train + unsup text..."):
             splits.memo[key] = learn_word_vectors(
                 splits.unlabeled_text(), dim=key[1], window=key[2], min_count=key[3]
             )
     vectors = splits.memo[key]
-    layer = model.get_layer("word_vectors")
+    layer = keras_model.get_layer("word_vectors")
     matrix = keras.ops.convert_to_numpy(layer.embeddings).copy()
     rows = [(rank + 1 + encoder.index_from, word) for rank, word in enumerate(encoder.vocabulary_)]
     filled = vectors.fill(matrix, rows, scale=1.0)

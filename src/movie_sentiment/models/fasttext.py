@@ -16,18 +16,18 @@ NAME = "fasttext"
 SUMMARY = "fastText-style mean of word + bigram embeddings, then logistic regression"
 DEFAULTS = {
     "encoder": {"kind": "ngrams", "ngram_range": [1, 2], "min_df": 2},
-    "model": {"embedding_dim": 32, "dropout": 0.2, "learning_rate": 0.003},
+    "family_options": {"embedding_dim": 32, "dropout": 0.2, "learning_rate": 0.003},
     "training": {"epochs": 4, "batch_size": 64, "validation_size": 2500, "checkpoint": True},
 }
 
 
-def build(config: dict, encoder) -> keras.Model:
+def build(options: dict, encoder) -> keras.Model:
     """The compiled model over ``encoder``'s padded n-gram ids (0 pads, left out of the mean)."""
     ids = keras.Input(shape=(encoder.maxlen,), dtype="int32", name="ngram_ids")
     vectors = keras.layers.Embedding(
-        encoder.vocabulary_size, config["embedding_dim"], name="ngram_vectors"
+        encoder.vocabulary_size, options["embedding_dim"], name="ngram_vectors"
     )(ids)
     review = MaskedMean(name="mean")([vectors, ids])
-    review = keras.layers.Dropout(config["dropout"])(review)
+    review = keras.layers.Dropout(options["dropout"])(review)
     probability = keras.layers.Dense(1, activation="sigmoid", name="probability")(review)
-    return compile_binary(keras.Model(ids, probability, name=NAME), config["learning_rate"])
+    return compile_binary(keras.Model(ids, probability, name=NAME), options["learning_rate"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from movie_sentiment.evaluation.scores import EPSILON
+
 
 @keras.saving.register_keras_serializable(package="movie_sentiment")
 class NaiveBayesLinear(keras.layers.Layer):
@@ -53,10 +55,11 @@ class NaiveBayesLinear(keras.layers.Layer):
 
 @keras.saving.register_keras_serializable(package="movie_sentiment")
 class ProbabilityToLogit(keras.layers.Layer):
-    """``log(p / (1 - p))`` of a probability, clipped away from 0 and 1."""
+    """``log(p / (1 - p))`` of a probability, clipped ``EPSILON`` away from 0 and 1: the
+    Keras twin of ``evaluation.scores.logit(p, np.float32)``."""
 
     def call(self, probability):
-        p = ops.clip(probability, 1e-7, 1 - 1e-7)
+        p = ops.clip(probability, EPSILON, 1 - EPSILON)
         return ops.log(p) - ops.log1p(-p)
 
 

@@ -21,24 +21,24 @@ NAME = "mslearn"
 SUMMARY = "Microsoft Learn unit: Embedding 32 over 500 tokens + Flatten + Dense 16 x2"
 DEFAULTS = {
     "encoder": {"num_words": 10000, "maxlen": 500, "padding": "pre", "truncating": "pre"},
-    "model": {"embedding_dim": 32, "hidden_units": 16},
+    "family_options": {"embedding_dim": 32, "hidden_units": 16},
     # Chosen on validation accuracy (3 seeds; see README, "Choices"): 2,500 reviews carved
     # from train, and the epoch with the lowest validation loss kept.
     "training": {"epochs": 5, "batch_size": 128, "validation_size": 2500, "checkpoint": True},
 }
 
 
-def build(config: dict, encoder: TextEncoder) -> keras.Model:
+def build(options: dict, encoder: TextEncoder) -> keras.Model:
     """The compiled model for ids from ``encoder`` (its vocabulary size and ``maxlen``)."""
-    model = keras.Sequential(
+    keras_model = keras.Sequential(
         [
             keras.Input(shape=(encoder.maxlen,), dtype="int32"),
-            keras.layers.Embedding(encoder.vocabulary_size, config["embedding_dim"]),
+            keras.layers.Embedding(encoder.vocabulary_size, options["embedding_dim"]),
             keras.layers.Flatten(),
-            keras.layers.Dense(config["hidden_units"], activation="relu"),
-            keras.layers.Dense(config["hidden_units"], activation="relu"),
+            keras.layers.Dense(options["hidden_units"], activation="relu"),
+            keras.layers.Dense(options["hidden_units"], activation="relu"),
             keras.layers.Dense(1, activation="sigmoid"),
         ],
         name=NAME,
     )
-    return compile_binary(model)
+    return compile_binary(keras_model)

@@ -21,22 +21,22 @@ DEFAULTS = {
     "encoder": {"kind": "ngrams", "ngram_range": [1, 3], "min_df": 2},
     # Chosen on validation accuracy (2,500 reviews carved from train, seed 42) over learning
     # rate 0.001-0.01, initial weight 0.01-1, L2 0-1e-3, 1-5 epochs: one epoch suffices.
-    "model": {"alpha": 1.0, "initial_weight": 0.03, "l2": 1e-4, "learning_rate": 0.003},
+    "family_options": {"alpha": 1.0, "initial_weight": 0.03, "l2": 1e-4, "learning_rate": 0.003},
     "training": {"epochs": 1, "batch_size": 32, "validation_size": 2500, "checkpoint": False},
 }
 
 
-def build(config: dict, encoder) -> keras.Model:
+def build(options: dict, encoder) -> keras.Model:
     """The compiled model over ``encoder``'s padded n-gram ids."""
     ids = keras.Input(shape=(encoder.maxlen,), dtype="int32", name="ngram_ids")
     logit = NaiveBayesLinear(
         encoder.vocabulary_size,
-        initial_weight=config["initial_weight"],
-        l2=config["l2"],
+        initial_weight=options["initial_weight"],
+        l2=options["l2"],
         name="nb_linear",
     )(ids)
     probability = keras.layers.Activation("sigmoid", name="probability")(logit)
-    return compile_binary(keras.Model(ids, probability, name=NAME), config["learning_rate"])
+    return compile_binary(keras.Model(ids, probability, name=NAME), options["learning_rate"])
 
 
 def naive_bayes_ratios(ids: np.ndarray, labels: np.ndarray, size: int, alpha: float) -> np.ndarray:
@@ -50,7 +50,8 @@ def naive_bayes_ratios(ids: np.ndarray, labels: np.ndarray, size: int, alpha: fl
 
 
 def initialize(
-    model: keras.Model, x_fit: np.ndarray, y_fit: np.ndarray, config: dict, **_context
+    keras_model: keras.Model, x_fit: np.ndarray, y_fit: np.ndarray, options: dict, **_context
 ) -> None:
-    layer = model.get_layer("nb_linear")
-    layer.set_ratios(naive_bayes_ratios(x_fit, y_fit, layer.num_features, config["alpha"]))
+    """Set the frozen naive-Bayes ratios from the training part."""
+    layer = keras_model.get_layer("nb_linear")
+    layer.set_ratios(naive_bayes_ratios(x_fit, y_fit, layer.num_features, options["alpha"]))

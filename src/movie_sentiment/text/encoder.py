@@ -19,14 +19,15 @@ import numpy as np
 
 from movie_sentiment.errors import ConfigError, InvalidInputError
 from movie_sentiment.paths import write_text_atomic
-from movie_sentiment.settings import from_settings
+from movie_sentiment.settings import check_fields, from_settings
 from movie_sentiment.text.padding import SIDES, pad_sequences
 from movie_sentiment.text.tokenize import (
     TOKENIZER_VERSION,
     Tokenized,
+    as_texts,
+    as_tokens,
     encode_words,
     rank_by_frequency,
-    tokenize_corpus,
 )
 
 PAD_ID = 0
@@ -53,6 +54,7 @@ class TextEncoder:
     kind = "words"
 
     def __post_init__(self) -> None:
+        check_fields(self, "text encoder")
         if self.num_words is not None and self.num_words <= self.index_from:
             raise ConfigError(f"num_words must be above index_from ({self.index_from})")
         if self.maxlen is not None and self.maxlen < 1:
@@ -78,7 +80,7 @@ class TextEncoder:
     # -- learning the vocabulary -------------------------------------------------------
     def fit(self, texts: Sequence[str] | Tokenized) -> TextEncoder:
         """Learn the vocabulary (words by frequency) from training texts."""
-        tokens = texts if isinstance(texts, Tokenized) else tokenize_corpus(texts)
+        tokens = as_tokens(texts)
         self._set_vocabulary(rank_by_frequency(tokens.counts(), tokens.vocabulary))
         return self
 
@@ -103,6 +105,7 @@ class TextEncoder:
     def encode(self, texts: Sequence[str] | Tokenized) -> list[np.ndarray]:
         """Each text as an unpadded id array (with the start id when ``start_char`` is set)."""
         self._require_fitted()
+        texts = as_texts(texts)
         if isinstance(texts, Tokenized):
             ids, bounds = self._lookup_table(texts.vocabulary)[texts.ids], texts.offsets
         else:  # new text: tokenize and look up in one pass
@@ -123,6 +126,15 @@ class TextEncoder:
             truncating=self.truncating,
             value=PAD_ID,
         )
+
+    def known_counts(self, x: np.ndarray) -> np.ndarray:
+        """How many ids of each encoded row (from ``transform``) are words of the
+        vocabulary: 0 means the model sees nothing it learned about that review."""
+        x = np.asarray(x)
+        special = (x <= self.index_from) | (x == self.oov_char)
+        if self.start_char is not None:
+            special |= x == self.start_char
+        return np.count_nonzero(~special, axis=1)
 
     def decode(self, ids: Sequence[int]) -> str:
         """Ids back to words, as the tutorials show a review: pads dropped, ``<START>``,

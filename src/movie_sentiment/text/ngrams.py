@@ -15,14 +15,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from movie_sentiment.errors import ConfigError
+from movie_sentiment.errors import ConfigError, InvalidDataError
+from movie_sentiment.settings import check_fields, from_settings
 from movie_sentiment.text.tokenize import (
     TOKENIZER_VERSION,
     Tokenized,
+    as_texts,
+    as_tokens,
     encode_words,
     rank_by_frequency,
     sorted_unique,
-    tokenize_corpus,
 )
 
 TRANSFORM_CHUNK = 500
@@ -41,25 +43,32 @@ class NgramEncoder:
     """Binarized word n-grams of a review as padded feature ids.
 
     >>> encoder = NgramEncoder(ngram_range=(1, 3), min_df=2).fit(train_texts)
-    >>> x = encoder.transform(["Not good at all."])   # (1, encoder.maxlen_) int32
+    >>> x = encoder.transform(["Not good at all."])   # (1, encoder.maxlen) int32
+
+    ``maxlen`` is the number of features kept per review, the length every row is padded
+    or cut to, as ``TextEncoder.maxlen`` is for words; left None, ``fit`` sets it to the
+    99th percentile of the training reviews' feature counts.
     """
 
     ngram_range: tuple[int, int] = (1, 3)
     min_df: int = 2  # n-grams (n >= 2) must occur in this many training reviews
-    max_features_per_review: int | None = None  # pad/cut length; None: p99 of training
+    maxlen: int | None = None
     tokenizer: str = TOKENIZER_VERSION
     words_: list[str] = field(default_factory=list, repr=False)
     tables_: list[np.ndarray] = field(default_factory=list, repr=False)
-    maxlen_: int = 0
 
     kind = "ngrams"
 
     def __post_init__(self) -> None:
-        low, high = self.ngram_range = tuple(int(n) for n in self.ngram_range)
+        check_fields(self, "n-gram encoder")
+        low, high = self.ngram_range = tuple(self.ngram_range)
         if not 1 <= low <= high <= 3:
             raise ConfigError(f"ngram_range must be within (1, 3), not {self.ngram_range}")
         if self.min_df < 1:
             raise ConfigError(f"min_df must be at least 1, not {self.min_df}")
+        if self.maxlen is not None and self.maxlen < 1:
+            raise ConfigError(f"maxlen must be at least 1, not {self.maxlen}")
+        self._learns_maxlen = self.maxlen is None
         if self.tokenizer != TOKENIZER_VERSION:
             raise ConfigError(
                 f"encoder uses tokenizer {self.tokenizer!r}, not {TOKENIZER_VERSION!r}"
@@ -103,7 +112,7 @@ class NgramEncoder:
     # -- learning ----------------------------------------------------------------------------
     def fit(self, texts: Sequence[str] | Tokenized) -> NgramEncoder:
         """Learn the word list and the n-gram tables from training reviews."""
-        tokens = texts if isinstance(texts, Tokenized) else tokenize_corpus(texts)
+        tokens = as_tokens(texts)
         self.words_ = rank_by_frequency(tokens.counts(), tokens.vocabulary)
         self._index = {word: i + 1 for i, word in enumerate(self.words_)}
         self.tables_ = []
@@ -120,8 +129,9 @@ class NgramEncoder:
             self.tables_.append(unique_keys[kept])
             features_per_review += np.bincount(owner[kept[key_index]], minlength=count)
         self._lookup_cache = None
-        percentile = np.percentile(features_per_review, 99) if count else 1
-        self.maxlen_ = int(self.max_features_per_review or max(1, percentile))
+        if self._learns_maxlen:
+            percentile = np.percentile(features_per_review, 99) if count else 1
+            self.maxlen = int(max(1, percentile))
         return self
 
     @property
@@ -132,10 +142,6 @@ class NgramEncoder:
     def vocabulary_size(self) -> int:
         """Number of feature ids including the padding id 0."""
         return 1 + sum(len(table) for table in self.tables_)
-
-    @property
-    def maxlen(self) -> int:
-        return self.maxlen_
 
     # -- encoding ----------------------------------------------------------------------------
     def _lookups(self) -> list:
@@ -151,7 +157,7 @@ class NgramEncoder:
         """Each review's distinct feature ids, sorted: (flat int32 ids, offsets)."""
         if not self.tables_:
             raise ConfigError("the n-gram encoder has no tables yet: call fit() first")
-        review, words, count = self._positions(texts)
+        review, words, count = self._positions(as_texts(texts))
         reviews, features = [], []
         offset = 1
         low, _ = self.ngram_range
@@ -169,12 +175,13 @@ class NgramEncoder:
         return feature.astype(np.int32), offsets
 
     def transform(self, texts: Sequence[str] | Tokenized) -> np.ndarray:
-        """Distinct n-gram feature ids of each review, padded with 0 (after) to ``maxlen_``;
+        """Distinct n-gram feature ids of each review, padded with 0 (after) to ``maxlen``;
         a review with more features keeps its unigrams first, then bigrams, ...
 
         Large batches are encoded in chunks on two threads: one tokenizes (Python, holding
         the GIL) while the other sorts and looks up (NumPy and pandas, releasing it), about
         25% more reviews per second on two cores than one thread."""
+        texts = as_texts(texts)
         count = len(texts)
         if count < 2 * TRANSFORM_CHUNK:
             return self._transform_chunk(texts)
@@ -191,10 +198,14 @@ class NgramEncoder:
         count = len(offsets) - 1
         owner = np.repeat(np.arange(count), np.diff(offsets))
         position = np.arange(len(feature)) - offsets[owner]
-        kept = position < self.maxlen_
-        out = np.zeros((count, self.maxlen_), dtype=np.int32)
+        kept = position < self.maxlen
+        out = np.zeros((count, self.maxlen), dtype=np.int32)
         out[owner[kept], position[kept]] = feature[kept]
         return out
+
+    def known_counts(self, x: np.ndarray) -> np.ndarray:
+        """How many n-grams of the vocabulary each encoded row (from ``transform``) holds."""
+        return np.count_nonzero(np.asarray(x), axis=1)
 
     def feature_names(self, ids: Sequence[int]) -> list[str]:
         """Feature ids back to their n-grams ("not good"), for explanations."""
@@ -220,10 +231,9 @@ class NgramEncoder:
         return {
             "ngram_range": list(self.ngram_range),
             "min_df": self.min_df,
-            "max_features_per_review": self.max_features_per_review,
+            "maxlen": self.maxlen,
             "tokenizer": self.tokenizer,
             "words_": self.words_,
-            "maxlen_": self.maxlen_,
         }
 
     def arrays(self) -> dict[str, np.ndarray]:
@@ -231,6 +241,20 @@ class NgramEncoder:
 
     @classmethod
     def from_parts(cls, data: dict, arrays: dict[str, np.ndarray]) -> NgramEncoder:
-        encoder = cls(**data)
-        encoder.tables_ = [arrays[f"table_{i}"] for i in range(len(arrays))]
+        """An encoder from its saved settings and tables (``encoder.json`` and ``.npz``)."""
+        data = dict(data) if isinstance(data, dict) else data
+        if isinstance(data, dict) and "maxlen_" in data:  # before the length had one name
+            data.pop("max_features_per_review", None)
+            data["maxlen"] = data.pop("maxlen_")
+        encoder = from_settings(cls, data, "n-gram encoder")
+        low, high = encoder.ngram_range
+        names = [f"table_{i}" for i in range(high - low + 1)]
+        missing = [name for name in names if name not in arrays]
+        if missing:
+            raise InvalidDataError(
+                f"the n-gram tables are missing ({', '.join(missing)}): is encoder.npz there?"
+            )
+        encoder.tables_ = [np.asarray(arrays[name], dtype=np.int64) for name in names]
+        if encoder.maxlen is None:
+            raise InvalidDataError("the n-gram encoder was saved before it was fitted")
         return encoder

@@ -7,14 +7,16 @@ list); ``encoder.npz`` holds large learned arrays (n-gram tables), when there ar
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from movie_sentiment.errors import ConfigError, InvalidInputError
+from movie_sentiment.errors import ConfigError, InvalidDataError
+from movie_sentiment.settings import from_settings
 from movie_sentiment.text.encoder import TextEncoder
 from movie_sentiment.text.ngrams import NgramEncoder
-from movie_sentiment.text.tokenize import Tokenized, tokenize_corpus
+from movie_sentiment.text.tokenize import as_tokens
 
 
 class MultiEncoder:
@@ -27,8 +29,13 @@ class MultiEncoder:
         self.encoders = list(encoders)
 
     def transform(self, texts) -> list[np.ndarray]:
-        tokens = texts if isinstance(texts, Tokenized) else tokenize_corpus(texts)
+        tokens = as_tokens(texts)
         return [encoder.transform(tokens) for encoder in self.encoders]
+
+    def known_counts(self, x: list[np.ndarray]) -> np.ndarray:
+        """For each review, the most known words or n-grams any member sees."""
+        counts = [e.known_counts(part) for e, part in zip(self.encoders, x, strict=True)]
+        return np.max(counts, axis=0)
 
     def to_dict(self) -> dict:
         return {"members": [{"kind": e.kind, **e.to_dict()} for e in self.encoders]}
@@ -42,12 +49,14 @@ class MultiEncoder:
 
     @classmethod
     def from_parts(cls, data: dict, arrays: dict[str, np.ndarray]) -> MultiEncoder:
+        members = data.get("members") if isinstance(data, dict) else None
+        if not isinstance(members, list) or not members:
+            raise InvalidDataError("a multi encoder needs a non-empty list of members")
         encoders = []
-        for i, member in enumerate(data["members"]):
-            member = dict(member)
+        for i, member in enumerate(members):
             prefix = f"member{i}_"
             own = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
-            encoders.append(ENCODER_KINDS[member.pop("kind")].from_parts(member, own))
+            encoders.append(encoder_from_parts(member, own))
         return cls(encoders)
 
 
@@ -56,37 +65,59 @@ JSON_FILE, ARRAYS_FILE = "encoder.json", "encoder.npz"
 
 
 def make_encoder(settings: dict):
-    """An unfitted encoder from settings; ``kind`` picks the class (default ``words``)."""
+    """An unfitted encoder from settings; ``kind`` picks the class (default ``words``).
+    Unknown keys and wrongly typed values are a ``ConfigError`` naming them."""
+    if not isinstance(settings, dict):
+        raise ConfigError(f"encoder settings must be a JSON object, not {settings!r}")
     settings = dict(settings)
     kind = settings.pop("kind", "words")
+    if kind not in ("words", "ngrams"):
+        raise ConfigError(f"unknown encoder kind {kind!r}; choose words or ngrams")
+    cls = ENCODER_KINDS[kind]
+    learned = [name for name in settings if name.endswith("_")]
+    if learned:
+        raise ConfigError(f"{', '.join(learned)} are learned by fit, not settings")
+    return from_settings(cls, settings, f"{kind} encoder")
+
+
+def encoder_from_parts(data, arrays: dict[str, np.ndarray]):
+    """An encoder of any kind from its saved settings (with ``kind``) and arrays."""
+    if not isinstance(data, dict):
+        raise InvalidDataError("the encoder settings are not a JSON object")
+    data = dict(data)
+    kind = data.pop("kind", "words")
     if kind not in ENCODER_KINDS:
-        raise ConfigError(f"unknown encoder kind {kind!r}; choose one of {sorted(ENCODER_KINDS)}")
-    try:
-        return ENCODER_KINDS[kind](**settings)
-    except TypeError as error:
-        raise ConfigError(f"bad {kind} encoder settings: {error}") from None
+        raise InvalidDataError(f"unknown encoder kind {kind!r}")
+    if kind == "words":
+        return from_settings(TextEncoder, data, "text encoder")
+    return ENCODER_KINDS[kind].from_parts(data, arrays)
 
 
 def save_encoder(encoder, folder: Path) -> None:
     folder = Path(folder)
     payload = {"kind": encoder.kind, **encoder.to_dict()}
-    (folder / JSON_FILE).write_text(json.dumps(payload, ensure_ascii=False))
+    (folder / JSON_FILE).write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
     arrays = encoder.arrays()
     if arrays:
         np.savez(folder / ARRAYS_FILE, **arrays)
 
 
 def load_encoder(folder: Path):
+    """The encoder saved in ``folder``; ``InvalidDataError`` naming the damaged file."""
     folder = Path(folder)
     try:
         data = json.loads((folder / JSON_FILE).read_text(encoding="utf-8"))
-        arrays = {}
-        if (folder / ARRAYS_FILE).exists():
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InvalidDataError(f"{JSON_FILE} is damaged ({error})") from None
+    arrays = {}
+    if (folder / ARRAYS_FILE).exists():
+        try:
             with np.load(folder / ARRAYS_FILE, allow_pickle=False) as stored:
                 arrays = {name: stored[name] for name in stored.files}
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise InvalidInputError(f"cannot read the text encoder in {folder}: {error}") from None
-    kind = data.pop("kind", "words") if isinstance(data, dict) else None
-    if kind not in ENCODER_KINDS:
-        raise InvalidInputError(f"{folder / JSON_FILE} holds no known encoder")
-    return ENCODER_KINDS[kind].from_parts(data, arrays)
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+            reason = str(error) or type(error).__name__
+            raise InvalidDataError(f"{ARRAYS_FILE} is damaged or truncated ({reason})") from None
+    try:
+        return encoder_from_parts(data, arrays)
+    except ConfigError as error:
+        raise InvalidDataError(f"{JSON_FILE} holds wrong settings: {error}") from None

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from movie_sentiment.errors import InvalidInputError
+
 TOKENIZER_VERSION = "words-v1"
 
 _TAG = re.compile(r"<[^>]*>")
@@ -91,6 +93,32 @@ class Tokenized:
         flat = self.ids.tolist()
         bounds = self.offsets.tolist()
         return [flat[bounds[i] : bounds[i + 1]] for i in range(len(self))]
+
+
+def as_texts(texts) -> Sequence[str] | Tokenized:
+    """``texts`` checked to be a sequence of strings (or an already ``Tokenized`` corpus).
+
+    A bare string is refused rather than read as a sequence of one-character texts, as
+    scikit-learn's vectorizers refuse it.
+    """
+    if isinstance(texts, Tokenized):
+        return texts
+    if isinstance(texts, str | bytes):
+        raise InvalidInputError(
+            "expected a list of texts, got a single string; wrap it in a list: [text]"
+        )
+    if texts is None or not hasattr(texts, "__len__") or not hasattr(texts, "__getitem__"):
+        raise InvalidInputError(f"expected a list of texts, got {type(texts).__name__}")
+    for number, text in enumerate(texts, start=1):
+        if not isinstance(text, str):
+            raise InvalidInputError(f"text {number} is not a string but {type(text).__name__}")
+    return texts
+
+
+def as_tokens(texts) -> Tokenized:
+    """``texts`` as a ``Tokenized`` corpus: tokenized now unless it already is one."""
+    texts = as_texts(texts)
+    return texts if isinstance(texts, Tokenized) else tokenize_corpus(texts)
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:

@@ -2,6 +2,8 @@
 
 Family defaults (``models.<family>.DEFAULTS``) fill in whatever the config leaves as
 ``None`` or does not override; ``resolved()`` returns the complete settings a run used.
+Every field, the encoder settings and the family options are checked when the config is
+made, so a mistake in a config file is one line naming the field before any data loads.
 """
 
 from __future__ import annotations
@@ -10,23 +12,30 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from movie_sentiment.errors import ConfigError
+from movie_sentiment.errors import ConfigError, DataNotFoundError
 from movie_sentiment.models import get_family
-from movie_sentiment.settings import from_settings
+from movie_sentiment.settings import check_fields, check_options, from_settings
+from movie_sentiment.text.persist import make_encoder
+
+# Names in config files written before the family had one name.
+RENAMED = {"model": "family", "model_options": "family_options"}
+MAX_SEED = 2**32 - 1  # NumPy's RandomState takes seeds from 0 to 2**32 - 1
+# Settings a recipe (the ensemble) takes per member from each member family instead.
+PER_MEMBER = ("epochs", "batch_size", "early_stopping", "checkpoint")
 
 
 @dataclass
 class TrainConfig:
     """Settings of one training run.
 
-    >>> TrainConfig(model="tutorial", epochs=10).resolved()["training"]["epochs"]
+    >>> TrainConfig(family="tutorial", epochs=10).resolved()["training"]["epochs"]
     10
     """
 
-    model: str = "tutorial"
+    family: str = "tutorial"
     data: str | None = None  # IMDB archive or folder; None: resolved as documented
     out: str | None = None  # run folder; None: a new folder under runs/
-    force: bool = False  # replace an existing run folder
+    force: bool = False  # replace an existing run folder (only a run of ours)
     seed: int = 42
     epochs: int | None = None
     batch_size: int | None = None
@@ -35,35 +44,59 @@ class TrainConfig:
     early_stopping: int | None = None  # patience in epochs on validation loss; None: off
     checkpoint: bool | None = None  # keep the best epoch (validation loss); None: family default
     encoder: dict = field(default_factory=dict)  # overrides of the family's encoder settings
-    model_options: dict = field(default_factory=dict)  # overrides of the family's model settings
+    family_options: dict = field(default_factory=dict)  # overrides of the family's options
     verbose: int | None = None  # Keras progress: 0 silent, 1 bar, 2 a line per epoch
 
     def __post_init__(self) -> None:
-        get_family(self.model)  # unknown names fail here, before any work
+        check_fields(self, "training")
+        family = get_family(self.family)  # unknown names fail here, before any work
         for name in ("epochs", "batch_size", "early_stopping"):
             value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or value < 1):
+            if value is not None and value < 1:
                 raise ConfigError(f"{name} must be a positive whole number, not {value!r}")
-        if self.validation_size is not None and not (
-            isinstance(self.validation_size, int) and self.validation_size >= 0
-        ):
+        if self.validation_size is not None and self.validation_size < 0:
+            raise ConfigError(f"validation_size must be 0 or more, not {self.validation_size}")
+        if not 0 <= self.seed <= MAX_SEED:
+            raise ConfigError(f"seed must be from 0 to {MAX_SEED}, not {self.seed}")
+        if self.verbose is not None and self.verbose not in (0, 1, 2):
+            raise ConfigError(f"verbose must be 0, 1 or 2, not {self.verbose}")
+        if self.validate_on_test and (self.checkpoint or self.early_stopping):
             raise ConfigError(
-                f"validation_size must be a whole number (0 or more), not {self.validation_size!r}"
+                "checkpoint and early stopping with validate_on_test would choose the epoch "
+                "by test-set loss; use a validation split carved from train instead"
+            )
+        defaults = family.defaults
+        check_options(self.family_options, defaults["family_options"], f"{self.family} options")
+        if family.check_options is not None:
+            family.check_options({**defaults["family_options"], **self.family_options})
+        if family.recipe is not None:
+            self._check_recipe()
+        else:
+            make_encoder({**defaults["encoder"], **self.encoder})  # checks every setting
+
+    def _check_recipe(self) -> None:
+        given = [name for name in PER_MEMBER if getattr(self, name) is not None]
+        if given:
+            raise ConfigError(
+                f"{self.family} trains each member with the member family's own "
+                f"{', '.join(given)}; leave them unset (or train a member family alone)"
+            )
+        if self.encoder:
+            raise ConfigError(f"{self.family} uses each member family's encoder; set no encoder")
+        if self.validate_on_test or self.validation_size == 0:
+            raise ConfigError(
+                f"{self.family} fits its member weights on a validation split carved from "
+                "train; it needs validation_size above 0 and cannot validate on test"
             )
 
     def resolved(self) -> dict:
         """The complete settings: family defaults overlaid with this config."""
-        defaults = get_family(self.model).defaults
+        defaults = get_family(self.family).defaults
         training = dict(defaults["training"])
         for name in ("epochs", "batch_size", "validation_size", "checkpoint"):
             if getattr(self, name) is not None:
                 training[name] = getattr(self, name)
         if self.validate_on_test:
-            if self.checkpoint or self.early_stopping:
-                raise ConfigError(
-                    "checkpoint and early stopping with validate_on_test would choose the epoch "
-                    "by test-set loss; use a validation split carved from train instead"
-                )
             training["checkpoint"] = False  # the notebook keeps the last epoch
         training.update(
             seed=self.seed,
@@ -71,13 +104,10 @@ class TrainConfig:
             early_stopping=self.early_stopping,
         )
         training.setdefault("checkpoint", False)
-        unknown = set(self.model_options) - set(defaults["model"])
-        if unknown:
-            raise ConfigError(f"unknown {self.model} model options: {', '.join(sorted(unknown))}")
         return {
-            "model": self.model,
+            "family": self.family,
             "encoder": {**defaults["encoder"], **self.encoder},
-            "model_options": {**defaults["model"], **self.model_options},
+            "family_options": {**defaults["family_options"], **self.family_options},
             "training": training,
         }
 
@@ -86,11 +116,17 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict) -> TrainConfig:
-        return from_settings(cls, data, "training")
+        """A config from JSON data (``model`` / ``model_options`` of older files read as
+        ``family`` / ``family_options``)."""
+        return from_settings(cls, data, "training", renamed=RENAMED)
 
     @classmethod
     def from_json(cls, path: str | Path) -> TrainConfig:
+        path = Path(path)
+        if not path.is_file():
+            raise DataNotFoundError(f"training config not found: {path}")
         try:
-            return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+            data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             raise ConfigError(f"cannot read training config {path}: {error}") from None
+        return cls.from_dict(data)

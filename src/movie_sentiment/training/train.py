@@ -4,7 +4,8 @@ Steps: load the train and test splits -> carve a seeded validation split from tr
 fit the text encoder on the training reviews -> build the family's Keras model -> fit
 with progress, history (CSV + JSON), optional early stopping, keeping the best epoch
 -> fit the temperature on validation -> score test once -> save the bundle, metrics and
-plots. ``fit_member`` and ``score_and_save`` are the steps the ensemble recipe reuses.
+plots. ``fit_member``, ``calibrate_and_score`` and ``save_run`` are the steps the
+ensemble recipe (``training.ensemble``) reuses.
 
 The run folder is written atomically: it appears complete at the end, or not at all.
 """
@@ -15,14 +16,15 @@ import json
 import sys
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
-from movie_sentiment.bundle import SentimentModel
+from movie_sentiment.bundle import ModelCard, SentimentModel
+from movie_sentiment.bundle.model import is_bundle
 from movie_sentiment.data.imdb import ImdbCache, ReviewDataset, load_reviews
-from movie_sentiment.errors import ConfigError, OutputExistsError
+from movie_sentiment.errors import ConfigError, StorageError
 from movie_sentiment.evaluation.calibration import (
     apply_temperature,
     calibration_report,
@@ -32,9 +34,9 @@ from movie_sentiment.evaluation.calibration import (
 from movie_sentiment.evaluation.metrics import classification_metrics
 from movie_sentiment.evaluation.plots import plot_confusion_matrix, plot_history
 from movie_sentiment.models import get_family
-from movie_sentiment.paths import atomic_directory
+from movie_sentiment.paths import atomic_directory, check_replaceable, staging_folder
 from movie_sentiment.text.persist import make_encoder
-from movie_sentiment.text.tokenize import Tokenized, tokenize_corpus
+from movie_sentiment.text.tokenize import Tokenized, as_tokens
 from movie_sentiment.training.callbacks import KeepBestEpoch
 from movie_sentiment.training.config import TrainConfig
 
@@ -50,9 +52,9 @@ class TrainResult:
     seconds: float
 
 
-def default_run_dir(model: str) -> Path:
+def default_run_dir(family: str) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return RUNS_DIR / f"{model}-{stamp}"
+    return RUNS_DIR / f"{family}-{stamp}"
 
 
 def split_validation(size: int, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -65,7 +67,7 @@ def split_validation(size: int, count: int, seed: int) -> tuple[np.ndarray, np.n
 
 def encode_split(encoder, data: ReviewDataset) -> np.ndarray:
     """``data`` through ``encoder``, from its cached tokens when it has them."""
-    return encoder.transform(data.tokens if data.tokens is not None else data.texts)
+    return encoder.transform(data.encodable)
 
 
 @dataclass
@@ -84,10 +86,17 @@ class Splits:
     def unlabeled_text(self) -> list[Tokenized]:
         """The text a family may learn from without labels: all of train (labels unused)
         and ``unsup``. Never test."""
-        train_tokens = self.train_all.tokens
-        if train_tokens is None:
-            train_tokens = tokenize_corpus(self.train_all.texts)
-        return [train_tokens, ImdbCache.open(self.data).tokens("unsup")]
+        return [as_tokens(self.train_all.encodable), ImdbCache.open(self.data).tokens("unsup")]
+
+    def summary(self) -> dict:
+        """The card's ``data`` part: the archive's checksum and the reviews per part."""
+        return {
+            "sha256": self.train_all.checksum,
+            "train_reviews": len(self.fit),
+            "validation_reviews": len(self.validation),
+            "validation_source": self.validation_source,
+            "test_reviews": len(self.test),
+        }
 
 
 def load_splits(config: TrainConfig, validation_size: int) -> Splits:
@@ -110,7 +119,7 @@ def load_splits(config: TrainConfig, validation_size: int) -> Splits:
 class FittedMember:
     """One trained Keras model with its encoder, history and validation inputs."""
 
-    model: object
+    keras_model: object
     encoder: object
     history: dict
     epoch_kept: int
@@ -119,29 +128,30 @@ class FittedMember:
 
 
 def fit_member(
-    name: str, settings: dict, splits: Splits, verbose: int, callbacks: list | None = None
+    family_name: str,
+    settings: dict,
+    splits: Splits,
+    verbose: int,
+    callbacks: list | None = None,
 ) -> FittedMember:
-    """Fit encoder and model of family ``name`` with resolved ``settings`` on ``splits``."""
+    """Fit encoder and model of family ``family_name`` with resolved ``settings``."""
     import keras
 
     training = settings["training"]
-    encoder = make_encoder(settings["encoder"]).fit(
-        splits.train_all.tokens if splits.train_all.tokens is not None else splits.train_all.texts
-    )
+    encoder = make_encoder(settings["encoder"]).fit(splits.train_all.encodable)
     x_fit, y_fit = encode_split(encoder, splits.fit), splits.fit.labels.astype("float32")
     x_val, y_val = (
         encode_split(encoder, splits.validation),
         splits.validation.labels.astype("float32"),
     )
     has_validation = len(splits.validation) > 0
-    family = get_family(name)
-    model = family.build(settings["model_options"], encoder)
+    family = get_family(family_name)
+    options = settings["family_options"]
+    keras_model = family.build(options, encoder)
     initialization = {}
     if family.initialize is not None:
         initialization = (
-            family.initialize(
-                model, x_fit, y_fit, settings["model_options"], encoder=encoder, splits=splits
-            )
+            family.initialize(keras_model, x_fit, y_fit, options, encoder=encoder, splits=splits)
             or {}
         )
     callbacks = list(callbacks or [])
@@ -155,7 +165,7 @@ def fit_member(
     best_epoch = KeepBestEpoch(monitor) if training["checkpoint"] else None
     if best_epoch is not None:
         callbacks.append(best_epoch)
-    fit = model.fit(
+    fit = keras_model.fit(
         x_fit,
         y_fit,
         epochs=training["epochs"],
@@ -171,36 +181,43 @@ def fit_member(
         if best_epoch is None or best_epoch.best_epoch is None
         else best_epoch.best_epoch + 1
     )
-    return FittedMember(model, encoder, history, kept, x_val, initialization)
+    return FittedMember(keras_model, encoder, history, kept, x_val, initialization)
 
 
-def score_and_save(
-    staging: Path,
-    sentiment_model: SentimentModel,
+@dataclass
+class Scored:
+    """A model's figures at the end of a run: metrics, calibration and test scores."""
+
+    metrics: dict  # {"validation": {...}, "test": {...}}
+    calibration: dict  # method, temperature, test report before/after
+    raw_test: np.ndarray  # uncalibrated probabilities on test
+    calibrated_test: np.ndarray
+
+
+def calibrate_and_score(
+    model: SentimentModel,
     splits: Splits,
     x_validation,
     x_test,
-    card: dict,
     *,
     raw_scores: tuple[np.ndarray, np.ndarray] | None = None,
-) -> dict:
-    """Fit the temperature on validation, score test once, and save bundle, metrics and
-    plots into ``staging``. Returns the metrics. ``raw_scores``: the model's uncalibrated
-    (validation, test) probabilities when the caller already has them (the ensemble
-    combines its members' scores), so nothing is scored twice."""
+) -> Scored:
+    """Fit the temperature on validation and score test once. ``raw_scores``: the model's
+    uncalibrated (validation, test) probabilities when the caller already has them (the
+    ensemble combines its members' scores), so nothing is scored twice."""
     y_val = splits.validation.labels
     if raw_scores is not None:
         known_validation, raw_test = raw_scores
     else:
         known_validation = None
-        raw_test = sentiment_model.predict_encoded(x_test, calibrated=False)
+        raw_test = model.predict_encoded(x_test, calibrated=False)
     temperature, raw_validation = 1.0, None
     if splits.validation_source == "test":
         raw_validation = raw_test  # the same reviews: score them once, fit nothing on them
     elif len(splits.validation):
         raw_validation = known_validation
         if raw_validation is None:
-            raw_validation = sentiment_model.predict_encoded(x_validation, calibrated=False)
+            raw_validation = model.predict_encoded(x_validation, calibrated=False)
         temperature = fit_temperature(y_val, raw_validation)
     calibrated_test = apply_temperature(raw_test, temperature)
     metrics = {}
@@ -209,26 +226,23 @@ def score_and_save(
             y_val, apply_temperature(raw_validation, temperature)
         )
     metrics["test"] = classification_metrics(splits.test.labels, calibrated_test)
-    card["metrics"] = metrics
-    card["calibration"] = {
+    calibration = {
         "method": "temperature scaling fit on validation" if temperature != 1.0 else "none",
         "temperature": temperature,
         "test": calibration_report(splits.test.labels, raw_test, calibrated_test),
     }
-    card["data"] = {
-        "sha256": splits.train_all.checksum,
-        "train_reviews": len(splits.fit),
-        "validation_reviews": len(splits.validation),
-        "validation_source": splits.validation_source,
-        "test_reviews": len(splits.test),
-    }
-    card["created"] = datetime.now(UTC).isoformat(timespec="seconds")
-    sentiment_model.card = card
-    sentiment_model.save(staging / "bundle")
-    (staging / "metrics.json").write_text(json.dumps(metrics, indent=2))
-    plot_reliability(splits.test.labels, raw_test, calibrated_test, staging / "reliability.png")
-    plot_confusion_matrix(metrics["test"]["confusion_matrix"], staging / "confusion_matrix.png")
-    return metrics
+    return Scored(metrics, calibration, raw_test, calibrated_test)
+
+
+def save_run(staging: Path, model: SentimentModel, scored: Scored, labels: np.ndarray) -> None:
+    """The bundle (with its complete card), ``metrics.json``, the reliability diagram and
+    the confusion matrix, into the run's staging folder."""
+    model.save(staging / "bundle")
+    (staging / "metrics.json").write_text(json.dumps(scored.metrics, indent=2))
+    plot_reliability(labels, scored.raw_test, scored.calibrated_test, staging / "reliability.png")
+    plot_confusion_matrix(
+        scored.metrics["test"]["confusion_matrix"], staging / "confusion_matrix.png"
+    )
 
 
 def verbosity(config: TrainConfig) -> int:
@@ -236,49 +250,66 @@ def verbosity(config: TrainConfig) -> int:
     return config.verbose if config.verbose is not None else (1 if sys.stdout.isatty() else 2)
 
 
+def is_run_folder(path: Path) -> bool:
+    """Whether ``path`` is a run folder we wrote (its config and our bundle in it)."""
+    path = Path(path)
+    return (path / "config.json").is_file() and is_bundle(path / "bundle")
+
+
 def prepare_run_dir(config: TrainConfig) -> Path:
-    """The run folder to write; an existing one is an error unless ``force``."""
-    run_dir = Path(config.out) if config.out else default_run_dir(config.model)
-    if run_dir.exists() and not config.force:
-        raise OutputExistsError(f"{run_dir} already exists; pass --force to overwrite it")
+    """The run folder to write, checked before any work: an existing one is an error
+    unless ``force``, and ``force`` replaces only a run of ours; its parent must be
+    writable."""
+    run_dir = Path(config.out) if config.out else default_run_dir(config.family)
+    check_replaceable(run_dir, config.force, is_run_folder)
+    # Can we write there at all? Probed in the nearest folder that exists, so a mistake
+    # found later (missing data) leaves no empty folder behind.
+    existing = run_dir.parent.absolute()
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise StorageError(f"cannot write to {run_dir.parent}: {existing} is not a folder")
+    staging_folder(existing, run_dir.name).rmdir()
     return run_dir
 
 
 def train(config: TrainConfig) -> TrainResult:
-    """Train ``config.model`` on IMDB and write a run folder; see the module docstring."""
+    """Train ``config.family`` on IMDB and write a run folder; see the module docstring."""
     import keras
 
-    family = get_family(config.model)
-    if family.train is not None:  # a multi-stage recipe (the ensemble)
-        return family.train(config)
+    family = get_family(config.family)
+    if family.recipe is not None:  # a multi-stage recipe (the ensemble)
+        from movie_sentiment.training.ensemble import train_ensemble
+
+        recipes = {"ensemble": train_ensemble}
+        return recipes[family.recipe](config)
     started = time.perf_counter()
     settings = config.resolved()
     run_dir = prepare_run_dir(config)
     keras.utils.set_random_seed(config.seed)
     splits = load_splits(config, settings["training"]["validation_size"])
-    with atomic_directory(run_dir, force=config.force) as staging:
+    with atomic_directory(run_dir, force=config.force, replaceable=is_run_folder) as staging:
         (staging / "config.json").write_text(json.dumps(settings, indent=2))
         csv_log = keras.callbacks.CSVLogger(str(staging / "history.csv"))
-        member = fit_member(config.model, settings, splits, verbosity(config), [csv_log])
+        member = fit_member(config.family, settings, splits, verbosity(config), [csv_log])
         (staging / "history.json").write_text(json.dumps(member.history, indent=2))
         plot_history(member.history, staging)
-        sentiment_model = SentimentModel(member.model, member.encoder)
-        card = {
-            "model": config.model,
-            "config": settings,
-            "parameters": member.model.count_params(),
-            "epochs_run": len(member.history.get("loss", [])),
-            "epoch_kept": member.epoch_kept,
-            **({"initialization": member.initialization} if member.initialization else {}),
-            "train_seconds": round(time.perf_counter() - started, 2),
-        }
-        metrics = score_and_save(
-            staging,
-            sentiment_model,
-            splits,
-            member.x_validation,
-            encode_split(member.encoder, splits.test),
-            card,
+        model = SentimentModel(member.keras_model, member.encoder)
+        scored = calibrate_and_score(
+            model, splits, member.x_validation, encode_split(member.encoder, splits.test)
         )
+        model.card = ModelCard(
+            family=config.family,
+            config=settings,
+            metrics=scored.metrics,
+            calibration=scored.calibration,
+            data=splits.summary(),
+            parameters=member.keras_model.count_params(),
+            epochs_run=len(member.history.get("loss", [])),
+            epoch_kept=member.epoch_kept,
+            initialization=member.initialization,
+            train_seconds=round(time.perf_counter() - started, 2),
+        )
+        save_run(staging, model, scored, splits.test.labels)
     seconds = time.perf_counter() - started
-    return TrainResult(run_dir, run_dir / "bundle", metrics, member.history, seconds)
+    return TrainResult(run_dir, run_dir / "bundle", scored.metrics, member.history, seconds)

@@ -1,0 +1,177 @@
+"""The ensemble recipe (``train --family best``): trains each member family on the same
+training part, fits the members' weights on the validation split (logistic regression on
+their logits), then (``refit``) trains each member again on all of train for the epoch
+count validation chose, and joins everything into one Keras model
+(``models.ensemble.combine``) and one bundle.
+
+Stages (each with its own progress line): one per member, the weights, the refit, then
+the temperature (fit on the validation scores of the first members) and the one scoring
+of the test split. Refitting is the usual last step once every choice is made: the
+validation reviews are 10% more training data (nbsvm's validation accuracy rose 0.9224,
+0.9276, 0.9320 as its training part grew 17,500, 20,000, 22,500), and nothing is chosen
+after it, so no figure reported as validation comes from a model trained on those
+reviews' labels. (Their text, without labels, is part of every family's vocabulary and
+of the cnn's word vectors, as all of train is.)
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from movie_sentiment.bundle import ModelCard, SentimentModel
+from movie_sentiment.evaluation.scores import accuracy, logit, sigmoid
+from movie_sentiment.models.ensemble import combine
+from movie_sentiment.paths import atomic_directory
+from movie_sentiment.text.persist import MultiEncoder
+from movie_sentiment.training.config import TrainConfig
+from movie_sentiment.training.train import (
+    TrainResult,
+    calibrate_and_score,
+    encode_split,
+    fit_member,
+    is_run_folder,
+    load_splits,
+    prepare_run_dir,
+    save_run,
+    verbosity,
+)
+
+
+def train_ensemble(config: TrainConfig) -> TrainResult:
+    """The recipe (see the module docstring). Returns a ``TrainResult``."""
+    import keras
+    from rich.console import Console
+    from sklearn.linear_model import LogisticRegression
+
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    settings = config.resolved()
+    run_dir = prepare_run_dir(config)
+    keras.utils.set_random_seed(config.seed)
+    validation_size = settings["training"]["validation_size"]
+    splits = load_splits(config, validation_size)
+    names = settings["family_options"]["members"]
+    refit = settings["family_options"]["refit"]
+    stages = len(names) + 2 + refit
+    fitted, member_settings, stage_seconds, histories = [], {}, {}, {}
+    for number, name in enumerate(names, start=1):
+        console.print(f"[bold]Stage {number}/{stages}[/bold]: training {name}")
+        stage_start = time.perf_counter()
+        member_config = TrainConfig(family=name, seed=config.seed, validation_size=validation_size)
+        member_settings[name] = member_config.resolved()
+        member = fit_member(name, member_settings[name], splits, verbosity(config))
+        fitted.append(member)
+        histories[name] = member.history
+        stage_seconds[name] = round(time.perf_counter() - stage_start, 2)
+        kept_accuracy = member.history["val_accuracy"][member.epoch_kept - 1]
+        console.print(
+            f"  {name}: validation accuracy {kept_accuracy:.4f} in {stage_seconds[name]:.0f} s"
+        )
+
+    console.print(f"[bold]Stage {len(names) + 1}/{stages}[/bold]: member weights on validation")
+    stage_start = time.perf_counter()
+    y_val = splits.validation.labels
+    val_probabilities = np.column_stack(
+        [SentimentModel(m.keras_model, m.encoder).predict_encoded(m.x_validation) for m in fitted]
+    )
+    combiner = LogisticRegression(C=1.0).fit(logit(val_probabilities), y_val)
+    weights, bias = combiner.coef_.ravel(), float(combiner.intercept_[0])
+
+    def combined(probabilities: np.ndarray) -> np.ndarray:
+        """What the combined model computes from its members' probabilities (clipped in
+        float32, as its ``ProbabilityToLogit`` layers clip)."""
+        return sigmoid(logit(probabilities, np.float32) @ weights + bias)
+
+    stage_seconds["weights"] = round(time.perf_counter() - stage_start, 2)
+    console.print(
+        "  weights: " + ", ".join(f"{n} {w:.3f}" for n, w in zip(names, weights, strict=True))
+    )
+    chosen = fitted
+    if refit:
+        console.print(
+            f"[bold]Stage {len(names) + 2}/{stages}[/bold]: members again on all "
+            f"{len(splits.train_all):,} training reviews"
+        )
+        stage_start = time.perf_counter()
+        everything = replace(splits, fit=splits.train_all, validation=splits.train_all.select([]))
+        chosen = []
+        for name, first in zip(names, fitted, strict=True):
+            again = copy.deepcopy(member_settings[name])
+            again["training"].update(epochs=first.epoch_kept, checkpoint=False, early_stopping=None)
+            keras.utils.set_random_seed(config.seed)
+            chosen.append(fit_member(name, again, everything, verbosity(config)))
+        stage_seconds["refit"] = round(time.perf_counter() - stage_start, 2)
+        console.print(f"  refit in {stage_seconds['refit']:.0f} s")
+    keras_model = combine([m.keras_model for m in chosen], weights, bias)
+    model = SentimentModel(keras_model, MultiEncoder([m.encoder for m in chosen]))
+
+    console.print(
+        f"[bold]Stage {stages}/{stages}[/bold]: calibration on validation, then the test split once"
+    )
+    stage_start = time.perf_counter()
+    with atomic_directory(run_dir, force=config.force, replaceable=is_run_folder) as staging:
+        (staging / "config.json").write_text(
+            json.dumps({**settings, "members": member_settings}, indent=2)
+        )
+        (staging / "history.json").write_text(json.dumps(histories, indent=2))
+        x_test = [encode_split(m.encoder, splits.test) for m in chosen]
+        # Each member scores test once; the combined model's scores are the same fixed
+        # weighted sum of these logits, so test is not run through the members again.
+        test_probabilities = np.column_stack(
+            [
+                SentimentModel(m.keras_model, m.encoder).predict_encoded(x)
+                for m, x in zip(chosen, x_test, strict=True)
+            ]
+        )
+        scored = calibrate_and_score(
+            model,
+            splits,
+            [m.x_validation for m in fitted],
+            x_test,
+            raw_scores=(combined(val_probabilities), combined(test_probabilities)),
+        )
+        stage_seconds["calibrate_and_test"] = round(time.perf_counter() - stage_start, 2)
+        data = splits.summary()
+        data["train_reviews"] = len(splits.train_all) if refit else len(splits.fit)
+        if refit:  # the validation figures are of the first members, which did not see them
+            data["validation_scored_before_refit"] = True
+        model.card = ModelCard(
+            family=config.family,
+            config=settings,
+            metrics=scored.metrics,
+            calibration=scored.calibration,
+            data=data,
+            parameters=keras_model.count_params(),
+            members={
+                name: {
+                    "weight": float(w),
+                    "validation_accuracy": accuracy(y_val, val_probabilities[:, i]),
+                    "test_accuracy": accuracy(splits.test.labels, test_probabilities[:, i]),
+                    "epoch_kept": m.epoch_kept,
+                    "parameters": m.keras_model.count_params(),
+                    **m.initialization,
+                }
+                for i, (name, w, m) in enumerate(zip(names, weights, fitted, strict=True))
+            },
+            bias=bias,
+            refit={
+                "train_reviews": data["train_reviews"],
+                "epochs": {name: m.epoch_kept for name, m in zip(names, fitted, strict=True)},
+                "note": (
+                    "members trained again on all of train for their kept epochs; weights, "
+                    "temperature and validation figures come from the first members"
+                    if refit
+                    else "no refit: the members that were validated are the ones saved"
+                ),
+            },
+            stage_seconds=stage_seconds,
+            train_seconds=round(time.perf_counter() - started, 2),
+        )
+        save_run(staging, model, scored, splits.test.labels)
+    seconds = time.perf_counter() - started
+    return TrainResult(run_dir, run_dir / "bundle", scored.metrics, histories, seconds)

@@ -1,0 +1,235 @@
+"""Every user mistake the command line can meet, as one table: each row must end in exit
+code 2, exactly one ``error:`` line naming the problem, and no file changed (neither the
+user's files nor the bundles the command read).
+
+Rows build what they need in the test's own folder (``tmp``) from two bundles trained once
+per session on a small archive. The command runs in this process through the real entry
+point (``cli.main``), with the working folder set to ``tmp``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import assert_one_line_error, snapshot, unwritable_folder
+
+
+@dataclass
+class Setup:
+    tmp: Path
+    archive: Path
+    tutorial: Path  # a tutorial bundle (words), read-only
+    nbsvm: Path  # an nbsvm bundle (n-grams), read-only
+    monkeypatch: pytest.MonkeyPatch
+
+    def write(self, name: str, content: str | bytes) -> Path:
+        path = self.tmp / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        return path
+
+    def config(self, settings: dict) -> Path:
+        return self.write("config.json", json.dumps(settings))
+
+    def bundle_copy(self, which: str = "tutorial") -> Path:
+        return Path(shutil.copytree(getattr(self, which), self.tmp / f"{which}-copy"))
+
+    def edited_card(self, **changes) -> Path:
+        bundle = self.bundle_copy()
+        card = json.loads((bundle / "card.json").read_text())
+        for key, value in changes.items():
+            if key == "temperature":
+                card["calibration"]["temperature"] = value
+            else:
+                card[key] = value
+        (bundle / "card.json").write_text(json.dumps(card))
+        return bundle
+
+    def edited_encoder(self, **changes) -> Path:
+        bundle = self.bundle_copy()
+        encoder = json.loads((bundle / "encoder.json").read_text())
+        encoder.update(changes)
+        (bundle / "encoder.json").write_text(json.dumps(encoder))
+        return bundle
+
+
+def swapped_encoder(s: Setup) -> Path:
+    bundle = s.bundle_copy()
+    shutil.copy(s.nbsvm / "encoder.json", bundle / "encoder.json")
+    shutil.copy(s.nbsvm / "encoder.npz", bundle / "encoder.npz")
+    return bundle
+
+
+def smaller_vocabulary(s: Setup) -> Path:
+    bundle = s.bundle_copy()
+    encoder = json.loads((bundle / "encoder.json").read_text())
+    encoder["vocabulary_"] = encoder["vocabulary_"][:-3]
+    (bundle / "encoder.json").write_text(json.dumps(encoder))
+    return bundle
+
+
+def truncated_npz(s: Setup) -> Path:
+    bundle = s.bundle_copy("nbsvm")
+    data = (bundle / "encoder.npz").read_bytes()
+    (bundle / "encoder.npz").write_bytes(data[: len(data) // 2])
+    return bundle
+
+
+def missing_npz(s: Setup) -> Path:
+    bundle = s.bundle_copy("nbsvm")
+    (bundle / "encoder.npz").unlink()
+    return bundle
+
+
+def nan_weights(s: Setup) -> Path:
+    """A bundle whose model.keras holds NaN weights (a damaged or badly edited file)."""
+    from movie_sentiment.bundle import SentimentModel
+
+    model = SentimentModel.load(s.tutorial)
+    weights = model.keras_model.get_weights()
+    weights[0] = np.full_like(weights[0], np.nan)
+    model.keras_model.set_weights(weights)
+    bundle = s.tmp / "nan"
+    model.save(bundle)
+    return bundle
+
+
+def user_folder(s: Setup) -> Path:
+    folder = s.tmp / "thesis"
+    folder.mkdir()
+    (folder / "chapter1.tex").write_text("years of work")
+    return folder
+
+
+# (id, arguments built from the setup, fragment of the one error line)
+ROWS = [
+    # -- data ---------------------------------------------------------------------------
+    ("data-missing", lambda s: ["data", "info", "--data", s.tmp / "no.tar.gz"], "IMDB data not found"),
+    (
+        "data-env-missing",
+        lambda s: (s.monkeypatch.setenv("MOVIE_SENTIMENT_DATA", str(s.tmp / "gone.tar.gz")), ["data", "info"])[1],
+        "(from $MOVIE_SENTIMENT_DATA)",
+    ),
+    ("data-not-archive", lambda s: ["data", "info", "--data", s.write("a.tar.gz", b"\x1f\x8b junk")], "not a readable IMDB tar archive"),
+    ("show-index", lambda s: ["data", "show", "--index", "999", "--data", s.archive], "index must be from 0 to 79"),
+    ("show-split", lambda s: ["data", "show", "--split", "dev", "--data", s.archive], "unknown split 'dev'"),
+    ("show-num-words", lambda s: ["data", "show", "--num-words", "0", "--data", s.archive], "num_words must be"),
+    (
+        "cache-unwritable",
+        lambda s: (s.monkeypatch.setenv("MOVIE_SENTIMENT_CACHE", str(unwritable_folder(s.tmp) / "c")), ["data", "info", "--data", s.archive])[1],
+        "cannot create the folder",
+    ),
+    # -- families -------------------------------------------------------------------------
+    ("families-unknown", lambda s: ["families", "bert"], "unknown model family 'bert'"),
+    # -- train: options -------------------------------------------------------------------
+    ("train-unknown-family", lambda s: ["train", "--family", "bert"], "unknown model family 'bert'"),
+    ("train-epochs-text", lambda s: ["train", "--epochs", "abc"], "Invalid value for '--epochs'"),
+    ("train-no-such-option", lambda s: ["train", "--epoch", "3"], "No such option: --epoch"),
+    ("train-epochs-zero", lambda s: ["train", "--epochs", "0"], "epochs must be a positive whole number"),
+    ("train-seed-negative", lambda s: ["train", "--seed", "-5"], "seed must be from 0 to 4294967295"),
+    ("train-seed-huge", lambda s: ["train", "--seed", "4294967296"], "seed must be from 0 to 4294967295"),
+    ("best-epochs", lambda s: ["train", "--family", "best", "--epochs", "3"], "member family's own epochs"),
+    ("best-batch-size", lambda s: ["train", "--family", "best", "--batch-size", "8"], "own batch_size"),
+    ("best-early-stopping", lambda s: ["train", "--family", "best", "--early-stopping", "2"], "own early_stopping"),
+    ("best-checkpoint", lambda s: ["train", "--family", "best", "--no-checkpoint"], "own checkpoint"),
+    ("best-on-test", lambda s: ["train", "--family", "best", "--validate-on-test"], "cannot validate on test"),
+    (
+        "test-checkpoint",
+        lambda s: ["train", "--family", "mslearn", "--validate-on-test", "--checkpoint"],
+        "would choose the epoch by test-set loss",
+    ),
+    ("test-early-stopping", lambda s: ["train", "--validate-on-test", "--early-stopping", "2"], "test-set loss"),
+    ("data-for-train-missing", lambda s: ["train", "--data", s.tmp / "none.tar.gz"], "IMDB data not found"),
+    (
+        "validation-too-large",
+        lambda s: ["train", "--data", s.archive, "--validation-size", "80", "--out", s.tmp / "r"],
+        "leaves no training reviews",
+    ),
+    # -- train: config files --------------------------------------------------------------
+    ("config-missing", lambda s: ["train", "--config", s.tmp / "none.json"], "training config not found"),
+    ("config-not-json", lambda s: ["train", "--config", s.write("c.json", "{epochs: 3")], "cannot read training config"),
+    ("config-list", lambda s: ["train", "--config", s.write("c.json", "[1]")], "must be a JSON object"),
+    ("config-epochs-bool", lambda s: ["train", "--config", s.config({"epochs": True})], "epochs must be a whole number or null, not True"),
+    ("config-force-text", lambda s: ["train", "--config", s.config({"force": "false"})], "force must be true or false, not 'false'"),
+    ("config-seed-text", lambda s: ["train", "--config", s.config({"seed": "abc"})], "seed must be a whole number, not 'abc'"),
+    ("config-encoder-text", lambda s: ["train", "--config", s.config({"encoder": "x"})], "encoder must be an object, not 'x'"),
+    ("config-encoder-key", lambda s: ["train", "--config", s.config({"encoder": {"maxlne": 10}})], "unknown words encoder settings: maxlne"),
+    ("config-encoder-learned", lambda s: ["train", "--config", s.config({"encoder": {"vocabulary_": []}})], "learned by fit"),
+    ("config-option-type", lambda s: ["train", "--config", s.config({"family_options": {"hidden_units": "16"}})], "hidden_units must be a whole number"),
+    ("config-option-key", lambda s: ["train", "--config", s.config({"family_options": {"units": 3}})], "unknown tutorial options: units"),
+    ("config-unknown-key", lambda s: ["train", "--config", s.config({"epoch": 3})], "unknown training settings: epoch"),
+    ("config-refit-text", lambda s: ["train", "--config", s.config({"family": "best", "family_options": {"refit": "no"}})], "refit must be true or false"),
+    # -- train: where it writes -----------------------------------------------------------
+    ("out-exists", lambda s: ["train", "--out", user_folder(s), "--data", s.archive], "already exists; pass --force"),
+    (
+        "out-force-not-ours",
+        lambda s: ["train", "--out", user_folder(s), "--force", "--data", s.archive],
+        "is not a movie-sentiment run or bundle",
+    ),
+    ("out-is-a-file", lambda s: ["train", "--out", s.write("notes.txt", "x"), "--force"], "is not a folder"),
+    ("out-unwritable", lambda s: ["train", "--out", unwritable_folder(s.tmp) / "run", "--data", s.archive], "cannot write to"),
+    (
+        "working-folder-unwritable",
+        lambda s: (s.monkeypatch.chdir(unwritable_folder(s.tmp)), ["train", "--data", s.archive])[1],
+        "cannot write to",
+    ),
+    # -- evaluate / predict: bundles ------------------------------------------------------
+    ("evaluate-no-bundle", lambda s: ["evaluate", s.tmp / "nothing"], "no model bundle"),
+    ("predict-no-bundle", lambda s: ["predict", s.tmp / "nothing", "hi"], "no model bundle"),
+    ("predict-not-bundle", lambda s: ["predict", s.tmp, "hi"], "not a movie-sentiment model bundle"),
+    ("card-version-text", lambda s: ["predict", s.edited_card(format_version="x"), "hi"], "format_version must be a whole number"),
+    ("card-newer", lambda s: ["predict", s.edited_card(format_version=99), "hi"], "newer movie-sentiment"),
+    ("card-temperature-text", lambda s: ["predict", s.edited_card(temperature="hot"), "hi"], "temperature must be a positive number"),
+    ("card-foreign", lambda s: ["predict", s.edited_card(format="other"), "hi"], "foreign format"),
+    ("encoder-json-damaged", lambda s: ["predict", s.edited_encoder(num_words="many"), "hi"], "num_words must be a whole number"),
+    ("encoder-swapped", lambda s: ["predict", swapped_encoder(s), "hi"], "the files come from different models"),
+    ("encoder-vocabulary", lambda s: ["predict", smaller_vocabulary(s), "hi"], "vocabulary of"),
+    ("encoder-maxlen", lambda s: ["predict", s.edited_encoder(maxlen=100), "hi"], "gives reviews of 100 ids"),
+    ("encoder-npz-truncated", lambda s: ["predict", truncated_npz(s), "hi"], "encoder.npz is damaged or truncated"),
+    ("encoder-npz-missing", lambda s: ["predict", missing_npz(s), "hi"], "n-gram tables are missing"),
+    (
+        "model-damaged",
+        lambda s: (lambda b: ((b / "model.keras").write_bytes(b"\x00" * 500), ["predict", b, "hi"])[1])(s.bundle_copy()),
+        "model.keras is damaged or truncated",
+    ),
+    ("model-nan", lambda s: ["predict", nan_weights(s), "hi"], "weights that are not numbers"),
+    # -- predict: input -------------------------------------------------------------------
+    ("predict-nothing", lambda s: ["predict", s.tutorial], "no reviews given"),
+    ("predict-both", lambda s: ["predict", s.tutorial, "hi", "--file", s.write("r.txt", "x\n")], "not both"),
+    ("file-missing", lambda s: ["predict", s.tutorial, "--file", s.tmp / "r.txt"], "input file not found"),
+    ("file-latin1", lambda s: ["predict", s.tutorial, "--file", s.write("r.txt", "tr\xe8s".encode("latin-1"))], "not UTF-8"),
+    ("file-format", lambda s: ["predict", s.tutorial, "--file", s.write("r.docx", "x")], "use a .txt, .csv, .jsonl file"),
+    ("file-empty", lambda s: ["predict", s.tutorial, "--file", s.write("r.txt", "")], "holds no reviews"),
+    ("csv-no-text", lambda s: ["predict", s.tutorial, "--file", s.write("r.csv", "id,body\n1,x\n")], "no 'text' or 'review' column"),
+    ("csv-open-quote", lambda s: ["predict", s.tutorial, "--file", s.write("r.csv", 'text\n"open\nrest\n')], "not valid CSV"),
+    ("csv-fields", lambda s: ["predict", s.tutorial, "--file", s.write("r.csv", "text,id\nhi, there,1\n")], "3 fields where the header has 2"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("arguments", "fragment"), [r[1:] for r in ROWS], ids=[r[0] for r in ROWS])
+def test_mistake_is_one_error_line_and_changes_nothing(
+    arguments, fragment, cli, tmp_path, small_archive, tutorial_run, nbsvm_run, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    setup = Setup(
+        tmp_path, small_archive, tutorial_run.bundle_dir, nbsvm_run.bundle_dir, monkeypatch
+    )
+    args = arguments(setup)
+    watched = (tmp_path, tutorial_run.run_dir, nbsvm_run.run_dir)
+    before = snapshot(*watched)
+    result = cli(*args)
+    assert_one_line_error(result, fragment)
+    assert snapshot(*watched) == before
+    assert result.stdout == ""
+
+
+def test_every_row_has_a_unique_name():
+    names = [row[0] for row in ROWS]
+    assert len(names) == len(set(names))

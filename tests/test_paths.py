@@ -1,0 +1,86 @@
+"""Atomic writes: staging beside the target, never a half-written result, and staging
+left by a killed process cleaned up by the next write into the same folder."""
+
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from movie_sentiment.errors import OutputExistsError, StorageError
+from movie_sentiment.paths import atomic_directory, check_replaceable, remove_stale_staging
+
+WRITER = """
+import sys, time
+from pathlib import Path
+from movie_sentiment.paths import atomic_directory
+with atomic_directory(Path(sys.argv[1])) as staging:
+    (staging / "big.bin").write_bytes(b"x" * 1000)
+    print("staging", flush=True)
+    time.sleep(60)
+"""
+
+
+def start_writer(target):
+    process = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(target)], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout.readline().strip() == "staging"
+    return process
+
+
+def hidden(folder):
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_staging_of_a_killed_writer_is_removed_by_the_next_write(tmp_path):
+    killed = start_writer(tmp_path / "run-a")
+    alive = start_writer(tmp_path / "run-b")
+    try:
+        killed.send_signal(signal.SIGKILL)
+        killed.wait(timeout=30)
+        assert len(hidden(tmp_path)) == 2  # SIGKILL left its staging behind
+        with atomic_directory(tmp_path / "run-c") as staging:
+            (staging / "done").write_text("ok")
+        left = hidden(tmp_path)
+        assert len(left) == 1 and f"-{alive.pid}." in left[0]  # a live writer's stays
+        assert not (tmp_path / "run-a").exists() and (tmp_path / "run-c" / "done").exists()
+    finally:
+        alive.kill()
+        alive.wait(timeout=30)
+    assert remove_stale_staging(tmp_path) and hidden(tmp_path) == []
+
+
+def test_a_failed_block_leaves_nothing_and_keeps_the_old_folder(tmp_path):
+    target = tmp_path / "out"
+    target.mkdir()
+    (target / "old").write_text("old")
+    ours = atomic_directory(target, force=True, replaceable=lambda p: True)
+    with pytest.raises(RuntimeError), ours as staging:
+        (staging / "new").write_text("new")
+        raise RuntimeError("failed half-way")
+    assert (target / "old").read_text() == "old" and os.listdir(tmp_path) == ["out"]
+
+
+def test_force_replaces_only_what_is_ours(tmp_path):
+    (tmp_path / "empty").mkdir()
+    check_replaceable(tmp_path / "empty", force=True)  # nothing to lose
+    check_replaceable(tmp_path / "missing", force=False)
+    (tmp_path / "user").mkdir()
+    (tmp_path / "user" / "thesis.tex").write_text("years")
+    with pytest.raises(OutputExistsError, match="pass --force"):
+        check_replaceable(tmp_path / "user", force=False)
+    with pytest.raises(OutputExistsError, match="not a movie-sentiment run or bundle"):
+        check_replaceable(tmp_path / "user", force=True, replaceable=lambda p: False)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputExistsError, match="not a folder"):
+        check_replaceable(tmp_path / "file", force=True, replaceable=lambda p: True)
+
+
+def test_an_unwritable_parent_is_a_storage_error(tmp_path):
+    from conftest import unwritable_folder
+
+    with pytest.raises(StorageError, match="cannot create the folder"):
+        with atomic_directory(unwritable_folder(tmp_path) / "a" / "run"):
+            pass
