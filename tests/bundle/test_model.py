@@ -129,3 +129,7 @@ def test_save_with_force_replaces_only_a_bundle(bundle, tmp_path):
     assert (theirs / "chapter1.tex").read_text() == "years of work"
     model.save(tmp_path / "ours")
     model.save(tmp_path / "ours", force=True)  # a bundle of ours is replaced
+    model.card.initialization = {"notes": "x" * 10_000}  # a long card is ours all the same
+    model.save(tmp_path / "ours", force=True)
+    model.save(tmp_path / "ours", force=True)
+    assert SentimentModel.load(tmp_path / "ours").card.initialization["notes"] == "x" * 10_000

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 from movie_sentiment.bundle import SentimentModel
+from movie_sentiment.bundle.model import is_bundle
 from movie_sentiment.errors import ConfigError
 from movie_sentiment.models.nbsvm import naive_bayes_ratios
 from movie_sentiment.training import TrainConfig
+from movie_sentiment.training.train import is_run_folder
 
 
 def test_naive_bayes_ratios_by_hand():
@@ -53,6 +55,7 @@ def test_best_is_one_bundle_with_weighted_members(family_run, small_archive):
     assert [p.label for p in predictions] == ["positive", "negative"]
     unknown = model.predict(["zzyzx qwerty"])[0]  # no known word: still a number, flagged
     assert 0 < unknown.positive_probability < 1 and unknown.no_known_words
+    assert is_run_folder(result.run_dir) and is_bundle(result.bundle_dir)  # --force may replace
 
 
 def test_cnn_embeddings_start_from_vectors_of_train_and_unsup_text(small_archive):

@@ -73,8 +73,10 @@ class ModelCard:
         return float(self.calibration.get("temperature", 1.0))
 
     def to_dict(self) -> dict:
-        """The card as JSON-ready data; empty optional parts are left out."""
-        return {k: v for k, v in asdict(self).items() if v not in (None, {}, [])}
+        """The card as JSON-ready data, format first; empty optional parts are left out."""
+        data = asdict(self)
+        ordered = {"format": data.pop("format"), "format_version": data.pop("format_version")}
+        return ordered | {k: v for k, v in data.items() if v not in (None, {}, [])}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, default=str, allow_nan=False)

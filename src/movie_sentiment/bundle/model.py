@@ -15,6 +15,7 @@ length against the model's inputs), so a swapped or edited file is a one-line
 
 from __future__ import annotations
 
+import json
 import platform
 import zipfile
 from collections.abc import Sequence
@@ -99,9 +100,10 @@ def review_problems(texts) -> tuple[list, dict[int, str]]:
 def is_bundle(path: Path) -> bool:
     """Whether ``path`` is a folder holding one of our bundles (its card says so)."""
     try:
-        return BUNDLE_FORMAT in (Path(path) / CARD_FILE).read_text(encoding="utf-8")[:4096]
-    except (OSError, UnicodeDecodeError):
+        card = json.loads((Path(path) / CARD_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return False
+    return isinstance(card, dict) and card.get("format") == BUNDLE_FORMAT
 
 
 class SentimentModel:
