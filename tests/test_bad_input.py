@@ -207,6 +207,7 @@ ROWS = [
     ("file-latin1", lambda s: ["predict", s.tutorial, "--file", s.write("r.txt", "tr\xe8s".encode("latin-1"))], "not UTF-8"),
     ("file-format", lambda s: ["predict", s.tutorial, "--file", s.write("r.docx", "x")], "use a .txt, .csv, .jsonl file"),
     ("file-empty", lambda s: ["predict", s.tutorial, "--file", s.write("r.txt", "")], "holds no reviews"),
+    ("file-blank-lines", lambda s: ["predict", s.tutorial, "--file", s.write("r.txt", "\n \n")], "none of the 2 rows holds a review"),
     ("csv-no-text", lambda s: ["predict", s.tutorial, "--file", s.write("r.csv", "id,body\n1,x\n")], "no 'text' or 'review' column"),
     ("csv-open-quote", lambda s: ["predict", s.tutorial, "--file", s.write("r.csv", 'text\n"open\nrest\n')], "not valid CSV"),
     ("csv-fields", lambda s: ["predict", s.tutorial, "--file", s.write("r.csv", "text,id\nhi, there,1\n")], "3 fields where the header has 2"),

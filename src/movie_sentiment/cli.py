@@ -272,8 +272,13 @@ def predict_command(
         rows = [InputRow(number, text) for number, text in enumerate(texts or [], start=1)]
     if not rows:
         raise InvalidInputError('no reviews given: pass "text" arguments or --file PATH')
-    model = SentimentModel.load(bundle)
     readable = [row for row in rows if row.error is None]
+    if not readable:
+        raise InvalidInputError(
+            f"none of the {len(rows)} rows holds a review to score "
+            f"(line {rows[0].line}: {rows[0].error})"
+        )
+    model = SentimentModel.load(bundle)
     predictions = iter(model.predict([row.text for row in readable], on_error="mark"))
     failed, unknown = [], []
     if not as_json:

@@ -51,7 +51,12 @@ def storage_errors(where: Path, what: str = "write to") -> Iterator[None]:
     except OSError as error:
         if isinstance(error, StorageError) or error.errno not in _STORAGE_ERRNOS:
             raise
-        raise StorageError(f"cannot {what} {where}: {error.strerror}") from None
+        named = where
+        if error.filename is not None and not any(
+            _STAGING.match(part) for part in Path(error.filename).parts
+        ):
+            named = error.filename  # a file of the user's; our staging names mean nothing
+        raise StorageError(f"cannot {what} {named}: {error.strerror}") from None
 
 
 def make_folder(path: Path) -> Path:
