@@ -214,12 +214,10 @@ def cli(capsys):
 
 
 def assert_one_line_error(result, fragment: str) -> None:
-    """Exit code 2, no traceback, exactly one non-blank stderr line: ``error: ...``."""
+    """Exit code 2 and stderr exactly one line, ``error: ...`` naming the problem."""
     assert result.returncode == 2, result.stdout + result.stderr
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ") and fragment in lines[0], lines[0]
+    assert result.stderr.endswith("\n") and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("error: ") and fragment in result.stderr, result.stderr
 
 
 def snapshot(*folders: Path) -> dict:

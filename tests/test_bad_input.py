@@ -101,6 +101,24 @@ def nan_weights(s: Setup) -> Path:
     return bundle
 
 
+def swapped_tables(s: Setup) -> Path:
+    bundle = s.bundle_copy("nbsvm")
+    tables = dict(np.load(bundle / "encoder.npz"))
+    tables["table_0"], tables["table_1"] = tables["table_1"], tables["table_0"]
+    np.savez(bundle / "encoder.npz", **tables)
+    return bundle
+
+
+def make_folder(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+def a_run(s: Setup, name: str = "run") -> Path:
+    """A copy of the tutorial's run folder (one of ours, so --force may replace it)."""
+    return Path(shutil.copytree(s.tutorial.parent, s.tmp / name))
+
+
 def user_folder(s: Setup) -> Path:
     folder = s.tmp / "thesis"
     folder.mkdir()
@@ -165,14 +183,26 @@ ROWS = [
     ("config-option-type", lambda s: ["train", "--config", s.config({"family_options": {"hidden_units": "16"}})], "hidden_units must be a whole number"),
     ("config-option-key", lambda s: ["train", "--config", s.config({"family_options": {"units": 3}})], "unknown tutorial options: units"),
     ("config-unknown-key", lambda s: ["train", "--config", s.config({"epoch": 3})], "unknown training settings: epoch"),
+    ("config-learning-rate", lambda s: ["train", "--config", s.config({"family": "nbsvm", "family_options": {"learning_rate": 0}})], "learning_rate must be above 0"),
+    ("config-dropout", lambda s: ["train", "--config", s.config({"family": "fasttext", "family_options": {"dropout": 2}})], "dropout must be from 0 up to"),
+    ("config-alpha", lambda s: ["train", "--config", s.config({"family": "nbsvm", "family_options": {"alpha": -1.0}})], "alpha must be above 0"),
+    ("config-filters", lambda s: ["train", "--config", s.config({"family": "cnn", "family_options": {"filters": 0}})], "filters must be a whole number of 1 or more"),
+    ("config-huge-number", lambda s: ["train", "--config", s.write("c.json", '{"family": "nbsvm", "family_options": {"l2": 1' + "0" * 400 + "}}")], "l2 must be a number"),
+    ("config-oov", lambda s: ["train", "--config", s.config({"encoder": {"oov_char": -1}})], "oov_char must be from 1 to index_from"),
+    ("config-folder", lambda s: ["train", "--config", s.tmp], "is a folder, not a JSON file"),
+    ("cnn-kernel-too-long", lambda s: ["train", "--family", "cnn", "--data", s.archive, "--out", s.tmp / "r", "--validation-size", "20", "--config", s.config({"encoder": {"maxlen": 3}, "family_options": {"pretrained_vectors": None}})], "kernel_size 5 is longer than the reviews"),
     ("config-refit-text", lambda s: ["train", "--config", s.config({"family": "best", "family_options": {"refit": "no"}})], "refit must be true or false"),
     # -- train: where it writes -----------------------------------------------------------
     ("out-exists", lambda s: ["train", "--out", user_folder(s), "--data", s.archive], "already exists; pass --force"),
     (
         "out-force-not-ours",
         lambda s: ["train", "--out", user_folder(s), "--force", "--data", s.archive],
-        "is not a movie-sentiment run or bundle",
+        "is not a movie-sentiment run;",
     ),
+    ("out-bundle-not-run", lambda s: ["train", "--out", s.bundle_copy(), "--force", "--data", s.archive], "is not a movie-sentiment run;"),
+    ("out-link", lambda s: (lambda run: ((s.tmp / "link").symlink_to(run), ["train", "--out", s.tmp / "link", "--force"])[1])(a_run(s)), "is a link"),
+    ("out-name-too-long", lambda s: ["train", "--out", s.tmp / ("r" * 250), "--data", s.archive], "File name too long"),
+    ("cache-is-a-file", lambda s: (s.monkeypatch.setenv("MOVIE_SENTIMENT_CACHE", str(s.write("cachefile", "x"))), ["data", "info", "--data", s.archive])[1], "cannot create the folder"),
     ("out-is-a-file", lambda s: ["train", "--out", s.write("notes.txt", "x"), "--force"], "is not a folder"),
     ("out-unwritable", lambda s: ["train", "--out", unwritable_folder(s.tmp) / "run", "--data", s.archive], "cannot write to"),
     (
@@ -194,6 +224,11 @@ ROWS = [
     ("encoder-maxlen", lambda s: ["predict", s.edited_encoder(maxlen=100), "hi"], "gives reviews of 100 ids"),
     ("encoder-npz-truncated", lambda s: ["predict", truncated_npz(s), "hi"], "encoder.npz is damaged or truncated"),
     ("encoder-npz-missing", lambda s: ["predict", missing_npz(s), "hi"], "n-gram tables are missing"),
+    ("encoder-npz-swapped", lambda s: ["predict", swapped_tables(s), "hi"], "table does not match the word list"),
+    ("encoder-special-ids", lambda s: ["predict", s.edited_encoder(start_char=999999), "hi"], "start_char must be from 1 to index_from"),
+    ("encoder-kind-list", lambda s: ["predict", s.edited_encoder(kind=["x"]), "hi"], "unknown encoder kind ['x']"),
+    ("card-no-family", lambda s: (lambda b: ((b / "card.json").write_text('{"format": "movie-sentiment-bundle", "format_version": 2}'), ["predict", b, "hi"])[1])(s.bundle_copy()), "model card settings lack family"),
+    ("card-deep", lambda s: (lambda b: ((b / "card.json").write_text("[" * 100000 + "]" * 100000), ["predict", b, "hi"])[1])(s.bundle_copy()), "nested too deeply"),
     (
         "model-damaged",
         lambda s: (lambda b: ((b / "model.keras").write_bytes(b"\x00" * 500), ["predict", b, "hi"])[1])(s.bundle_copy()),
@@ -205,6 +240,9 @@ ROWS = [
     ("predict-both", lambda s: ["predict", s.tutorial, "hi", "--file", s.write("r.txt", "x\n")], "not both"),
     ("file-missing", lambda s: ["predict", s.tutorial, "--file", s.tmp / "r.txt"], "input file not found"),
     ("file-latin1", lambda s: ["predict", s.tutorial, "--file", s.write("r.txt", "tr\xe8s".encode("latin-1"))], "not UTF-8"),
+    ("file-folder", lambda s: ["predict", s.tutorial, "--file", make_folder(s.tmp / "dir.txt")], "is a folder, not a file of reviews"),
+    ("file-only-bad-unicode", lambda s: ["predict", s.tutorial, "--file", s.write("r.jsonl", '{"text": "\\ud800"}\n')], "not valid Unicode"),
+    ("csv-two-text-columns", lambda s: ["predict", s.tutorial, "--file", s.write("r.csv", "text,review\na,b\n")], "more than one"),
     ("file-format", lambda s: ["predict", s.tutorial, "--file", s.write("r.docx", "x")], "use a .txt, .csv, .jsonl file"),
     ("file-empty", lambda s: ["predict", s.tutorial, "--file", s.write("r.txt", "")], "holds no reviews"),
     ("file-blank-lines", lambda s: ["predict", s.tutorial, "--file", s.write("r.txt", "\n \n")], "none of the 2 rows holds a review"),

@@ -38,7 +38,7 @@ def test_train_then_predict_as_separate_processes(small_archive, tmp_path):
     assert predicted.returncode == 0, predicted.stderr
     rows = [json.loads(line) for line in predicted.stdout.splitlines()]
     assert [(r["line"], r["label"]) for r in rows] == [(1, "positive"), (2, None), (3, "negative")]
-    assert rows[1]["error"] == "the review is empty"
+    assert rows[1]["error"] == "the review is empty or whitespace only"
     assert predicted.stderr.strip() == (
         "warning: 1 of 3 reviews not scored (see their error): line 2"
     )
@@ -80,7 +80,7 @@ def test_predict_names_every_input_row(cli, tutorial_run, tmp_path):
     table = result.stdout.splitlines()
     assert table[0].split() == ["line", "label", "positive", "review"]
     assert table[1].split()[:2] == ["1", "positive"]
-    assert table[2].split()[:3] == ["2", "-", "-"] and "error: review is empty" in table[2]
+    assert table[2].split()[:3] == ["2", "-", "-"] and "error: the review is empty" in table[2]
     assert table[3].split()[0] == "3" and table[3].endswith("(no known words)")
     assert table[4].split()[:2] == ["4", "negative"]
     assert result.stderr.splitlines() == [
@@ -157,3 +157,24 @@ def test_families_prints_defaults_that_train_accepts(cli, tmp_path, small_archiv
 )
 def test_usage_mistakes_are_one_line_errors(cli, args, fragment):
     assert_one_line_error(cli(*args), fragment)
+
+
+def test_ctrl_c_during_training_is_one_line_and_leaves_nothing(small_archive, tmp_path):
+    import signal
+
+    out = tmp_path / "runs" / "run"
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "movie_sentiment.cli", "train", "--data", str(small_archive),
+            "--out", str(out), "--epochs", "500", "--batch-size", "2", "--validation-size", "20",
+        ],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    for line in process.stdout:  # Keras prints a line per epoch when not on a terminal
+        if line.startswith("Epoch 3/"):
+            break
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert stderr == "error: interrupted (Ctrl-C)\n"
+    assert list((tmp_path / "runs").iterdir()) == []  # no run, no staging left

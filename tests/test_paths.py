@@ -84,3 +84,42 @@ def test_an_unwritable_parent_is_a_storage_error(tmp_path):
     with pytest.raises(StorageError, match="cannot create the folder"):
         with atomic_directory(unwritable_folder(tmp_path) / "a" / "run"):
             pass
+
+
+def test_a_folder_that_appears_while_writing_is_never_replaced(tmp_path):
+    target = tmp_path / "results"
+    with pytest.raises(OutputExistsError, match="appeared while this was being written"):
+        with atomic_directory(target) as staging:
+            (staging / "model").write_text("new")
+            target.mkdir()  # the user makes it meanwhile
+            (target / "thesis.tex").write_text("years")
+    assert (target / "thesis.tex").read_text() == "years"
+    assert (tmp_path / "results.new" / "model").read_text() == "new"  # nothing lost either
+
+
+def test_force_rechecks_what_is_there_when_the_new_folder_is_complete(tmp_path):
+    target = tmp_path / "run"
+    target.mkdir()
+    (target / "ours.marker").write_text("")
+    ours = lambda path: (path / "ours.marker").exists()  # noqa: E731
+    with pytest.raises(OutputExistsError, match="is not a movie-sentiment run"):
+        with atomic_directory(target, force=True, replaceable=ours, what="run") as staging:
+            (staging / "ours.marker").write_text("")
+            (target / "ours.marker").unlink()  # swapped for the user's files meanwhile
+            (target / "notes.txt").write_text("mine")
+    assert (target / "notes.txt").read_text() == "mine"
+    assert (tmp_path / "run.new" / "ours.marker").exists()
+
+
+def test_an_old_folder_moved_aside_by_a_killed_writer_is_put_back(tmp_path):
+    """Killed between moving the old run aside and the new one in: the old run returns."""
+    killed = start_writer(tmp_path / "elsewhere")  # a real pid, then a dead one
+    killed.send_signal(signal.SIGKILL)
+    killed.wait(timeout=30)
+    (stale_tmp,) = hidden(tmp_path)
+    retired = tmp_path / stale_tmp.replace(".elsewhere.", ".run.").replace(".tmp", ".old")
+    (retired / "run").mkdir(parents=True)
+    (retired / "run" / "model").write_text("old")
+    remove_stale_staging(tmp_path)
+    assert (tmp_path / "run" / "model").read_text() == "old"
+    assert hidden(tmp_path) == []

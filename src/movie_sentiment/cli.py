@@ -188,8 +188,9 @@ def train_command(
     """Train a model on IMDB; prints the test figures and the saved bundle's path."""
     from movie_sentiment.evaluation.metrics import format_metrics
     from movie_sentiment.training import TrainConfig, train
+    from movie_sentiment.training.config import read_settings
 
-    base = TrainConfig.from_json(config).to_dict() if config else {}
+    base = read_settings(config) if config else {}
     given = {
         "family": family,
         "out": str(out) if out else None,
@@ -220,12 +221,11 @@ def evaluate_command(
     """Score a saved model on the IMDB test split."""
     from movie_sentiment.bundle import SentimentModel
     from movie_sentiment.data.imdb import load_reviews
-    from movie_sentiment.evaluation.metrics import classification_metrics, format_metrics
+    from movie_sentiment.evaluation.metrics import format_metrics
 
     model = SentimentModel.load(bundle)
     test = load_reviews("test", data)
-    probabilities = model.predict_encoded(model.encoder.transform(test.encodable))
-    _print(format_metrics(classification_metrics(test.labels, probabilities)))
+    _print(format_metrics(model.evaluate(test.encodable, test.labels)))
 
 
 # -- predict -----------------------------------------------------------------------------
@@ -262,14 +262,14 @@ def predict_command(
     input row, named by its line in the file (or its position among the arguments).
     Rows that cannot be scored (empty, not text) are error rows, listed on stderr."""
     from movie_sentiment.bundle import SentimentModel
-    from movie_sentiment.data.files import InputRow, read_rows
+    from movie_sentiment.data.files import input_row, read_rows
 
     if file is not None and texts:
         raise InvalidInputError("give reviews as arguments or with --file, not both")
     if file is not None:
         rows = read_rows(file)
     else:
-        rows = [InputRow(number, text) for number, text in enumerate(texts or [], start=1)]
+        rows = [input_row(number, text) for number, text in enumerate(texts or [], start=1)]
     if not rows:
         raise InvalidInputError('no reviews given: pass "text" arguments or --file PATH')
     readable = [row for row in rows if row.error is None]
@@ -335,9 +335,11 @@ def main(argv: list[str] | None = None) -> None:
         message = " ".join(error.format_message().split())
         typer.echo(f"error: {message} (see: {where} --help)", err=True)
         sys.exit(2)
-    except typer.Abort:
-        typer.echo("error: interrupted", err=True)
-        sys.exit(130)
+    except typer.Abort:  # end of input where a prompt waited
+        typer.echo("error: input ended", err=True)
+        sys.exit(1)
+    if code == 130:  # Typer turns Ctrl-C into exit code 130; say what happened
+        typer.echo("error: interrupted (Ctrl-C)", err=True)
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -26,10 +26,20 @@ CACHE_ENV = "MOVIE_SENTIMENT_CACHE"
 LEGACY_STAGING_SECONDS = 24 * 3600
 
 _HOST = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:20] or "host"
-_STAGING = re.compile(r"^\..+\.([A-Za-z0-9]+)-(\d+)\.[^.]+\.(?:tmp|old)$")
+_STAGING = re.compile(r"^\.(.+)\.([A-Za-z0-9]+)-(\d+)\.[^.]+\.(tmp|old)$")
 _LEGACY_STAGING = re.compile(r"^\.(?:.+\.[a-z0-9_]{8}\.(?:tmp|old)|parse-[a-z0-9_]{8})$")
 # Failures of the disk or of permissions, the user's to fix, not bugs.
-_STORAGE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
+_STORAGE_ERRNOS = {
+    errno.EACCES,
+    errno.EPERM,
+    errno.EROFS,
+    errno.ENOSPC,
+    errno.EDQUOT,
+    errno.ENAMETOOLONG,
+    errno.ENOTDIR,
+    errno.EEXIST,
+    errno.EBUSY,
+}
 
 
 def cache_dir() -> Path:
@@ -90,8 +100,10 @@ def remove_stale_staging(folder: Path, legacy: bool = False) -> list[Path]:
     for entry in entries:
         match = _STAGING.match(entry.name)
         if match:
-            host, pid = match.group(1), int(match.group(2))
+            name, host, pid, kind = match.group(1), match.group(2), int(match.group(3)), match[4]
             stale = host == _HOST and pid != os.getpid() and not _process_alive(pid)
+            if stale and kind == "old":
+                _restore_retired(entry, Path(folder) / name)
         elif legacy and _LEGACY_STAGING.match(entry.name):
             stale = False
             with contextlib.suppress(OSError):
@@ -137,6 +149,15 @@ def write_text_atomic(path: Path, text: str) -> None:
         handle.write(text)
 
 
+def _restore_retired(retired: Path, target: Path) -> None:
+    """A process killed between moving the old folder aside and the new one in: put the
+    old one back, rather than remove the only copy with the rest of its staging."""
+    kept = retired / target.name
+    if kept.exists() and not target.exists():
+        with contextlib.suppress(OSError):
+            os.replace(kept, target)
+
+
 def staging_folder(parent: Path, name: str, suffix: str = ".tmp") -> Path:
     """A new hidden staging folder in ``parent`` named for ``name`` and this process."""
     with storage_errors(parent):
@@ -145,49 +166,97 @@ def staging_folder(parent: Path, name: str, suffix: str = ".tmp") -> Path:
 
 @contextlib.contextmanager
 def atomic_directory(
-    path: Path, force: bool = False, replaceable: Callable[[Path], bool] | None = None
+    path: Path,
+    force: bool = False,
+    replaceable: Callable[[Path], bool] | None = None,
+    what: str = "run or bundle",
 ) -> Iterator[Path]:
     """Yield a staging folder beside ``path``; move it to ``path`` when the block succeeds.
 
     An existing ``path`` is an error unless ``force``; even with ``force`` only a folder
-    that ``replaceable(path)`` accepts (one of ours) or an empty one is replaced, and only
-    after the new one is complete, so a failure leaves it untouched.
+    that ``replaceable(path)`` accepts (one of ours, a ``what``) or an empty one is
+    replaced, and only after the new one is complete, so a failure leaves it untouched.
+    Whatever appears at ``path`` while the block runs is never replaced: the new folder
+    is then kept beside it (``NAME.new``) and an ``OutputExistsError`` says where.
     """
     path = Path(path)
-    check_replaceable(path, force, replaceable)
+    check_replaceable(path, force, replaceable, what)
+    may_replace = force and (path.exists() or path.is_symlink())
     make_folder(path.parent)
     remove_stale_staging(path.parent)
     staging = staging_folder(path.parent, path.name)
     try:
         with storage_errors(path):
             yield staging
-            if path.exists():
-                retired = staging_folder(path.parent, path.name, ".old")
-                os.replace(path, retired / path.name)
-                os.replace(staging, path)
-                shutil.rmtree(retired, ignore_errors=True)
-            else:
-                os.replace(staging, path)
+            _commit(staging, path, may_replace, replaceable, what)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
-def check_replaceable(
-    path: Path, force: bool, replaceable: Callable[[Path], bool] | None = None
+def _commit(
+    staging: Path, path: Path, may_replace: bool, replaceable: Callable | None, what: str
 ) -> None:
-    """Refuse to write over ``path`` unless ``force`` and it is ours (or an empty folder):
-    ``--force`` must never delete a folder of the user's."""
+    """Move the complete ``staging`` to ``path`` (see ``atomic_directory``)."""
+    if path.exists() or path.is_symlink():
+        try:
+            if not may_replace:
+                raise OutputExistsError(f"{path} appeared while this was being written")
+            check_replaceable(path, True, replaceable, what)  # it may have changed meanwhile
+        except OutputExistsError as error:
+            kept = _keep_aside(staging, path)
+            raise OutputExistsError(f"{error}; it was left alone and {kept}") from None
+        retired = staging_folder(path.parent, path.name, ".old")
+        os.replace(path, retired / path.name)
+        os.replace(staging, path)
+        shutil.rmtree(retired, ignore_errors=True)
+        return
+    try:
+        os.rename(staging, path)  # fails if a non-empty folder appeared just now
+    except OSError as error:
+        if error.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+            raise
+        raise OutputExistsError(
+            f"{path} appeared while this was being written; it was left alone and "
+            f"{_keep_aside(staging, path)}"
+        ) from None
+
+
+def _keep_aside(staging: Path, path: Path) -> str:
+    """Move the complete new folder to the first free ``NAME.new``, ``NAME.new-2``, ..."""
+    for number in range(1, 1000):
+        kept = path.with_name(path.name + (".new" if number == 1 else f".new-{number}"))
+        if not kept.exists():
+            try:
+                os.rename(staging, kept)
+            except OSError:
+                continue
+            return f"the new one was saved as {kept}"
+    return "the new one could not be saved"
+
+
+def check_replaceable(
+    path: Path,
+    force: bool,
+    replaceable: Callable[[Path], bool] | None = None,
+    what: str = "run or bundle",
+) -> None:
+    """Refuse to write over ``path`` unless ``force`` and it is ours (a ``what``, as
+    ``replaceable`` tells) or an empty folder: ``--force`` never deletes a user's folder."""
     path = Path(path)
     if not path.exists() and not path.is_symlink():
         return
     if not force:
         raise OutputExistsError(f"{path} already exists; pass --force to overwrite it")
-    if path.is_symlink() or not path.is_dir():
+    if path.is_symlink():
+        raise OutputExistsError(
+            f"{path} is a link; --force replaces only a real folder (give the folder itself)"
+        )
+    if not path.is_dir():
         raise OutputExistsError(f"{path} exists and is not a folder; --force replaces only folders")
     empty = not any(path.iterdir())
     if not empty and not (replaceable is not None and replaceable(path)):
         raise OutputExistsError(
-            f"{path} is not a movie-sentiment run or bundle; --force replaces only those "
+            f"{path} is not a movie-sentiment {what}; --force replaces only those "
             "(choose another output folder)"
         )

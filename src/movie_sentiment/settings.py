@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import types
 import typing
-from dataclasses import fields
+from dataclasses import MISSING, fields
 
 from movie_sentiment.errors import ConfigError
 
@@ -36,6 +36,14 @@ def from_settings(cls, data: dict, what: str, renamed: dict[str, str] | None = N
     unknown = set(data) - {f.name for f in fields(cls) if f.init}
     if unknown:
         raise ConfigError(f"unknown {what} settings: {', '.join(sorted(unknown))}")
+    required = {
+        f.name
+        for f in fields(cls)
+        if f.init and f.default is MISSING and f.default_factory is MISSING
+    }
+    missing = required - set(data)
+    if missing:
+        raise ConfigError(f"{what} settings lack {', '.join(sorted(missing))}")
     return cls(**data)
 
 
@@ -68,9 +76,7 @@ def matches(value, hint) -> bool:
     if hint is int:
         return isinstance(value, int) and not isinstance(value, bool)
     if hint is float:
-        return (
-            isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-        )
+        return is_number(value)
     if hint is str:
         return isinstance(value, str)
     if hint is dict or origin is dict:
@@ -88,6 +94,36 @@ def matches(value, hint) -> bool:
         (item,) = typing.get_args(hint) or (typing.Any,)
         return item is typing.Any or all(matches(v, item) for v in value)
     return True  # types this checker does not know (arrays) are the class's own business
+
+
+def is_number(value) -> bool:
+    """A finite int or float, not a bool (a 400-digit int is not one: too large a float)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+BOUNDS = {
+    "count": (lambda v: v >= 1, "a whole number of 1 or more"),
+    "positive": (lambda v: v > 0, "above 0"),
+    "non_negative": (lambda v: v >= 0, "0 or more"),
+    "fraction": (lambda v: 0 <= v < 1, "from 0 up to (not including) 1"),
+}
+
+
+def check_bounds(options: dict, what: str, **kinds: tuple[str, ...]) -> None:
+    """Range checks of a family's options, by kind: ``count`` (a whole number >= 1),
+    ``positive`` (> 0), ``non_negative`` (>= 0), ``fraction`` (0 <= x < 1). Types are
+    checked first (``check_options``); a value out of range is a ``ConfigError``."""
+    for kind, names in kinds.items():
+        accept, words = BOUNDS[kind]
+        for name in names:
+            value = options[name]
+            if not is_number(value) or not accept(value):
+                raise ConfigError(f"{what}: {name} must be {words}, not {value!r}")
 
 
 def describe(hint) -> str:

@@ -124,7 +124,7 @@ def test_save_with_force_replaces_only_a_bundle(bundle, tmp_path):
     theirs = tmp_path / "thesis"
     theirs.mkdir()
     (theirs / "chapter1.tex").write_text("years of work")
-    with pytest.raises(OutputExistsError, match="not a movie-sentiment run or bundle"):
+    with pytest.raises(OutputExistsError, match="not a movie-sentiment bundle;"):
         model.save(theirs, force=True)
     assert (theirs / "chapter1.tex").read_text() == "years of work"
     model.save(tmp_path / "ours")

@@ -17,8 +17,8 @@ def test_txt_is_one_review_per_line_and_blank_lines_are_error_rows(tmp_path):
     path.write_text("Loved it.\n\n  \r\nHated it.\r\n", encoding="utf-8")
     assert read_rows(path) == [
         InputRow(1, "Loved it."),
-        InputRow(2, None, None, "the review is empty"),
-        InputRow(3, None, None, "the review is empty"),
+        InputRow(2, None, None, "the review is empty or whitespace only"),
+        InputRow(3, None, None, "the review is empty or whitespace only"),
         InputRow(4, "Hated it."),
     ]
 
@@ -41,7 +41,9 @@ def test_csv_reads_the_text_or_review_column_and_the_id(tmp_path):
     assert read_rows(path) == [
         InputRow(2, "Loved it, truly.", "7"),
         InputRow(3, "Multi\nline", "9"),
-        InputRow(5, None, "8", "the review is empty"),  # the row after a two-line one
+        InputRow(
+            5, None, "8", "the review is empty or whitespace only"
+        ),  # the row after a two-line one
     ]
 
 
@@ -95,3 +97,37 @@ def test_files_that_cannot_be_read_give_clear_errors(tmp_path, name, content, me
 def test_missing_file(tmp_path):
     with pytest.raises(DataNotFoundError, match="not found"):
         read_rows(tmp_path / "nope.txt")
+
+
+def test_ids_are_text_and_unusable_rows_say_why(tmp_path):
+    path = tmp_path / "reviews.jsonl"
+    path.write_text(
+        '{"id": 5, "text": "a"}\n{"id": true, "text": "b"}\n{"id": NaN, "body": "c"}\n'
+        '{"text": "\\ud800 great"}\n{"text": "x", "TEXT": "y"}\n',
+        encoding="utf-8",
+    )
+    rows = read_rows(path)
+    assert [row.id for row in rows[:3]] == ["5", "true", "NaN"]
+    assert rows[3].error == "the review is not valid Unicode text" and rows[3].text is None
+    assert rows[4].error.startswith("the object has more than one 'text' or 'review' field")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("\ntext\nfine\n", "no header on its first line"),
+        ("text,text\na,b\n", "names a column twice"),
+        ("text,Review\na,b\n", "more than one 'text' or 'review' field"),
+    ],
+)
+def test_ambiguous_csv_headers_are_refused(tmp_path, content, message):
+    path = tmp_path / "r.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InvalidInputError, match=message):
+        read_rows(path)
+
+
+def test_a_folder_is_not_a_file_of_reviews(tmp_path):
+    (tmp_path / "reviews.txt").mkdir()
+    with pytest.raises(InvalidInputError, match="is a folder, not a file of reviews"):
+        read_rows(tmp_path / "reviews.txt")

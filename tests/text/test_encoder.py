@@ -5,6 +5,7 @@ import pytest
 
 from movie_sentiment.errors import ConfigError, InvalidInputError
 from movie_sentiment.text.encoder import TextEncoder
+from movie_sentiment.text.persist import load_encoder, save_encoder
 from movie_sentiment.text.tokenize import tokenize_corpus
 
 TEXTS = ["the film was great", "the film was awful", "the plot, the plot!"]
@@ -55,9 +56,9 @@ def test_decode_shows_start_and_unknown():
 
 def test_save_and_load_round_trip(tmp_path):
     encoder = TextEncoder(num_words=50, maxlen=10, padding="pre").fit(TEXTS)
-    encoder.save(tmp_path / "encoder.json")
+    save_encoder(encoder, tmp_path)
     json.loads((tmp_path / "encoder.json").read_text())  # plain JSON
-    loaded = TextEncoder.load(tmp_path / "encoder.json")
+    loaded = load_encoder(tmp_path)
     assert loaded == encoder
     np.testing.assert_array_equal(loaded.transform(TEXTS), encoder.transform(TEXTS))
 
@@ -73,6 +74,15 @@ def test_unfitted_encoder_and_bad_settings_are_clear_errors():
         TextEncoder(num_words=True)
     with pytest.raises(ConfigError, match="maxlen must be a whole number or null, not '10'"):
         TextEncoder.from_dict({"maxlen": "10"})
+    for wrong, message in (
+        ({"oov_char": -1}, "oov_char must be from 1 to index_from"),
+        ({"start_char": 999999}, "start_char must be from 1 to index_from"),
+        ({"index_from": -2}, "index_from must be 1 or more"),
+        ({"start_char": 2}, "must differ"),
+        ({"vocabulary_": ["a", "b", "a"]}, "holds a word twice"),
+    ):
+        with pytest.raises(ConfigError, match=message):
+            TextEncoder(**wrong)
 
 
 def test_a_bare_string_is_refused_and_known_words_are_counted():

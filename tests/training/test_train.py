@@ -99,7 +99,7 @@ def test_existing_run_is_not_overwritten_without_force(small_archive, tutorial_r
     (out / "precious.txt").write_text("keep me")
     with pytest.raises(OutputExistsError, match="--force"):
         train_small(small_archive, out, "tutorial", epochs=1)
-    with pytest.raises(OutputExistsError, match="not a movie-sentiment run or bundle"):
+    with pytest.raises(OutputExistsError, match="not a movie-sentiment run;"):
         train_small(small_archive, out, "tutorial", epochs=1, force=True)
     assert (out / "precious.txt").read_text() == "keep me"
     ours = tmp_path / "ours"

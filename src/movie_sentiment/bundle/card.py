@@ -10,13 +10,12 @@ disk is checked field by field; a wrong type (``"format_version": "x"``,
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from movie_sentiment.errors import BundleError, ConfigError
-from movie_sentiment.settings import check_fields, from_settings
+from movie_sentiment.settings import check_fields, from_settings, is_number
 
 BUNDLE_FORMAT = "movie-sentiment-bundle"
 # 2: "family" and "family_options" (version 1 said "model" and "model_options").
@@ -57,12 +56,7 @@ class ModelCard:
                 "movie-sentiment; upgrade to load it"
             )
         temperature = self.calibration.get("temperature", 1.0)
-        if (
-            isinstance(temperature, bool)
-            or not isinstance(temperature, int | float)
-            or not math.isfinite(temperature)
-            or temperature <= 0
-        ):
+        if not is_number(temperature) or temperature <= 0:
             raise ConfigError(
                 f"calibration temperature must be a positive number, not {temperature!r}"
             )
@@ -101,6 +95,8 @@ class ModelCard:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             raise BundleError(f"{path} is damaged: {error}") from None
+        except RecursionError:
+            raise BundleError(f"{path} is damaged: nested too deeply to be a card") from None
         try:
             return cls.from_dict(data)
         except ConfigError as error:

@@ -176,6 +176,17 @@ class SentimentModel:
             for i in range(len(texts))
         ]
 
+    def evaluate(self, texts, labels) -> dict:
+        """Loss, accuracy, precision, recall, F1, ROC AUC and confusion matrix on labeled
+        reviews (raw texts, or a ``Tokenized`` corpus such as ``ReviewDataset.encodable``)."""
+        from movie_sentiment.evaluation.metrics import classification_metrics
+
+        probabilities = self.predict_encoded(self.encoder.transform(texts))
+        no_number = self._no_number(probabilities)
+        if no_number:
+            raise BundleError(f"review {min(no_number) + 1} {no_number[min(no_number)]}")
+        return classification_metrics(labels, probabilities)
+
     def predict_encoded(self, ids, batch_size: int = 512, calibrated: bool = True) -> np.ndarray:
         """Probability of positive for already encoded (padded) ids, temperature-scaled
         unless ``calibrated`` is False."""
@@ -216,7 +227,8 @@ class SentimentModel:
         if self.card is None:
             raise BundleError("a model needs its card to be saved")
         self.card.versions = library_versions()
-        with atomic_directory(Path(path), force=force, replaceable=is_bundle) as staging:
+        bundle = atomic_directory(Path(path), force=force, replaceable=is_bundle, what="bundle")
+        with bundle as staging:
             _inference_copy(self.keras_model).save(staging / MODEL_FILE)
             save_encoder(self.encoder, staging)
             (staging / CARD_FILE).write_text(self.card.to_json(), encoding="utf-8")

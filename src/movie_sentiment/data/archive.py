@@ -77,6 +77,8 @@ def _from_folder(path: Path) -> Iterator[RawReview]:
         if not directory.is_dir():
             continue
         for file in directory.iterdir():
+            if not file.is_file():  # a folder or a dangling link named like a review
+                continue
             review = _review(f"aclImdb/{split}/{folder}/{file.name}", file.read_bytes())
             if review is not None:
                 yield review

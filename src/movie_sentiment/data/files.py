@@ -41,6 +41,8 @@ class InputRow:
 
 
 def _read_utf8(path: Path) -> str:
+    if path.is_dir():
+        raise InvalidInputError(f"{path} is a folder, not a file of reviews")
     if not path.is_file():
         raise DataNotFoundError(f"input file not found: {path}")
     raw = path.read_bytes()
@@ -61,25 +63,38 @@ def _lines(content: str) -> list[str]:
     return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
-def _row(line: int, text, row_id=None) -> InputRow:
-    row_id = None if row_id is None else str(row_id)
+def _id(value) -> str | None:
+    """An id as text: strings as they are, other JSON values as JSON (``5``, ``true``)."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def input_row(line: int, text, row_id=None) -> InputRow:
+    """One input row, or its error: a review must be text (valid Unicode), not blank."""
+    row_id = _id(row_id)
     if not isinstance(text, str):
         return InputRow(line, None, row_id, f"the review is not text but {type(text).__name__}")
     if not text.strip():
-        return InputRow(line, None, row_id, "the review is empty")
+        return InputRow(line, None, row_id, "the review is empty or whitespace only")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800" in JSON, undecodable argv)
+        return InputRow(line, None, row_id, "the review is not valid Unicode text")
     return InputRow(line, text, row_id)
 
 
-def _field(row: dict, names: tuple[str, ...]) -> str | None:
-    """The key of ``row`` that is one of ``names``, ignoring case and spaces."""
-    for key in row:
-        if isinstance(key, str) and key.strip().lower() in names:
-            return key
-    return None
+def _field(row, names: tuple[str, ...]) -> str | None:
+    """The key of ``row`` that is one of ``names``, ignoring case and spaces; two such
+    keys are ambiguous (``ValueError``)."""
+    found = [k for k in row if isinstance(k, str) and k.strip().lower() in names]
+    if len(found) > 1:
+        raise ValueError(f"more than one {' or '.join(repr(n) for n in names)} field: {found}")
+    return found[0] if found else None
 
 
 def _read_txt(content: str) -> list[InputRow]:
-    return [_row(number, line) for number, line in enumerate(_lines(content), start=1)]
+    return [input_row(number, line) for number, line in enumerate(_lines(content), start=1)]
 
 
 def _read_jsonl(content: str) -> list[InputRow]:
@@ -94,16 +109,20 @@ def _read_jsonl(content: str) -> list[InputRow]:
             rows.append(InputRow(number, None, None, f"the line is not JSON ({error.msg})"))
             continue
         if not isinstance(item, dict):  # a plain JSON string is the review itself
-            rows.append(_row(number, item))
+            rows.append(input_row(number, item))
             continue
-        key, id_key = _field(item, TEXT_FIELDS), _field(item, (ID_FIELD,))
-        row_id = item.get(id_key) if id_key else None
+        try:
+            key, id_key = _field(item, TEXT_FIELDS), _field(item, (ID_FIELD,))
+        except ValueError as error:
+            rows.append(InputRow(number, None, None, f"the object has {error}"))
+            continue
+        row_id = _id(item.get(id_key)) if id_key else None
         if key is None:
             rows.append(
                 InputRow(number, None, row_id, "the object has no 'text' or 'review' field")
             )
             continue
-        rows.append(_row(number, item[key], row_id))
+        rows.append(input_row(number, item[key], row_id))
     return rows
 
 
@@ -114,10 +133,17 @@ def _read_csv(path: Path, content: str) -> list[InputRow]:
     rows: list[InputRow] = []
     try:
         header = next(reader, None)
-        if not header:
+        if header is None:
             raise InvalidInputError(f"{path} is empty")
+        if not header:
+            raise InvalidInputError(f"{path} has no header on its first line (column names)")
         columns = {name: i for i, name in enumerate(header)}
-        text_key, id_key = _field(columns, TEXT_FIELDS), _field(columns, (ID_FIELD,))
+        if len(columns) != len(header):
+            raise InvalidInputError(f"{path} names a column twice: {', '.join(header)}")
+        try:
+            text_key, id_key = _field(columns, TEXT_FIELDS), _field(columns, (ID_FIELD,))
+        except ValueError as error:
+            raise InvalidInputError(f"{path} has {error}") from None
         if text_key is None:
             raise InvalidInputError(
                 f"{path} has no 'text' or 'review' column (columns: {', '.join(header)})"
@@ -132,7 +158,7 @@ def _read_csv(path: Path, content: str) -> list[InputRow]:
                 )
             if record:
                 row_id = record[id_at] if id_at is not None else None
-                rows.append(_row(start, record[text_at], row_id))
+                rows.append(input_row(start, record[text_at], row_id))
             else:
                 rows.append(InputRow(start, None, None, "the line is empty"))
             start = reader.line_num + 1

@@ -411,8 +411,9 @@ def show_review(
     text = arrays["text"].tobytes().decode("utf-8")[bounds[index] : bounds[index + 1]]
     ranks, ranked = _keras_ranks(cache)
     word_ids = (ranks[tokens.select([index]).ids] + index_from).tolist()
-    limit = num_words if num_words is not None else max(word_ids, default=0) + 1
-    ids = [start_char] + [i if i < limit else oov_char for i in word_ids]
+    limit = num_words if num_words is not None else max(word_ids, default=start_char) + 1
+    # load_data cuts every id, the start mark's too, at num_words (as Keras does)
+    ids = [i if i < limit else oov_char for i in [start_char, *word_ids]]
     word_index = {word: rank for rank, word in enumerate(ranked, start=1)}
     return ReviewView(
         split=split,

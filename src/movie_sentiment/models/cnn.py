@@ -10,11 +10,14 @@ from still arrive near their synonyms; ``"pretrained_vectors": null`` starts at 
 from __future__ import annotations
 
 import time
-
-import keras
+from typing import TYPE_CHECKING
 
 from movie_sentiment.errors import ConfigError
 from movie_sentiment.models.compile import compile_binary
+from movie_sentiment.settings import check_bounds
+
+if TYPE_CHECKING:
+    import keras
 
 NAME = "cnn"
 SUMMARY = "Conv1D over word embeddings with global max pooling (maxlen 400)"
@@ -57,11 +60,27 @@ def vector_options(options: dict) -> dict | None:
     return checked
 
 
-check_options = vector_options  # the registry checks options when a config is read
+def check_options(options: dict) -> None:
+    """Checked when a config is read, before any data loads."""
+    vector_options(options)
+    check_bounds(
+        options,
+        f"{NAME} options",
+        count=("embedding_dim", "filters", "kernel_size"),
+        fraction=("dropout",),
+        positive=("learning_rate",),
+    )
 
 
 def build(options: dict, encoder) -> keras.Model:
     """The compiled model over ``encoder``'s padded word ids."""
+    import keras
+
+    if encoder.maxlen is not None and options["kernel_size"] > encoder.maxlen:
+        raise ConfigError(
+            f"cnn kernel_size {options['kernel_size']} is longer than the reviews "
+            f"(maxlen {encoder.maxlen})"
+        )
     ids = keras.Input(shape=(encoder.maxlen,), dtype="int32", name="word_ids")
     x = keras.layers.Embedding(
         encoder.vocabulary_size, options["embedding_dim"], name="word_vectors"
@@ -76,6 +95,7 @@ def build(options: dict, encoder) -> keras.Model:
 
 def initialize(keras_model: keras.Model, x_fit, y_fit, options: dict, *, encoder, splits) -> dict:
     """Start the embedding from word vectors learned on ``splits.unlabeled_text()``."""
+    import keras
     from rich.console import Console
 
     from movie_sentiment.text.wordvectors import learn_word_vectors

@@ -9,11 +9,14 @@ combined model is, so a family never needs the training code.
 
 from __future__ import annotations
 
-import keras
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from movie_sentiment.errors import ConfigError
-from movie_sentiment.models.layers import ProbabilityToLogit
+
+if TYPE_CHECKING:
+    import keras
 
 NAME = "ensemble"
 SUMMARY = "nbsvm + fasttext + cnn, weighted on validation (alias: best)"
@@ -41,6 +44,10 @@ def check_options(options: dict) -> None:
 
 def combine(members: list[keras.Model], weights, bias: float) -> keras.Model:
     """One model: each member's probability -> logit -> fixed weighted sum -> sigmoid."""
+    import keras
+
+    from movie_sentiment.models.layers import ProbabilityToLogit
+
     if len(weights) != len(members):
         raise ConfigError(f"{len(members)} ensemble members need as many weights")
     inputs, logits = [], []

@@ -7,10 +7,13 @@ n-grams share a dense space, so similar phrases get similar vectors.
 
 from __future__ import annotations
 
-import keras
+from typing import TYPE_CHECKING
 
 from movie_sentiment.models.compile import compile_binary
-from movie_sentiment.models.layers import MaskedMean
+from movie_sentiment.settings import check_bounds
+
+if TYPE_CHECKING:
+    import keras
 
 NAME = "fasttext"
 SUMMARY = "fastText-style mean of word + bigram embeddings, then logistic regression"
@@ -21,8 +24,22 @@ DEFAULTS = {
 }
 
 
+def check_options(options: dict) -> None:
+    check_bounds(
+        options,
+        f"{NAME} options",
+        count=("embedding_dim",),
+        fraction=("dropout",),
+        positive=("learning_rate",),
+    )
+
+
 def build(options: dict, encoder) -> keras.Model:
     """The compiled model over ``encoder``'s padded n-gram ids (0 pads, left out of the mean)."""
+    import keras
+
+    from movie_sentiment.models.layers import MaskedMean
+
     ids = keras.Input(shape=(encoder.maxlen,), dtype="int32", name="ngram_ids")
     vectors = keras.layers.Embedding(
         encoder.vocabulary_size, options["embedding_dim"], name="ngram_vectors"

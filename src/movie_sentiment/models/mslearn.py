@@ -12,10 +12,15 @@ with ``checkpoint=False`` reproduces the notebook's choice exactly, for comparis
 
 from __future__ import annotations
 
-import keras
+from typing import TYPE_CHECKING
 
 from movie_sentiment.models.compile import compile_binary
-from movie_sentiment.text.encoder import TextEncoder
+from movie_sentiment.settings import check_bounds
+
+if TYPE_CHECKING:
+    import keras
+
+    from movie_sentiment.text.encoder import TextEncoder
 
 NAME = "mslearn"
 SUMMARY = "Microsoft Learn unit: Embedding 32 over 500 tokens + Flatten + Dense 16 x2"
@@ -28,8 +33,14 @@ DEFAULTS = {
 }
 
 
+def check_options(options: dict) -> None:
+    check_bounds(options, f"{NAME} options", count=("embedding_dim", "hidden_units"))
+
+
 def build(options: dict, encoder: TextEncoder) -> keras.Model:
     """The compiled model for ids from ``encoder`` (its vocabulary size and ``maxlen``)."""
+    import keras
+
     keras_model = keras.Sequential(
         [
             keras.Input(shape=(encoder.maxlen,), dtype="int32"),

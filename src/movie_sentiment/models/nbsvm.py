@@ -9,11 +9,15 @@ per n-gram scales it; the logit is the sum over the review's n-grams plus a bias
 
 from __future__ import annotations
 
-import keras
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from movie_sentiment.models.compile import compile_binary
-from movie_sentiment.models.layers import NaiveBayesLinear
+from movie_sentiment.settings import check_bounds
+
+if TYPE_CHECKING:
+    import keras
 
 NAME = "nbsvm"
 SUMMARY = "NB-weighted logistic regression over binarized word 1-3-grams"
@@ -26,8 +30,21 @@ DEFAULTS = {
 }
 
 
+def check_options(options: dict) -> None:
+    check_bounds(
+        options,
+        f"{NAME} options",
+        positive=("alpha", "learning_rate"),
+        non_negative=("l2",),
+    )
+
+
 def build(options: dict, encoder) -> keras.Model:
     """The compiled model over ``encoder``'s padded n-gram ids."""
+    import keras
+
+    from movie_sentiment.models.layers import NaiveBayesLinear
+
     ids = keras.Input(shape=(encoder.maxlen,), dtype="int32", name="ngram_ids")
     logit = NaiveBayesLinear(
         encoder.vocabulary_size,

@@ -9,10 +9,15 @@ cross-entropy, 10,000 validation reviews carved from train, 40 epochs of batch 5
 
 from __future__ import annotations
 
-import keras
+from typing import TYPE_CHECKING
 
 from movie_sentiment.models.compile import compile_binary
-from movie_sentiment.text.encoder import TextEncoder
+from movie_sentiment.settings import check_bounds
+
+if TYPE_CHECKING:
+    import keras
+
+    from movie_sentiment.text.encoder import TextEncoder
 
 NAME = "tutorial"
 SUMMARY = "TensorFlow tutorial: Embedding 16 + average pooling + Dense 16 (maxlen 256)"
@@ -25,8 +30,14 @@ DEFAULTS = {
 }
 
 
+def check_options(options: dict) -> None:
+    check_bounds(options, f"{NAME} options", count=("embedding_dim", "hidden_units"))
+
+
 def build(options: dict, encoder: TextEncoder) -> keras.Model:
     """The compiled model for ids from ``encoder`` (its vocabulary size and ``maxlen``)."""
+    import keras
+
     keras_model = keras.Sequential(
         [
             keras.Input(shape=(encoder.maxlen,), dtype="int32"),

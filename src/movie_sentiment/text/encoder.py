@@ -10,15 +10,12 @@ the word of frequency rank r (1 = most frequent) gets id ``r + index_from`` (3).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from movie_sentiment.errors import ConfigError, InvalidInputError
-from movie_sentiment.paths import write_text_atomic
+from movie_sentiment.errors import ConfigError
 from movie_sentiment.settings import check_fields, from_settings
 from movie_sentiment.text.padding import SIDES, pad_sequences
 from movie_sentiment.text.tokenize import (
@@ -55,6 +52,17 @@ class TextEncoder:
 
     def __post_init__(self) -> None:
         check_fields(self, "text encoder")
+        if self.index_from < 1:
+            raise ConfigError(f"index_from must be 1 or more, not {self.index_from}")
+        # Reserved ids lie between the padding (0) and the first word (index_from + 1).
+        for name in ("start_char", "oov_char"):
+            value = getattr(self, name)
+            if value is not None and not 1 <= value <= self.index_from:
+                raise ConfigError(
+                    f"{name} must be from 1 to index_from ({self.index_from}), not {value}"
+                )
+        if self.start_char == self.oov_char:
+            raise ConfigError(f"start_char and oov_char must differ, not both {self.oov_char}")
         if self.num_words is not None and self.num_words <= self.index_from:
             raise ConfigError(f"num_words must be above index_from ({self.index_from})")
         if self.maxlen is not None and self.maxlen < 1:
@@ -65,6 +73,8 @@ class TextEncoder:
             raise ConfigError(
                 f"encoder uses tokenizer {self.tokenizer!r}; this version has {TOKENIZER_VERSION!r}"
             )
+        if len(set(self.vocabulary_)) != len(self.vocabulary_):
+            raise ConfigError("the vocabulary holds a word twice")
         self._set_vocabulary(self.vocabulary_)
 
     def _set_vocabulary(self, vocabulary: list[str]) -> None:
@@ -167,17 +177,6 @@ class TextEncoder:
 
     @classmethod
     def from_parts(cls, data: dict, arrays: dict[str, np.ndarray]) -> TextEncoder:
-        return cls.from_dict(data)
-
-    def save(self, path: str | Path) -> None:
-        write_text_atomic(Path(path), json.dumps(self.to_dict(), ensure_ascii=False))
-
-    @classmethod
-    def load(cls, path: str | Path) -> TextEncoder:
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise InvalidInputError(f"cannot read text encoder {path}: {error}") from None
         return cls.from_dict(data)
 
     def _require_fitted(self) -> None:

@@ -242,8 +242,8 @@ class NgramEncoder:
     @classmethod
     def from_parts(cls, data: dict, arrays: dict[str, np.ndarray]) -> NgramEncoder:
         """An encoder from its saved settings and tables (``encoder.json`` and ``.npz``)."""
-        data = dict(data) if isinstance(data, dict) else data
-        if isinstance(data, dict) and "maxlen_" in data:  # before the length had one name
+        data = dict(data)
+        if "maxlen_" in data:  # saved before the length had one name
             data.pop("max_features_per_review", None)
             data["maxlen"] = data.pop("maxlen_")
         encoder = from_settings(cls, data, "n-gram encoder")
@@ -257,4 +257,20 @@ class NgramEncoder:
         encoder.tables_ = [np.asarray(arrays[name], dtype=np.int64) for name in names]
         if encoder.maxlen is None:
             raise InvalidDataError("the n-gram encoder was saved before it was fitted")
+        encoder._check_tables()
         return encoder
+
+    def _check_tables(self) -> None:
+        """Saved tables must be what ``fit`` makes of this word list: distinct words, each
+        table sorted, and every key an n-gram of known words (n = the table's order)."""
+        if len(set(self.words_)) != len(self.words_):
+            raise InvalidDataError("the n-gram encoder's word list holds a word twice")
+        base = len(self.words_) + 1
+        for n, table in enumerate(self.tables_, self.ngram_range[0]):
+            if table.ndim != 1 or (len(table) > 1 and np.any(np.diff(table) <= 0)):
+                raise InvalidDataError(f"the {n}-gram table is not sorted: encoder.npz is damaged")
+            if len(table) and (table[0] < base ** (n - 1) or table[-1] >= base**n):
+                raise InvalidDataError(
+                    f"the {n}-gram table does not match the word list: the encoder's files "
+                    "come from different models"
+                )

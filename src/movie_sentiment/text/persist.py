@@ -71,8 +71,9 @@ def make_encoder(settings: dict):
         raise ConfigError(f"encoder settings must be a JSON object, not {settings!r}")
     settings = dict(settings)
     kind = settings.pop("kind", "words")
-    if kind not in ("words", "ngrams"):
-        raise ConfigError(f"unknown encoder kind {kind!r}; choose words or ngrams")
+    trainable = sorted(k for k in ENCODER_KINDS if k != MultiEncoder.kind)  # multi: made, not set
+    if not isinstance(kind, str) or kind not in trainable:
+        raise ConfigError(f"unknown encoder kind {kind!r}; choose {' or '.join(trainable)}")
     cls = ENCODER_KINDS[kind]
     learned = [name for name in settings if name.endswith("_")]
     if learned:
@@ -86,10 +87,8 @@ def encoder_from_parts(data, arrays: dict[str, np.ndarray]):
         raise InvalidDataError("the encoder settings are not a JSON object")
     data = dict(data)
     kind = data.pop("kind", "words")
-    if kind not in ENCODER_KINDS:
+    if not isinstance(kind, str) or kind not in ENCODER_KINDS:
         raise InvalidDataError(f"unknown encoder kind {kind!r}")
-    if kind == "words":
-        return from_settings(TextEncoder, data, "text encoder")
     return ENCODER_KINDS[kind].from_parts(data, arrays)
 
 

@@ -104,10 +104,14 @@ class TrainConfig:
             early_stopping=self.early_stopping,
         )
         training.setdefault("checkpoint", False)
+        options = {**defaults["family_options"], **self.family_options}
+        for name, value in self.family_options.items():  # 1 where 0.003 was meant as 1.0
+            if isinstance(defaults["family_options"][name], float) and isinstance(value, int):
+                options[name] = float(value)
         return {
             "family": self.family,
             "encoder": {**defaults["encoder"], **self.encoder},
-            "family_options": {**defaults["family_options"], **self.family_options},
+            "family_options": options,
             "training": training,
         }
 
@@ -122,11 +126,25 @@ class TrainConfig:
 
     @classmethod
     def from_json(cls, path: str | Path) -> TrainConfig:
-        path = Path(path)
-        if not path.is_file():
-            raise DataNotFoundError(f"training config not found: {path}")
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ConfigError(f"cannot read training config {path}: {error}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(read_settings(path))
+
+
+def read_settings(path: str | Path) -> dict:
+    """A config file's settings as given (older names read as current ones), not yet
+    checked, so options given on the command line can be laid over them first,
+    ``--family`` included."""
+    path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"training config {path} is a folder, not a JSON file")
+    if not path.is_file():
+        raise DataNotFoundError(f"training config not found: {path}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))  # a BOM is harmless
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise ConfigError(f"cannot read training config {path}: {error}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"training config {path} must be a JSON object")
+    for old, new in RENAMED.items():
+        if old in data and new not in data:
+            data[new] = data.pop(old)
+    return data

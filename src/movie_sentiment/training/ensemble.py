@@ -26,7 +26,6 @@ import numpy as np
 from movie_sentiment.bundle import ModelCard, SentimentModel
 from movie_sentiment.evaluation.scores import accuracy, logit, sigmoid
 from movie_sentiment.models.ensemble import combine
-from movie_sentiment.paths import atomic_directory
 from movie_sentiment.text.persist import MultiEncoder
 from movie_sentiment.training.config import TrainConfig
 from movie_sentiment.training.train import (
@@ -34,9 +33,9 @@ from movie_sentiment.training.train import (
     calibrate_and_score,
     encode_split,
     fit_member,
-    is_run_folder,
     load_splits,
     prepare_run_dir,
+    run_folder,
     save_run,
     verbosity,
 )
@@ -114,7 +113,7 @@ def train_ensemble(config: TrainConfig) -> TrainResult:
         f"[bold]Stage {stages}/{stages}[/bold]: calibration on validation, then the test split once"
     )
     stage_start = time.perf_counter()
-    with atomic_directory(run_dir, force=config.force, replaceable=is_run_folder) as staging:
+    with run_folder(run_dir, config) as staging:
         (staging / "config.json").write_text(
             json.dumps({**settings, "members": member_settings}, indent=2)
         )

@@ -13,6 +13,7 @@ The run folder is written atomically: it appears complete at the end, or not at 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -32,12 +33,10 @@ from movie_sentiment.evaluation.calibration import (
     plot_reliability,
 )
 from movie_sentiment.evaluation.metrics import classification_metrics
-from movie_sentiment.evaluation.plots import plot_confusion_matrix, plot_history
 from movie_sentiment.models import get_family
 from movie_sentiment.paths import atomic_directory, check_replaceable, staging_folder
 from movie_sentiment.text.persist import make_encoder
 from movie_sentiment.text.tokenize import Tokenized, as_tokens
-from movie_sentiment.training.callbacks import KeepBestEpoch
 from movie_sentiment.training.config import TrainConfig
 
 RUNS_DIR = Path("runs")
@@ -53,8 +52,14 @@ class TrainResult:
 
 
 def default_run_dir(family: str) -> Path:
+    """``runs/FAMILY-YYYYmmdd-HHMMSS``, with ``-2``, ``-3``... when that one exists."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return RUNS_DIR / f"{family}-{stamp}"
+    run_dir = RUNS_DIR / f"{family}-{stamp}"
+    number = 1
+    while run_dir.exists():
+        number += 1
+        run_dir = RUNS_DIR / f"{family}-{stamp}-{number}"
+    return run_dir
 
 
 def split_validation(size: int, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -136,6 +141,8 @@ def fit_member(
 ) -> FittedMember:
     """Fit encoder and model of family ``family_name`` with resolved ``settings``."""
     import keras
+
+    from movie_sentiment.training.callbacks import KeepBestEpoch
 
     training = settings["training"]
     encoder = make_encoder(settings["encoder"]).fit(splits.train_all.encodable)
@@ -237,6 +244,8 @@ def calibrate_and_score(
 def save_run(staging: Path, model: SentimentModel, scored: Scored, labels: np.ndarray) -> None:
     """The bundle (with its complete card), ``metrics.json``, the reliability diagram and
     the confusion matrix, into the run's staging folder."""
+    from movie_sentiment.evaluation.plots import plot_confusion_matrix
+
     model.save(staging / "bundle")
     (staging / "metrics.json").write_text(json.dumps(scored.metrics, indent=2))
     plot_reliability(labels, scored.raw_test, scored.calibrated_test, staging / "reliability.png")
@@ -256,12 +265,18 @@ def is_run_folder(path: Path) -> bool:
     return (path / "config.json").is_file() and is_bundle(path / "bundle")
 
 
+def run_folder(run_dir: Path, config: TrainConfig):
+    """The atomic staging of a run folder: replaces only a run of ours, with ``force``."""
+    return atomic_directory(run_dir, config.force, is_run_folder, "run")
+
+
 def prepare_run_dir(config: TrainConfig) -> Path:
     """The run folder to write, checked before any work: an existing one is an error
     unless ``force``, and ``force`` replaces only a run of ours; its parent must be
     writable."""
-    run_dir = Path(config.out) if config.out else default_run_dir(config.family)
-    check_replaceable(run_dir, config.force, is_run_folder)
+    # normpath: "run/bundle/.." is the run folder itself, not a path through it
+    run_dir = Path(os.path.normpath(config.out)) if config.out else default_run_dir(config.family)
+    check_replaceable(run_dir, config.force, is_run_folder, "run")
     # Can we write there at all? Probed in the nearest folder that exists, so a mistake
     # found later (missing data) leaves no empty folder behind.
     existing = run_dir.parent.absolute()
@@ -288,11 +303,13 @@ def train(config: TrainConfig) -> TrainResult:
     run_dir = prepare_run_dir(config)
     keras.utils.set_random_seed(config.seed)
     splits = load_splits(config, settings["training"]["validation_size"])
-    with atomic_directory(run_dir, force=config.force, replaceable=is_run_folder) as staging:
+    with run_folder(run_dir, config) as staging:
         (staging / "config.json").write_text(json.dumps(settings, indent=2))
         csv_log = keras.callbacks.CSVLogger(str(staging / "history.csv"))
         member = fit_member(config.family, settings, splits, verbosity(config), [csv_log])
         (staging / "history.json").write_text(json.dumps(member.history, indent=2))
+        from movie_sentiment.evaluation.plots import plot_history
+
         plot_history(member.history, staging)
         model = SentimentModel(member.keras_model, member.encoder)
         scored = calibrate_and_score(
