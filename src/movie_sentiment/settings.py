@@ -19,20 +19,11 @@ from movie_sentiment.errors import ConfigError
 _HINTS: dict[type, dict] = {}
 
 
-def from_settings(cls, data: dict, what: str, renamed: dict[str, str] | None = None):
-    """``cls(**data)`` for a settings dataclass, refusing what it does not have.
-
-    ``renamed`` maps old key names to current ones, so files written by an earlier
-    version still read (giving both the old and the new name is an error).
-    """
+def from_settings(cls, data: dict, what: str):
+    """``cls(**data)`` for a settings dataclass, refusing what it does not have (unknown
+    keys) or lacks (required fields)."""
     if not isinstance(data, dict):
         raise ConfigError(f"{what} settings must be a JSON object, not {type(data).__name__}")
-    data = dict(data)
-    for old, new in (renamed or {}).items():
-        if old in data:
-            if new in data:
-                raise ConfigError(f"{what} settings give both {old!r} and {new!r}; keep {new!r}")
-            data[new] = data.pop(old)
     unknown = set(data) - {f.name for f in fields(cls) if f.init}
     if unknown:
         raise ConfigError(f"unknown {what} settings: {', '.join(sorted(unknown))}")

@@ -122,7 +122,7 @@ class TrainConfig:
     def from_dict(cls, data: dict) -> TrainConfig:
         """A config from JSON data (``model`` / ``model_options`` of older files read as
         ``family`` / ``family_options``)."""
-        return from_settings(cls, data, "training", renamed=RENAMED)
+        return from_settings(cls, current_names(data), "training")
 
     @classmethod
     def from_json(cls, path: str | Path) -> TrainConfig:
@@ -144,7 +144,18 @@ def read_settings(path: str | Path) -> dict:
         raise ConfigError(f"cannot read training config {path}: {error}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"training config {path} must be a JSON object")
+    return current_names(data)
+
+
+def current_names(data: dict) -> dict:
+    """Settings with the names of earlier versions (``RENAMED``) read as today's; giving
+    both an old and its new name is an error."""
+    if not isinstance(data, dict):
+        return data  # from_settings says what is wrong
+    data = dict(data)
     for old, new in RENAMED.items():
-        if old in data and new not in data:
+        if old in data:
+            if new in data:
+                raise ConfigError(f"training settings give both {old!r} and {new!r}; keep {new!r}")
             data[new] = data.pop(old)
     return data
