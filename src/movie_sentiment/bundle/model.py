@@ -182,9 +182,7 @@ class SentimentModel:
         from movie_sentiment.evaluation.metrics import classification_metrics
 
         probabilities = self.predict_encoded(self.encoder.transform(texts))
-        no_number = self._no_number(probabilities)
-        if no_number:
-            raise BundleError(f"review {min(no_number) + 1} {no_number[min(no_number)]}")
+        _raise_first(self._no_number(probabilities), BundleError)
         return classification_metrics(labels, probabilities)
 
     def predict_encoded(self, ids, batch_size: int = 512, calibrated: bool = True) -> np.ndarray:
@@ -258,10 +256,11 @@ class SentimentModel:
         return cls(keras_model, encoder, card)
 
 
-def _raise_first(problems: dict[int, str]) -> None:
+def _raise_first(problems: dict[int, str], error: type = InvalidInputError) -> None:
+    """Raise ``error`` naming the first review (1-based) with a problem, if any."""
     if problems:
         position = min(problems)
-        raise InvalidInputError(f"review {position + 1} {problems[position]}")
+        raise error(f"review {position + 1} {problems[position]}")
 
 
 def _load_keras_model(file: Path):
