@@ -235,6 +235,9 @@ ROWS = [
         "model.keras is damaged or truncated",
     ),
     ("model-nan", lambda s: ["predict", nan_weights(s), "hi"], "weights that are not numbers"),
+    ("card-uncertain-table", lambda s: ["predict", s.edited_card(uncertain={"target_accuracy": 0.97, "table": "x"}), "hi"], "uncertain table must be a list"),
+    ("card-uncertain-target", lambda s: ["predict", s.edited_card(uncertain={"target_accuracy": 2, "table": [[0, 1, 1]]}), "hi"], "uncertain target_accuracy must be from 0.5 to 1"),
+    ("card-ratings-cuts", lambda s: ["predict", s.edited_card(ratings={"negative_cuts": [1], "positive_cuts": [1, 2, 3]}), "hi"], "ratings negative_cuts must be three ascending numbers"),
     # -- predict: input -------------------------------------------------------------------
     ("predict-nothing", lambda s: ["predict", s.tutorial], "no reviews given"),
     ("predict-both", lambda s: ["predict", s.tutorial, "hi", "--file", s.write("r.txt", "x\n")], "not both"),
@@ -248,6 +251,14 @@ ROWS = [
     ("file-blank-lines", lambda s: ["predict", s.tutorial, "--file", s.write("r.txt", "\n \n")], "none of the 2 rows holds a review"),
     ("csv-no-text", lambda s: ["predict", s.tutorial, "--file", s.write("r.csv", "id,body\n1,x\n")], "no 'text' or 'review' column"),
     ("csv-open-quote", lambda s: ["predict", s.tutorial, "--file", s.write("r.csv", 'text\n"open\nrest\n')], "not valid CSV"),
+    ("predict-target-high", lambda s: ["predict", s.tutorial, "hi", "--target-accuracy", "1.5"], "target accuracy must be a number from 0.5 to 1, not 1.5"),
+    ("predict-target-text", lambda s: ["predict", s.tutorial, "hi", "--target-accuracy", "high"], "Invalid value for '--target-accuracy'"),
+    # -- explain ----------------------------------------------------------------------------
+    ("explain-json-no-text", lambda s: ["explain", s.nbsvm, "--json"], "--json and --html explain reviews; give one"),
+    ("explain-not-linear", lambda s: ["explain", s.tutorial], "not linear"),
+    ("explain-top-zero", lambda s: ["explain", s.nbsvm, "hi", "--top", "0"], "'--top': Input should be greater than or equal to 1"),
+    ("explain-html-unwritable", lambda s: ["explain", s.nbsvm, "hi", "--html", "/sys/kernel/why.html"], "cannot write"),
+    ("explain-html-folder", lambda s: ["explain", s.nbsvm, "hi", "--html", s.tmp], "is a folder"),
     ("csv-fields", lambda s: ["predict", s.tutorial, "--file", s.write("r.csv", "text,id\nhi, there,1\n")], "3 fields where the header has 2"),
 ]  # fmt: skip
 

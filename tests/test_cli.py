@@ -78,9 +78,9 @@ def test_predict_names_every_input_row(cli, tutorial_run, tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     table = result.stdout.splitlines()
-    assert table[0].split() == ["line", "label", "positive", "review"]
+    assert table[0].split() == ["line", "label", "positive", "stars", "review"]
     assert table[1].split()[:2] == ["1", "positive"]
-    assert table[2].split()[:3] == ["2", "-", "-"] and "error: the review is empty" in table[2]
+    assert table[2].split()[:4] == ["2", "-", "-", "-"] and "error: the review is empty" in table[2]
     assert table[3].split()[0] == "3" and table[3].endswith("(no known words)")
     assert table[4].split()[:2] == ["4", "negative"]
     assert result.stderr.splitlines() == [
@@ -178,3 +178,69 @@ def test_ctrl_c_during_training_is_one_line_and_leaves_nothing(small_archive, tm
     assert process.returncode == 130
     assert stderr == "error: interrupted (Ctrl-C)\n"
     assert list((tmp_path / "runs").iterdir()) == []  # no run, no staging left
+
+
+def test_explain_colors_words_and_lists_the_top_ones(cli, nbsvm_run):
+    result = cli(
+        "explain", nbsvm_run.bundle_dir, "wonderful superb film, awful ending", "--top", "3"
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("line 1: ") and "probability of positive" in lines[0]
+    assert "stars" in lines[0]
+    assert "wonderful superb film, awful ending" in result.stdout  # the review, as written
+    positive = next(line for line in lines if line.startswith("For positive: "))
+    against = next(line for line in lines if line.startswith("Against: "))
+    assert "wonderful" in positive and "awful" in against
+    assert "(exact)" in result.stdout
+
+
+def test_explain_json_tokens_add_up_to_the_logit(cli, tutorial_run):
+    text = "A wonderful film.<br />Superb &amp; moving!"
+    result = cli("explain", tutorial_run.bundle_dir, text, "--json")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    explanation = record["explanation"]
+    assert [t["text"] for t in explanation["tokens"]] == [
+        "A", "wonderful", "film", "Superb", "moving"
+    ]  # fmt: skip
+    assert all(text[t["start"] : t["end"]] == t["text"] for t in explanation["tokens"])
+    total = explanation["base"] + sum(t["contribution"] for t in explanation["tokens"])
+    assert total + explanation["gap"] == pytest.approx(record["logit"], abs=1e-6)
+    assert explanation["method"].startswith("integrated gradients")
+
+
+def test_explain_html_is_one_page_that_shows_markup_as_text(cli, nbsvm_run, tmp_path):
+    page = tmp_path / "why.html"
+    hostile = 'wonderful <script>alert("x")</script> <img src=x onerror="alert(1)"> film'
+    result = cli("explain", nbsvm_run.bundle_dir, hostile, "--html", page)
+    assert result.returncode == 0, result.stderr
+    html = page.read_text(encoding="utf-8")
+    assert "<script" not in html and "<img" not in html  # escaped, so shown, not run
+    assert "&lt;script&gt;" in html and 'title="+' in html
+    assert "http" not in html  # self-contained: nothing fetched from elsewhere
+
+
+def test_explain_without_text_lists_what_a_linear_model_learned(cli, nbsvm_run, tutorial_run):
+    learned = cli("explain", nbsvm_run.bundle_dir, "--top", "5")
+    assert learned.returncode == 0, learned.stderr
+    assert "most positive" in learned.stdout and "most negative" in learned.stdout
+    assert_one_line_error(
+        cli("explain", tutorial_run.bundle_dir),
+        "the tutorial family is not linear, so it has no weight per n-gram to list",
+    )
+
+
+def test_predict_shows_stars_and_honours_the_target_accuracy(cli, nbsvm_run):
+    texts = ["wonderful superb film", "awful boring waste"]
+    strict = cli("predict", nbsvm_run.bundle_dir, *texts, "--json", "--target-accuracy", "1")
+    loose = cli("predict", nbsvm_run.bundle_dir, *texts, "--json", "--target-accuracy", "0.5")
+    assert strict.returncode == loose.returncode == 0
+    rows = [json.loads(line) for line in loose.stdout.splitlines()]
+    assert [r["label"] for r in rows] == ["positive", "negative"]
+    assert rows[0]["stars"] >= 7 and rows[1]["stars"] <= 4
+    assert all(r["chunks"] == 1 for r in rows)
+    assert_one_line_error(
+        cli("predict", nbsvm_run.bundle_dir, "fine", "--target-accuracy", "3"),
+        "target accuracy must be a number from 0.5 to 1, not 3.0",
+    )

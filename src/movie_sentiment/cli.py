@@ -1,4 +1,4 @@
-"""The ``movie-sentiment`` command: data, families, train, evaluate, predict.
+"""The ``movie-sentiment`` command: data, families, train, evaluate, predict, explain.
 
 A front end only: every command composes library calls. User mistakes
 (``MovieSentimentError``, and Click's usage errors such as ``--epochs abc``) become one
@@ -248,20 +248,18 @@ def _lines_named(lines: list[int], limit: int = 10) -> str:
     return shown + (f" and {len(lines) - limit} more" if len(lines) > limit else "")
 
 
-@app.command("predict")
-def predict_command(
-    bundle: Annotated[Path, typer.Argument(help="A run folder or a bundle folder.")],
-    texts: Annotated[list[str] | None, typer.Argument(help="Reviews to score.")] = None,
-    file: Annotated[
-        Path | None,
-        typer.Option("--file", help="Reviews in a .txt (a line each), .csv or .jsonl file."),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
-) -> None:
-    """Score reviews: label and probability of positive for each, one output row per
-    input row, named by its line in the file (or its position among the arguments).
-    Rows that cannot be scored (empty, not text) are error rows, listed on stderr."""
-    from movie_sentiment.bundle import SentimentModel
+TargetOption = Annotated[
+    float | None,
+    typer.Option(
+        "--target-accuracy",
+        help="Accuracy wanted on the answered reviews; less sure ones are labeled "
+        "uncertain (default: the bundle's, 0.97).",
+    ),
+]
+
+
+def _read_reviews(texts: list[str] | None, file: Path | None) -> list:
+    """The input rows from arguments or ``--file``; an error when there is none to score."""
     from movie_sentiment.data.files import input_row, read_rows
 
     if file is not None and texts:
@@ -272,44 +270,50 @@ def predict_command(
         rows = [input_row(number, text) for number, text in enumerate(texts or [], start=1)]
     if not rows:
         raise InvalidInputError('no reviews given: pass "text" arguments or --file PATH')
-    readable = [row for row in rows if row.error is None]
-    if not readable:
+    if not any(row.error is None for row in rows):
         raise InvalidInputError(
             f"none of the {len(rows)} rows holds a review to score "
             f"(line {rows[0].line}: {rows[0].error})"
         )
-    model = SentimentModel.load(bundle)
-    predictions = iter(model.predict([row.text for row in readable], on_error="mark"))
-    failed, unknown = [], []
-    if not as_json:
-        _print(f"{'line':>5}  {'label':<8}  {'positive':>8}  review")
+    return rows
+
+
+def _scored_rows(model, rows: list, explain: bool, target: float | None) -> list[dict]:
+    """One output record per input row: its line (and id), text and score."""
+    readable = [row for row in rows if row.error is None]
+    scores = model.score(
+        [row.text for row in readable], explain=explain, on_error="mark", target_accuracy=target
+    )
+    results = iter(range(len(readable)))
+    records = []
     for row in rows:
-        prediction = next(predictions) if row.error is None else None
-        error = row.error if prediction is None else prediction.error
-        if error is not None:
-            failed.append(row.line)
-        elif prediction.no_known_words:
-            unknown.append(row.line)
-        if as_json:
-            record = {"line": row.line, **({"id": row.id} if row.id is not None else {})}
-            record["text"] = row.text
-            if prediction is not None:
-                record.update(prediction.to_dict())
-            else:
-                record.update(label=None, positive_probability=None, no_known_words=False)
-            record["error"] = error
-            _print(_json_line(record))
-        elif error is not None:
-            _print(f"{row.line:>5}  {'-':<8}  {'-':>8}  error: {error}")
+        record = {"line": row.line, **({"id": row.id} if row.id is not None else {})}
+        record["text"] = row.text
+        if row.error is None:
+            scored = scores.row(next(results))
+            record["label"] = scored.pop("label")
+            record["positive_probability"] = scored.pop("probability")
+            record.update(scored)
         else:
-            note = "  (no known words)" if prediction.no_known_words else ""
-            _print(
-                f"{row.line:>5}  {prediction.label:<8}  "
-                f"{prediction.positive_probability:>8.4f}  {_snippet(row.text)}{note}"
+            record.update(
+                label=None,
+                positive_probability=None,
+                logit=None,
+                stars=None,
+                chunks=0,
+                no_known_words=False,
+                error=row.error,
             )
+        records.append(record)
+    return records
+
+
+def _warn_rows(records: list[dict]) -> None:
+    failed = [r["line"] for r in records if r["error"] is not None]
+    unknown = [r["line"] for r in records if r["error"] is None and r["no_known_words"]]
     if failed:
         _warn(
-            f"{len(failed)} of {len(rows)} reviews not scored (see their error): line "
+            f"{len(failed)} of {len(records)} reviews not scored (see their error): line "
             f"{_lines_named(failed)}"
         )
     if unknown:
@@ -317,6 +321,182 @@ def predict_command(
             f"{len(unknown)} review(s) hold no word the model knows, so their score is only "
             f"its prior: line {_lines_named(unknown)}"
         )
+
+
+ReviewsArgument = Annotated[list[str] | None, typer.Argument(help="Reviews to score.")]
+FileOption = Annotated[
+    Path | None,
+    typer.Option("--file", help="Reviews in a .txt (a line each), .csv or .jsonl file."),
+]
+
+
+@app.command("predict")
+def predict_command(
+    bundle: Annotated[Path, typer.Argument(help="A run folder or a bundle folder.")],
+    texts: ReviewsArgument = None,
+    file: FileOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    target: TargetOption = None,
+) -> None:
+    """Score reviews: label (positive, negative, or uncertain), probability of positive
+    and stars (1-10) for each, one output row per input row, named by its line in the
+    file (or its position among the arguments). Rows that cannot be scored (empty, not
+    text) are error rows, listed on stderr."""
+    from movie_sentiment.bundle import SentimentModel
+
+    rows = _read_reviews(texts, file)
+    model = SentimentModel.load(bundle)
+    records = _scored_rows(model, rows, explain=False, target=target)
+    if not as_json:
+        _print(f"{'line':>5}  {'label':<9}  {'positive':>8}  {'stars':>5}  review")
+    for record in records:
+        if as_json:
+            _print(_json_line(record))
+        elif record["error"] is not None:
+            _print(f"{record['line']:>5}  {'-':<9}  {'-':>8}  {'-':>5}  error: {record['error']}")
+        else:
+            note = "  (no known words)" if record["no_known_words"] else ""
+            stars = "-" if record["stars"] is None else str(record["stars"])
+            _print(
+                f"{record['line']:>5}  {record['label']:<9}  "
+                f"{record['positive_probability']:>8.4f}  {stars:>5}  "
+                f"{_snippet(record['text'])}{note}"
+            )
+    _warn_rows(records)
+
+
+def _print_learned(model, count: int) -> None:
+    """The most positive and most negative n-grams of each linear part of ``model``."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from movie_sentiment.models import get_family
+
+    members, _ = model.members()
+    shown = 0
+    console = Console()
+    for member in members:
+        if member.family_name is None or get_family(member.family_name).feature_values is None:
+            continue
+        words = model.learned_ngrams(member, count)
+        per = (
+            "per n-gram, before the average over a review's n-grams"
+            if words["averaged"]
+            else ("per n-gram")
+        )
+        table = Table(title=f"What the {member.family_name} model learned (logit {per})")
+        table.add_column("most positive")
+        table.add_column("", justify="right")
+        table.add_column("most negative")
+        table.add_column("", justify="right")
+        for (good, good_value), (bad, bad_value) in zip(
+            words["positive"], words["negative"], strict=False
+        ):
+            table.add_row(good, f"{good_value:+.3f}", bad, f"{bad_value:+.3f}")
+        console.print(table)
+        shown += 1
+    if not shown:
+        raise InvalidInputError(
+            f"the {model.card.family} family is not linear, so it has no weight per n-gram "
+            "to list; give a review to explain"
+        )
+
+
+def _print_explained(record: dict, count: int) -> None:
+    """One explained review in the terminal: words colored by contribution, top lists."""
+    from rich.console import Console
+    from rich.text import Text
+
+    from movie_sentiment.evaluation.render import segments, strongest, top_words
+
+    console = Console(highlight=False)
+    if record["error"] is not None:
+        console.print(f"line {record['line']}: error: {record['error']}", markup=False)
+        return
+    explanation = record["explanation"]
+    tokens = explanation["tokens"]
+    header = (
+        f"line {record['line']}: {record['label']}, probability of positive "
+        f"{record['positive_probability']:.4f}"
+    )
+    if record["stars"] is not None:
+        header += f", {record['stars']}/10 stars"
+    if record["chunks"] > 1:
+        header += f", read in {record['chunks']} chunks"
+    console.print(Text(header, style="bold"))
+    scale = strongest(tokens)
+    text = Text()
+    for piece, value in segments(record["text"], tokens):
+        if value is None or abs(value) < 0.05 * scale:
+            text.append(piece)
+        else:
+            strength = min(1.0, abs(value) / scale)
+            color = "green" if value > 0 else "red"
+            text.append(piece, style=f"bold {color}" if strength > 0.4 else color)
+    console.print(text)
+    positive, against = top_words(tokens, count)
+    for title, words in (("For positive", positive), ("Against", against)):
+        listed = ", ".join(f"{w['text']} ({w['contribution']:+.2f})" for w in words)
+        console.print(Text(f"{title}: ", style="bold") + Text(listed or "(none)"))
+    console.print(
+        Text(
+            f"logit {explanation['logit']:+.3f} = base {explanation['base']:+.3f} + words "
+            f"{explanation['logit'] - explanation['base'] - explanation['gap']:+.3f} "
+            f"+ unexplained {explanation['gap']:+.3f} ({explanation['method']})",
+            style="dim",
+        )
+    )
+    console.print()
+
+
+@app.command("explain")
+def explain_command(
+    bundle: Annotated[Path, typer.Argument(help="A run folder or a bundle folder.")],
+    texts: ReviewsArgument = None,
+    file: FileOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per review, with every token.")
+    ] = False,
+    html_file: Annotated[
+        Path | None, typer.Option("--html", help="Also write one self-contained HTML page.")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="Words listed for and against.")] = 10,
+    target: TargetOption = None,
+) -> None:
+    """Why each review got its score: its words colored by what they add to the score
+    (green for positive, red against), the top words each way, and the score. With no
+    review: the model's most positive and negative n-grams (linear models)."""
+    from movie_sentiment.bundle import SentimentModel
+    from movie_sentiment.paths import write_text_atomic
+
+    if html_file is not None and html_file.is_dir():
+        raise InvalidInputError(f"--html {html_file} is a folder; give the page a file name")
+    if not texts and file is None:
+        if html_file is not None or as_json:
+            raise InvalidInputError("--json and --html explain reviews; give one")
+        _print_learned(SentimentModel.load(bundle), top)
+        return
+    rows = _read_reviews(texts, file)
+    model = SentimentModel.load(bundle)
+    records = _scored_rows(model, rows, explain=True, target=target)
+    if html_file is not None:  # written first: a page that cannot be written prints nothing
+        from movie_sentiment.evaluation.render import explanations_page
+
+        items = [
+            {**r, "probability": r["positive_probability"]} for r in records if r["error"] is None
+        ]
+        page = explanations_page(
+            items, f"Why: {model.card.family} on {len(items)} review(s)", f"Model: {bundle}"
+        )
+        write_text_atomic(html_file, page)
+    for record in records:
+        if as_json:
+            _print(_json_line(record))
+        else:
+            _print_explained(record, top)
+    _warn_rows(records)
+    if html_file is not None:
+        typer.echo(f"Wrote {html_file}", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:

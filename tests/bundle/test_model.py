@@ -61,7 +61,7 @@ def test_bad_reviews_are_rejected_with_their_number_or_marked(bundle):
         model.predict([""])
     marked = model.predict([TEXTS[0], "", 7, TEXTS[1]], on_error="mark")
     assert [p.label for p in marked] == ["positive", None, None, "negative"]
-    assert marked[1] == Prediction(None, None, False, "review is empty or whitespace only")
+    assert marked[1] == Prediction(None, None, False, "review is empty or whitespace only", None, 0)
     assert marked[2].error == "review is not text but int"
     assert model.predict(TEXTS[0])[0].label == "positive"  # one string: one review
 

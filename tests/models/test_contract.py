@@ -16,6 +16,7 @@ from movie_sentiment.data.imdb import load_reviews
 from movie_sentiment.evaluation.metrics import classification_metrics
 from movie_sentiment.models import families
 from movie_sentiment.models.layers import MaskedMean, NaiveBayesLinear, ProbabilityToLogit
+from movie_sentiment.text.tokenize import tokenize
 
 FAMILIES = [family.name for family in families()]
 
@@ -89,3 +90,26 @@ def test_custom_layer_config_round_trip(name):
     assert copy.get_config() == config
     np.testing.assert_allclose(np.asarray(copy(inputs)), expected, rtol=1e-6)
     assert np.all(np.isfinite(expected))
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_family_explains_its_scores(name, family_run, small_archive):
+    """Every family explains through ``score``: each token as written, with offsets, and
+    contributions that add up to the reported (calibrated) logit: exactly for linear
+    models, within 5% of logit - base for integrated gradients."""
+    model = SentimentModel.load(family_run(name).bundle_dir)
+    texts = load_reviews("test", small_archive).texts[:12]
+    scores = model.score(texts, explain=True)
+    np.testing.assert_allclose(scores.probability, model.score(texts).probability, rtol=1e-9)
+    for text, logit, explanation in zip(texts, scores.logit, scores.explanation, strict=True):
+        assert [t.text for t in explanation.tokens] == [
+            text[t.start : t.end] for t in explanation.tokens
+        ]
+        assert [t.text.lower() for t in explanation.tokens] == tokenize(text)
+        total = explanation.base + sum(t.contribution for t in explanation.tokens)
+        assert explanation.logit == pytest.approx(logit, abs=1e-9)
+        assert total + explanation.gap == pytest.approx(logit, abs=1e-6)
+        if explanation.method == "exact":
+            assert total == pytest.approx(logit, abs=1e-4)
+        else:
+            assert abs(explanation.gap) <= 0.05 * abs(logit - explanation.base) + 1e-3

@@ -140,7 +140,9 @@ def test_validate_on_test_reproduces_the_mslearn_notebook(small_archive, tmp_pat
     card = json.loads((result.bundle_dir / "card.json").read_text())
     assert card["data"]["validation_source"] == "test"
     assert card["data"]["train_reviews"] == 80
-    assert result.metrics["validation"] == result.metrics["test"]
+    validation, test = result.metrics["validation"], result.metrics["test"]
+    assert validation == {key: test[key] for key in validation}
+    assert card["uncertain"]["source"] == card["ratings"]["source"] == "test"
     assert card["calibration"]["temperature"] == 1.0  # nothing is fit on test
 
 

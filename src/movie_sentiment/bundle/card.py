@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from movie_sentiment.bundle.ratings import check_ratings
+from movie_sentiment.bundle.uncertain import check_zone
 from movie_sentiment.errors import BundleError, ConfigError
 from movie_sentiment.settings import check_fields, from_settings, is_number
 
@@ -39,6 +41,8 @@ class ModelCard:
     members: dict = field(default_factory=dict)  # ensembles: weight and figures per member
     bias: float | None = None  # ensembles: the combiner's bias
     refit: dict = field(default_factory=dict)  # ensembles: members trained again on all
+    uncertain: dict = field(default_factory=dict)  # the uncertain zone (bundle.uncertain)
+    ratings: dict = field(default_factory=dict)  # the stars model (bundle.ratings)
     stage_seconds: dict = field(default_factory=dict)
     train_seconds: float | None = None
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
@@ -55,6 +59,8 @@ class ModelCard:
                 f"format_version {self.format_version} was written by a newer "
                 "movie-sentiment; upgrade to load it"
             )
+        check_zone(self.uncertain)
+        check_ratings(self.ratings)
         temperature = self.calibration.get("temperature", 1.0)
         if not is_number(temperature) or temperature <= 0:
             raise ConfigError(

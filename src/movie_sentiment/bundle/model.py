@@ -25,14 +25,26 @@ from pathlib import Path
 import numpy as np
 
 from movie_sentiment.bundle.card import BUNDLE_FORMAT, ModelCard
+from movie_sentiment.bundle.ratings import predict_stars
+from movie_sentiment.bundle.scoring import (
+    RawScores,
+    Scores,
+    members_of,
+    raise_first,
+    review_problems,
+    run_keras,
+    score_texts,
+    score_tokens,
+)
+from movie_sentiment.bundle.uncertain import uncertain_band
 from movie_sentiment.errors import BundleError, InvalidDataError, InvalidInputError
 from movie_sentiment.evaluation.calibration import apply_temperature
-from movie_sentiment.evaluation.scores import THRESHOLD
+from movie_sentiment.evaluation.scores import sigmoid
 from movie_sentiment.paths import atomic_directory, storage_errors
 from movie_sentiment.text.persist import load_encoder, save_encoder
+from movie_sentiment.text.tokenize import Tokenized, as_tokens
 
 MODEL_FILE, ENCODER_FILE, CARD_FILE = "model.keras", "encoder.json", "card.json"
-ON_ERROR = ("raise", "mark")
 
 
 @dataclass(frozen=True)
@@ -45,11 +57,15 @@ class Prediction:
     positive_probability: float | None
     no_known_words: bool = False
     error: str | None = None
+    stars: int | None = None
+    chunks: int = 1
 
     def to_dict(self) -> dict:
         return {
             "label": self.label,
             "positive_probability": self.positive_probability,
+            "stars": self.stars,
+            "chunks": self.chunks,
             "no_known_words": self.no_known_words,
             "error": self.error,
         }
@@ -77,26 +93,6 @@ def library_versions() -> dict:
     return versions
 
 
-def review_problems(texts) -> tuple[list, dict[int, str]]:
-    """The reviews as a list and, by position, why any of them cannot be scored (not text,
-    empty or whitespace only). A bare string is one review; None or a non-list is an
-    ``InvalidInputError``, as is an empty list."""
-    if isinstance(texts, str):
-        texts = [texts]
-    if texts is None or isinstance(texts, bytes | dict) or not hasattr(texts, "__iter__"):
-        raise InvalidInputError(f"expected a list of review texts, got {type(texts).__name__}")
-    texts = list(texts)
-    if not texts:
-        raise InvalidInputError("no reviews given")
-    problems = {}
-    for position, text in enumerate(texts):
-        if not isinstance(text, str):
-            problems[position] = f"is not text but {type(text).__name__}"
-        elif not text.strip():
-            problems[position] = "is empty or whitespace only"
-    return texts, problems
-
-
 def is_bundle(path: Path) -> bool:
     """Whether ``path`` is a folder holding one of our bundles (its card says so)."""
     try:
@@ -118,6 +114,7 @@ class SentimentModel:
         self.keras_model = keras_model
         self.encoder = encoder
         self.card = card
+        self._members = None
 
     @property
     def family(self):
@@ -133,90 +130,166 @@ class SentimentModel:
         """Temperature fit on validation at training time (1.0: uncalibrated)."""
         return 1.0 if self.card is None else self.card.temperature
 
+    @property
+    def long_reviews(self) -> str:
+        """How reviews longer than the model's window are scored (``bundle.scoring``):
+        the family's default, chosen on validation."""
+        return self.family.long_reviews if self.card is not None else "mean"
+
+    def members(self) -> tuple[list, float]:
+        """The scoring members (one, or an ensemble's) and the bias (see ``bundle.scoring``)."""
+        if self._members is None:
+            names = [self.card.family] if self.card is not None else [None]
+            if self.card is not None and self.card.members:
+                names = list(self.card.members)
+            self._members = members_of(self.keras_model, self.encoder, names)
+        return self._members
+
+    def uncertain_band(self, target_accuracy: float | None = None) -> tuple[float, float] | None:
+        """The probabilities labeled "uncertain" (exclusive bounds), for ``target_accuracy``
+        of the answered reviews (the card's default when None); None: no zone."""
+        if self.card is None or not self.card.uncertain:
+            if target_accuracy is not None:
+                raise InvalidInputError(
+                    "this bundle has no uncertain zone (trained before it existed); "
+                    "train it again to use target_accuracy"
+                )
+            return None
+        return uncertain_band(self.card.uncertain, target_accuracy)
+
+    def predict_stars(self, calibrated_logits: np.ndarray, reviews) -> np.ndarray | None:
+        """Predicted 1-10 ratings, or None when the bundle has no rating model."""
+        if self.card is None or not self.card.ratings:
+            return None
+        return predict_stars(self.card.ratings, calibrated_logits)
+
+    def learned_ngrams(self, member, count: int = 20) -> dict:
+        """A linear member's ``count`` most positive and most negative n-grams, with what
+        each adds to the bundle's calibrated logit (an averaging model's before the
+        average). Families without ``feature_values`` are not linear: an error."""
+        from movie_sentiment.models import get_family
+
+        family = get_family(member.family_name)
+        if family.feature_values is None:
+            raise InvalidInputError(f"the {family.name} family has no weight per n-gram")
+        values, _, averaged = family.feature_values(member.keras_model)
+        values = values * member.weight / self.temperature
+        values[0] = 0.0  # padding
+        order = np.argsort(values)
+        ranked = {
+            "positive": [int(i) for i in order[::-1][:count] if values[i] > 0],
+            "negative": [int(i) for i in order[:count] if values[i] < 0],
+        }
+        words = {
+            side: list(zip(member.encoder.feature_names(ids), values[ids].tolist(), strict=True))
+            for side, ids in ranked.items()
+        }
+        return {**words, "averaged": averaged}
+
     # -- scoring --------------------------------------------------------------------------
+    def score(
+        self,
+        texts,
+        *,
+        explain: bool = False,
+        on_error: str = "raise",
+        long_reviews: str | None = None,
+        target_accuracy: float | None = None,
+        batch_size: int = 512,
+    ) -> Scores:
+        """Score reviews: the one scoring path every front end uses.
+
+        Returns ``Scores``, columns with one entry per review: ``label`` (positive,
+        negative, or uncertain inside the card's uncertain zone), calibrated
+        ``probability`` of positive and its ``logit``, predicted ``stars`` (1-10),
+        ``chunks`` scored (reviews longer than the model's window are scored in chunks,
+        ``long_reviews``: "mean", "head_tail" or "truncate"), ``no_known_words`` and
+        ``error``. ``explain=True`` adds each review's ``Explanation``: every token as
+        written, with its offsets and contribution to the logit.
+
+        ``on_error="raise"`` (default): a review that cannot be scored (not text, empty)
+        is an ``InvalidInputError`` naming it; ``"mark"``: it gets an ``error`` and the
+        others are scored, so one bad row does not stop a batch.
+        ``target_accuracy``: the accuracy wanted on answered reviews (default: the card's,
+        97%), which sets the uncertain zone.
+        """
+        return score_texts(
+            self,
+            texts,
+            explain=explain,
+            on_error=on_error,
+            long_reviews=long_reviews,
+            target_accuracy=target_accuracy,
+            batch_size=batch_size,
+        )
+
+    def raw_scores(
+        self,
+        reviews,
+        *,
+        long_reviews: str | None = None,
+        explain: bool = False,
+        batch_size: int = 512,
+    ) -> RawScores:
+        """Uncalibrated logits of reviews (texts or a ``Tokenized`` corpus), chunked and
+        combined over members; training scores validation and test through this."""
+        members, bias = self.members()
+        return score_tokens(
+            members,
+            bias,
+            as_tokens(reviews),
+            long_reviews=long_reviews or self.long_reviews,
+            explain=explain,
+            batch_size=batch_size,
+        )
+
     def predict_proba(self, texts: Sequence[str], batch_size: int = 512) -> np.ndarray:
         """Probability of positive for each text, as a float array; any review that cannot
         be scored is an ``InvalidInputError`` naming it."""
-        texts, problems = review_problems(texts)
-        _raise_first(problems)
-        probabilities = self.predict_encoded(self.encoder.transform(texts), batch_size)
-        _raise_first(self._no_number(probabilities))
-        return probabilities
+        return self.score(texts, batch_size=batch_size).probability
 
     def predict(self, texts: Sequence[str], on_error: str = "raise") -> list[Prediction]:
-        """Label and probability of positive for each text.
-
-        ``on_error="raise"`` (default): a review that cannot be scored (not text, empty)
-        is an ``InvalidInputError`` naming it. ``"mark"``: it gets a ``Prediction`` with
-        no label and the reason in ``error``, and the others are scored, so one bad row
-        does not stop a batch.
-        """
-        if on_error not in ON_ERROR:
-            raise InvalidInputError(f"on_error must be one of {ON_ERROR}, not {on_error!r}")
-        texts, problems = review_problems(texts)
-        if on_error == "raise":
-            _raise_first(problems)
-        good = [i for i in range(len(texts)) if i not in problems]
-        scored: dict[int, Prediction] = {}
-        if good:
-            x = self.encoder.transform([texts[i] for i in good])
-            probabilities = self.predict_encoded(x)
-            known = self.encoder.known_counts(x)
-            no_number = self._no_number(probabilities)
-            if on_error == "raise":
-                _raise_first({good[i]: reason for i, reason in no_number.items()})
-            for i, (position, p) in enumerate(zip(good, probabilities, strict=True)):
-                if i in no_number:
-                    problems[position] = no_number[i]
-                    continue
-                label = "positive" if p >= THRESHOLD else "negative"
-                scored[position] = Prediction(label, float(p), bool(known[i] == 0))
+        """``score`` as one ``Prediction`` per text (label, probability, stars, flags)."""
+        scores = self.score(texts, on_error=on_error)
         return [
-            scored[i] if i in scored else Prediction(None, None, False, f"review {problems[i]}")
-            for i in range(len(texts))
+            Prediction(
+                scores.label[i],
+                None if scores.error[i] else float(scores.probability[i]),
+                bool(scores.no_known_words[i]),
+                scores.error[i],
+                scores.stars[i],
+                int(scores.chunks[i]),
+            )
+            for i in range(len(scores))
         ]
 
     def evaluate(self, texts, labels) -> dict:
         """Loss, accuracy, precision, recall, F1, ROC AUC and confusion matrix on labeled
-        reviews (raw texts, or a ``Tokenized`` corpus such as ``ReviewDataset.encodable``)."""
+        reviews (raw texts, or a ``Tokenized`` corpus such as ``ReviewDataset.encodable``),
+        scored as ``score`` scores them."""
         from movie_sentiment.evaluation.metrics import classification_metrics
 
-        probabilities = self.predict_encoded(self.encoder.transform(texts))
-        _raise_first(self._no_number(probabilities), BundleError)
+        if not isinstance(texts, Tokenized):
+            texts, problems = review_problems(texts)
+            raise_first(problems)
+        probabilities = sigmoid(self.raw_scores(texts).logit / self.temperature)
+        raise_first(
+            {
+                int(i): "got no number from the model (NaN): its weights are damaged"
+                for i in np.flatnonzero(~np.isfinite(probabilities))
+            },
+            BundleError,
+        )
         return classification_metrics(labels, probabilities)
 
     def predict_encoded(self, ids, batch_size: int = 512, calibrated: bool = True) -> np.ndarray:
         """Probability of positive for already encoded (padded) ids, temperature-scaled
-        unless ``calibrated`` is False."""
-        count = len(ids[0]) if isinstance(ids, list) else len(ids)  # ensembles take a list
-        if count <= batch_size:
-            # One direct call: no data-adapter overhead, the fast path for a few texts.
-            outputs = self.keras_model(ids, training=False)
-        else:
-            # Keras' compiled predict loop, about twice as fast on many texts. Rows are padded
-            # to whole batches: a last, shorter batch would be compiled again for its shape
-            # (0.3 s, more than scoring 5,000 reviews takes).
-            padding = -count % batch_size
-            if padding:
-                ids = (
-                    [_pad_rows(part, padding) for part in ids]
-                    if isinstance(ids, list)
-                    else (_pad_rows(ids, padding))
-                )
-            outputs = self.keras_model.predict(ids, batch_size=batch_size, verbose=0)[:count]
-        probabilities = np.asarray(outputs).reshape(-1).astype(np.float64)
+        unless ``calibrated`` is False: the Keras model alone, with no chunking (training
+        uses it on its members' encoded splits)."""
+        probabilities = run_keras(self.keras_model, ids, batch_size)
         if calibrated and self.temperature != 1.0:
             probabilities = apply_temperature(probabilities, self.temperature)
         return probabilities
-
-    @staticmethod
-    def _no_number(probabilities: np.ndarray) -> dict[int, str]:
-        """Rows where the model gave no number (NaN or infinite): damaged weights, never a
-        score to print."""
-        return {
-            int(i): "got no number from the model (NaN): its weights are damaged"
-            for i in np.flatnonzero(~np.isfinite(probabilities))
-        }
 
     # -- persistence ----------------------------------------------------------------------
     def save(self, path: str | Path, force: bool = False) -> Path:
@@ -254,13 +327,6 @@ class SentimentModel:
         keras_model = _load_keras_model(path / MODEL_FILE)
         check_compatible(keras_model, encoder, path)
         return cls(keras_model, encoder, card)
-
-
-def _raise_first(problems: dict[int, str], error: type = InvalidInputError) -> None:
-    """Raise ``error`` naming the first review (1-based) with a problem, if any."""
-    if problems:
-        position = min(problems)
-        raise error(f"review {position + 1} {problems[position]}")
 
 
 def _load_keras_model(file: Path):
@@ -328,10 +394,6 @@ def check_compatible(keras_model, encoder, where: Path | str = "the bundle") -> 
                     f"ids but {MODEL_FILE} layer {layer.name!r} has {rows}; the files come "
                     "from different models"
                 )
-
-
-def _pad_rows(array: np.ndarray, rows: int) -> np.ndarray:
-    return np.concatenate([array, np.zeros((rows, *array.shape[1:]), dtype=array.dtype)])
 
 
 ZEROS = {"module": "keras.initializers", "class_name": "Zeros", "config": {}}

@@ -45,16 +45,42 @@ def plot_history(history: dict, folder: Path) -> list[Path]:
     ]
 
 
-def plot_confusion_matrix(matrix: list[list[int]], path: Path) -> Path:
-    """The 2x2 confusion matrix with counts in the cells."""
+def plot_confusion_matrix(
+    matrix: list[list[int]],
+    path: Path,
+    labels: list[str] | None = None,
+    title: str = "Confusion matrix (test)",
+) -> Path:
+    """A confusion matrix with counts in the cells (rows true, columns predicted)."""
     import numpy as np
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    figure, axes = plt.subplots(figsize=(4.8, 4.2))
-    ConfusionMatrixDisplay(np.asarray(matrix), display_labels=["negative", "positive"]).plot(
+    labels = labels or ["negative", "positive"]
+    size = 4.2 + 0.35 * max(0, len(labels) - 2)
+    figure, axes = plt.subplots(figsize=(size + 0.6, size))
+    ConfusionMatrixDisplay(np.asarray(matrix), display_labels=labels).plot(
         ax=axes, cmap="Blues", colorbar=False, values_format="d"
     )
-    axes.set_title("Confusion matrix (test)")
+    axes.set_title(title)
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return Path(path)
+
+
+def plot_risk_coverage(curves: dict, target: float, path: Path) -> Path:
+    """Accuracy of the answered reviews against the share answered, one line per split
+    (``curves``: name -> (accuracy, coverage) arrays), the target accuracy dashed."""
+    figure, axes = plt.subplots(figsize=(6.4, 4.2))
+    for name, (accuracy, coverage) in curves.items():
+        axes.plot(coverage, accuracy, label=name)
+    axes.axhline(target, linestyle="--", color="grey", label=f"target {target:.0%}")
+    axes.set_title("Risk-coverage: accuracy of the answered reviews")
+    axes.set_xlabel("Share of reviews answered (the rest uncertain)")
+    axes.set_ylabel("Accuracy of the answered")
+    axes.set_xlim(0, 1)
+    axes.grid(alpha=0.3)
+    axes.legend(loc="lower left")
     figure.tight_layout()
     figure.savefig(path, dpi=100)
     plt.close(figure)

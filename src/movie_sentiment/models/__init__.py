@@ -10,6 +10,14 @@ hooks:
   (``splits.unlabeled_text()``: word vectors) and may return a dict for the model card;
 * ``check_options(family_options)`` refuses wrong options when a config is read, before
   any data is loaded;
+* ``explain(keras_model, encoder, chunks, logits)`` returns every token's contribution
+  to the logit (``models.explain``: exact for linear n-gram models, integrated gradients
+  for embedding networks);
+* ``feature_values(keras_model)`` gives a linear model's per-feature logit values, bias
+  and whether they are averaged: what ``explain`` with no text lists as learned;
+* ``LONG_REVIEWS`` says how reviews longer than the model's window are scored by
+  default ("mean" of chunk logits unless validation preferred another, see
+  ``bundle.scoring``);
 * ``RECIPE`` names a multi-stage training recipe in ``training`` that replaces the
   one-model run (the ensemble); a family never imports ``training`` itself.
 
@@ -34,6 +42,9 @@ class ModelFamily:
     initialize: Callable | None = None  # (keras_model, x_fit, y_fit, family_options, ...)
     check_options: Callable | None = None  # (family_options) -> None, raises ConfigError
     recipe: str | None = None  # a training recipe that replaces the one-model run
+    explain: Callable | None = None  # (keras_model, encoder, chunks, logits) -> ChunkExplanation
+    feature_values: Callable | None = None  # (keras_model) -> (values, bias, averaged)
+    long_reviews: str = "mean"  # how reviews longer than the window are scored by default
 
 
 _REGISTRY: dict[str, ModelFamily] = {}
@@ -49,6 +60,9 @@ def register(module: ModuleType) -> ModuleType:
         getattr(module, "initialize", None),
         getattr(module, "check_options", None),
         getattr(module, "RECIPE", None),
+        getattr(module, "explain", None),
+        getattr(module, "feature_values", None),
+        getattr(module, "LONG_REVIEWS", "mean"),
     )
     return module
 

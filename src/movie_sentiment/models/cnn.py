@@ -124,3 +124,10 @@ def initialize(keras_model: keras.Model, x_fit, y_fit, options: dict, *, encoder
             "seconds": round(time.perf_counter() - started, 2),
         }
     }
+
+
+def explain(keras_model: keras.Model, encoder, chunks, logits):
+    """Integrated gradients over the word embeddings (see ``models.explain``)."""
+    from movie_sentiment.models.explain import integrated_gradients
+
+    return integrated_gradients(keras_model, encoder, chunks, logits)

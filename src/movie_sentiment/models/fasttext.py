@@ -48,3 +48,26 @@ def build(options: dict, encoder) -> keras.Model:
     review = keras.layers.Dropout(options["dropout"])(review)
     probability = keras.layers.Dense(1, activation="sigmoid", name="probability")(review)
     return compile_binary(keras.Model(ids, probability, name=NAME), options["learning_rate"])
+
+
+def feature_values(keras_model: keras.Model):
+    """What each n-gram feature's vector adds to the logit before averaging (its vector
+    read by the logistic unit), the bias, and True: the logit averages them."""
+    import keras
+    import numpy as np
+
+    vectors = keras.ops.convert_to_numpy(keras_model.get_layer("ngram_vectors").embeddings)
+    kernel, bias = (
+        keras.ops.convert_to_numpy(w) for w in keras_model.get_layer("probability").weights
+    )
+    values = vectors.astype(np.float64) @ kernel.astype(np.float64)[:, 0]
+    return values, float(bias[0]), True
+
+
+def explain(keras_model: keras.Model, encoder, chunks, logits):
+    """Exact: the logit is the mean of the features' values plus the bias (dropout is off
+    when scoring), so each feature adds its value over the feature count."""
+    from movie_sentiment.models.explain import ngram_explanation
+
+    values, bias, mean = feature_values(keras_model)
+    return ngram_explanation(encoder, chunks, values, bias, mean, logits)

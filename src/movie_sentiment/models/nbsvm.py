@@ -72,3 +72,22 @@ def initialize(
     """Set the frozen naive-Bayes ratios from the training part."""
     layer = keras_model.get_layer("nb_linear")
     layer.set_ratios(naive_bayes_ratios(x_fit, y_fit, layer.num_features, options["alpha"]))
+
+
+def feature_values(keras_model: keras.Model) -> tuple[np.ndarray, float, bool]:
+    """What each n-gram feature adds to the logit (ratio x weight), the bias, and whether
+    the logit averages rather than sums them (it sums)."""
+    import keras
+
+    layer = keras_model.get_layer("nb_linear")
+    ratios, weights = (keras.ops.convert_to_numpy(w) for w in (layer.ratios, layer.weights_))
+    values = ratios.astype(np.float64) * weights.astype(np.float64)
+    return values, float(keras.ops.convert_to_numpy(layer.bias)[0]), False
+
+
+def explain(keras_model: keras.Model, encoder, chunks, logits):
+    """Exact: each n-gram adds ratio x weight (see ``models.explain``)."""
+    from movie_sentiment.models.explain import ngram_explanation
+
+    values, bias, mean = feature_values(keras_model)
+    return ngram_explanation(encoder, chunks, values, bias, mean, logits)

@@ -49,3 +49,10 @@ def build(options: dict, encoder: TextEncoder) -> keras.Model:
         name=NAME,
     )
     return compile_binary(keras_model)
+
+
+def explain(keras_model: keras.Model, encoder, chunks, logits):
+    """Integrated gradients over the word embeddings (see ``models.explain``)."""
+    from movie_sentiment.models.explain import integrated_gradients
+
+    return integrated_gradients(keras_model, encoder, chunks, logits)

@@ -24,14 +24,15 @@ from dataclasses import replace
 import numpy as np
 
 from movie_sentiment.bundle import ModelCard, SentimentModel
-from movie_sentiment.evaluation.scores import accuracy, logit, sigmoid
+from movie_sentiment.bundle.scoring import MEMBER_LOGIT_LIMIT
+from movie_sentiment.evaluation.scores import accuracy, sigmoid
+from movie_sentiment.models import get_family
 from movie_sentiment.models.ensemble import combine
 from movie_sentiment.text.persist import MultiEncoder
 from movie_sentiment.training.config import TrainConfig
 from movie_sentiment.training.train import (
     TrainResult,
     calibrate_and_score,
-    encode_split,
     fit_member,
     load_splits,
     prepare_run_dir,
@@ -75,16 +76,26 @@ def train_ensemble(config: TrainConfig) -> TrainResult:
     console.print(f"[bold]Stage {len(names) + 1}/{stages}[/bold]: member weights on validation")
     stage_start = time.perf_counter()
     y_val = splits.validation.labels
-    val_probabilities = np.column_stack(
-        [SentimentModel(m.keras_model, m.encoder).predict_encoded(m.x_validation) for m in fitted]
-    )
-    combiner = LogisticRegression(C=1.0).fit(logit(val_probabilities), y_val)
+    long_reviews = get_family(config.family).long_reviews
+
+    def member_logits(members, data) -> np.ndarray:
+        """Each member's raw logit per review (a column each), scored as ``score`` scores
+        them and clipped as the combined model's ``ProbabilityToLogit`` layers clip."""
+        columns = [
+            SentimentModel(m.keras_model, m.encoder)
+            .raw_scores(data.encodable, long_reviews=long_reviews)
+            .logit
+            for m in members
+        ]
+        return np.clip(np.column_stack(columns), -MEMBER_LOGIT_LIMIT, MEMBER_LOGIT_LIMIT)
+
+    val_logits = member_logits(fitted, splits.validation)
+    combiner = LogisticRegression(C=1.0).fit(val_logits, y_val)
     weights, bias = combiner.coef_.ravel(), float(combiner.intercept_[0])
 
-    def combined(probabilities: np.ndarray) -> np.ndarray:
-        """What the combined model computes from its members' probabilities (clipped in
-        float32, as its ``ProbabilityToLogit`` layers clip)."""
-        return sigmoid(logit(probabilities, np.float32) @ weights + bias)
+    def combined(logits: np.ndarray) -> np.ndarray:
+        """The combined model's raw logit from its members' (clipped) logits."""
+        return logits @ weights + bias
 
     stage_seconds["weights"] = round(time.perf_counter() - stage_start, 2)
     console.print(
@@ -118,22 +129,10 @@ def train_ensemble(config: TrainConfig) -> TrainResult:
             json.dumps({**settings, "members": member_settings}, indent=2)
         )
         (staging / "history.json").write_text(json.dumps(histories, indent=2))
-        x_test = [encode_split(m.encoder, splits.test) for m in chosen]
-        # Each member scores test once; the combined model's scores are the same fixed
+        # Each member scores test once; the combined model's logit is the same fixed
         # weighted sum of these logits, so test is not run through the members again.
-        test_probabilities = np.column_stack(
-            [
-                SentimentModel(m.keras_model, m.encoder).predict_encoded(x)
-                for m, x in zip(chosen, x_test, strict=True)
-            ]
-        )
-        scored = calibrate_and_score(
-            model,
-            splits,
-            [m.x_validation for m in fitted],
-            x_test,
-            raw_scores=(combined(val_probabilities), combined(test_probabilities)),
-        )
+        test_logits = member_logits(chosen, splits.test)
+        scored = calibrate_and_score(splits, combined(val_logits), combined(test_logits))
         stage_seconds["calibrate_and_test"] = round(time.perf_counter() - stage_start, 2)
         data = splits.summary()
         data["train_reviews"] = len(splits.train_all) if refit else len(splits.fit)
@@ -149,8 +148,8 @@ def train_ensemble(config: TrainConfig) -> TrainResult:
             members={
                 name: {
                     "weight": float(w),
-                    "validation_accuracy": accuracy(y_val, val_probabilities[:, i]),
-                    "test_accuracy": accuracy(splits.test.labels, test_probabilities[:, i]),
+                    "validation_accuracy": accuracy(y_val, sigmoid(val_logits[:, i])),
+                    "test_accuracy": accuracy(splits.test.labels, sigmoid(test_logits[:, i])),
                     "epoch_kept": m.epoch_kept,
                     "parameters": m.keras_model.count_params(),
                     **m.initialization,
@@ -158,6 +157,8 @@ def train_ensemble(config: TrainConfig) -> TrainResult:
                 for i, (name, w, m) in enumerate(zip(names, weights, fitted, strict=True))
             },
             bias=bias,
+            uncertain=scored.uncertain,
+            ratings=scored.ratings,
             refit={
                 "train_reviews": data["train_reviews"],
                 "epochs": {name: m.epoch_kept for name, m in zip(names, fitted, strict=True)},

@@ -33,6 +33,7 @@ from movie_sentiment.evaluation.calibration import (
     plot_reliability,
 )
 from movie_sentiment.evaluation.metrics import classification_metrics
+from movie_sentiment.evaluation.scores import sigmoid
 from movie_sentiment.models import get_family
 from movie_sentiment.paths import atomic_directory, check_replaceable, staging_folder
 from movie_sentiment.text.persist import make_encoder
@@ -193,65 +194,109 @@ def fit_member(
 
 @dataclass
 class Scored:
-    """A model's figures at the end of a run: metrics, calibration and test scores."""
+    """A model's figures at the end of a run: metrics, calibration, the uncertain zone,
+    the stars model, and the test scores."""
 
     metrics: dict  # {"validation": {...}, "test": {...}}
     calibration: dict  # method, temperature, test report before/after
     raw_test: np.ndarray  # uncalibrated probabilities on test
     calibrated_test: np.ndarray
+    uncertain: dict  # the card's uncertain zone, fit on validation
+    ratings: dict  # the card's stars model, fit on validation
+    curves: dict = field(default_factory=dict)  # risk-coverage curves, for the plot
 
 
 def calibrate_and_score(
-    model: SentimentModel,
-    splits: Splits,
-    x_validation,
-    x_test,
-    *,
-    raw_scores: tuple[np.ndarray, np.ndarray] | None = None,
+    splits: Splits, raw_validation: np.ndarray | None, raw_test: np.ndarray
 ) -> Scored:
-    """Fit the temperature on validation and score test once. ``raw_scores``: the model's
-    uncalibrated (validation, test) probabilities when the caller already has them (the
-    ensemble combines its members' scores), so nothing is scored twice."""
-    y_val = splits.validation.labels
-    if raw_scores is not None:
-        known_validation, raw_test = raw_scores
-    else:
-        known_validation = None
-        raw_test = model.predict_encoded(x_test, calibrated=False)
-    temperature, raw_validation = 1.0, None
+    """From a model's uncalibrated logits on validation and test (``raw_scores``, as
+    ``score`` scores): fit the temperature, the uncertain zone and the stars on validation,
+    then report test once: classification metrics, the answered share and AURC, and the
+    ratings' errors beside the "polarity then class median" baseline."""
+    from movie_sentiment.bundle.ratings import (
+        baseline_stars,
+        fit_ratings,
+        predict_stars,
+        rating_metrics,
+    )
+    from movie_sentiment.bundle.uncertain import answered_curve, fit_zone, selective_report
+
+    raw_test_p = sigmoid(raw_test)
+    temperature = 1.0
+    source = splits.validation
     if splits.validation_source == "test":
-        raw_validation = raw_test  # the same reviews: score them once, fit nothing on them
-    elif len(splits.validation):
-        raw_validation = known_validation
-        if raw_validation is None:
-            raw_validation = model.predict_encoded(x_validation, calibrated=False)
-        temperature = fit_temperature(y_val, raw_validation)
-    calibrated_test = apply_temperature(raw_test, temperature)
-    metrics = {}
-    if raw_validation is not None:
-        metrics["validation"] = classification_metrics(
-            y_val, apply_temperature(raw_validation, temperature)
-        )
+        raw_validation = raw_test  # the same reviews: score them once, fit no temperature
+    elif raw_validation is not None and len(splits.validation):
+        temperature = fit_temperature(source.labels, sigmoid(raw_validation))
+    calibrated_test = apply_temperature(raw_test_p, temperature)
+    metrics, uncertain, ratings, curves = {}, {}, {}, {}
+    if raw_validation is not None and len(source):
+        calibrated_validation = apply_temperature(sigmoid(raw_validation), temperature)
+        metrics["validation"] = classification_metrics(source.labels, calibrated_validation)
+        uncertain = fit_zone(source.labels, calibrated_validation)
+        ratings = fit_ratings(raw_validation / temperature, source.ratings)
+        uncertain["source"] = ratings["source"] = splits.validation_source
+        _, accuracy, coverage = answered_curve(source.labels, calibrated_validation)
+        curves["validation"] = (accuracy, coverage)
     metrics["test"] = classification_metrics(splits.test.labels, calibrated_test)
+    if uncertain:
+        metrics["test"]["uncertain"] = selective_report(
+            splits.test.labels, calibrated_test, uncertain
+        )
+        _, accuracy, coverage = answered_curve(splits.test.labels, calibrated_test)
+        curves["test"] = (accuracy, coverage)
+    if ratings:
+        test_logits = raw_test / temperature
+        metrics["test"]["ratings"] = rating_metrics(
+            splits.test.ratings, predict_stars(ratings, test_logits)
+        )
+        metrics["test"]["ratings_baseline"] = {
+            key: value
+            for key, value in rating_metrics(
+                splits.test.ratings, baseline_stars(test_logits)
+            ).items()
+            if key in ("mae", "rmse", "exact", "within_one")
+        }
     calibration = {
         "method": "temperature scaling fit on validation" if temperature != 1.0 else "none",
         "temperature": temperature,
-        "test": calibration_report(splits.test.labels, raw_test, calibrated_test),
+        "test": calibration_report(splits.test.labels, raw_test_p, calibrated_test),
     }
-    return Scored(metrics, calibration, raw_test, calibrated_test)
+    return Scored(metrics, calibration, raw_test_p, calibrated_test, uncertain, ratings, curves)
 
 
 def save_run(staging: Path, model: SentimentModel, scored: Scored, labels: np.ndarray) -> None:
-    """The bundle (with its complete card), ``metrics.json``, the reliability diagram and
-    the confusion matrix, into the run's staging folder."""
-    from movie_sentiment.evaluation.plots import plot_confusion_matrix
+    """The bundle (with its complete card), ``metrics.json`` and the plots (reliability,
+    confusion matrix, risk-coverage, ratings) into the run's staging folder."""
+    from movie_sentiment.evaluation.plots import plot_confusion_matrix, plot_risk_coverage
 
     model.save(staging / "bundle")
     (staging / "metrics.json").write_text(json.dumps(scored.metrics, indent=2))
     plot_reliability(labels, scored.raw_test, scored.calibrated_test, staging / "reliability.png")
-    plot_confusion_matrix(
-        scored.metrics["test"]["confusion_matrix"], staging / "confusion_matrix.png"
-    )
+    test = scored.metrics["test"]
+    plot_confusion_matrix(test["confusion_matrix"], staging / "confusion_matrix.png")
+    if scored.curves and scored.uncertain:
+        plot_risk_coverage(
+            scored.curves, scored.uncertain["target_accuracy"], staging / "risk_coverage.png"
+        )
+    if "ratings" in test:
+        plot_confusion_matrix(
+            test["ratings"]["confusion_matrix"],
+            staging / "ratings_confusion.png",
+            [str(star) for star in test["ratings"]["classes"]],
+            "Stars: true (rows) and predicted (test)",
+        )
+
+
+def raw_logits(
+    model: SentimentModel, splits: Splits, long_reviews: str
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """The model's uncalibrated logits on validation (None when there is none) and test,
+    scored as ``SentimentModel.score`` scores (long reviews in chunks)."""
+    validation = None
+    if len(splits.validation) and splits.validation_source != "test":
+        validation = model.raw_scores(splits.validation.encodable, long_reviews=long_reviews).logit
+    return validation, model.raw_scores(splits.test.encodable, long_reviews=long_reviews).logit
 
 
 def verbosity(config: TrainConfig) -> int:
@@ -312,9 +357,7 @@ def train(config: TrainConfig) -> TrainResult:
 
         plot_history(member.history, staging)
         model = SentimentModel(member.keras_model, member.encoder)
-        scored = calibrate_and_score(
-            model, splits, member.x_validation, encode_split(member.encoder, splits.test)
-        )
+        scored = calibrate_and_score(splits, *raw_logits(model, splits, family.long_reviews))
         model.card = ModelCard(
             family=config.family,
             config=settings,
@@ -325,6 +368,8 @@ def train(config: TrainConfig) -> TrainResult:
             epochs_run=len(member.history.get("loss", [])),
             epoch_kept=member.epoch_kept,
             initialization=member.initialization,
+            uncertain=scored.uncertain,
+            ratings=scored.ratings,
             train_seconds=round(time.perf_counter() - started, 2),
         )
         save_run(staging, model, scored, splits.test.labels)

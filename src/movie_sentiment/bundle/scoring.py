@@ -1,0 +1,485 @@
+"""The one scoring path: reviews in, ``Scores`` out (label, probability, logit, stars,
+chunks, no-known-words flag, error, and optionally every token's contribution).
+
+Every front end (``SentimentModel.predict``, the CLI, the service, batch scoring) and
+training's own test scoring go through ``score_tokens``, so a review gets the same answer
+everywhere.
+
+Long reviews. A model reads a fixed window (the tutorial 256 ids, the cnn 400, nbsvm its
+99th-percentile feature count). A review longer than its window is scored as chunks and
+their logits combined (``LONG_REVIEWS``):
+
+* ``"mean"``: overlapping windows (half a window apart, the last one ending at the
+  review's end), the mean of their logits; every word is read;
+* ``"head_tail"``: one window of the first quarter and the last three quarters of the
+  window (Sun et al. 2019);
+* ``"truncate"``: what the encoder alone does (the tutorial notebook's behaviour).
+
+An ensemble is scored member by member, each with its own window, and its logit is the
+members' (clipped) logits weighted as its combining layer weights them, plus its bias:
+exactly what its Keras model computes on a review that fits every window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from movie_sentiment.errors import BundleError, InvalidInputError
+from movie_sentiment.evaluation.scores import EPSILON, THRESHOLD, sigmoid
+from movie_sentiment.text.tokenize import Tokenized, tokenize_corpus
+
+LONG_REVIEWS = ("mean", "head_tail", "truncate")
+ON_ERROR = ("raise", "mark")
+# A member's logit as the ensemble's ProbabilityToLogit layer clips it (float32 1 - 1e-7).
+_P = np.float32(1 - EPSILON)
+MEMBER_LOGIT_LIMIT = float(np.log(np.float64(_P)) - np.log1p(-np.float64(_P)))
+
+
+@dataclass(frozen=True)
+class TokenContribution:
+    """One token as the user wrote it (``text[start:end]``) and what it adds to the logit."""
+
+    text: str
+    start: int
+    end: int
+    contribution: float
+
+    def to_dict(self) -> dict:
+        return {
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "contribution": self.contribution,
+        }
+
+
+@dataclass
+class Explanation:
+    """Why one review got its score: ``logit = base + sum(contributions) + gap``, all in
+    calibrated logit units (the reported probability is ``sigmoid(logit)``)."""
+
+    tokens: list[TokenContribution]
+    base: float  # the logit with no words (the bias, or an empty review's logit)
+    logit: float
+    gap: float  # what the method leaves unexplained: 0 when exact
+    method: str
+
+    def top(self, count: int = 10, positive: bool = True) -> list[TokenContribution]:
+        """The ``count`` tokens adding the most for (``positive``) or against positive."""
+        sign = 1.0 if positive else -1.0
+        ranked = sorted(self.tokens, key=lambda t: -sign * t.contribution)
+        return [t for t in ranked[:count] if sign * t.contribution > 0]
+
+    def to_dict(self) -> dict:
+        return {
+            "method": self.method,
+            "base": self.base,
+            "logit": self.logit,
+            "gap": self.gap,
+            "tokens": [t.to_dict() for t in self.tokens],
+        }
+
+
+@dataclass
+class Scores:
+    """Columns, one entry per review given, in order. A review that could not be scored
+    (``on_error="mark"``) has its reason in ``error`` and None / NaN elsewhere."""
+
+    label: list[str | None]  # "positive", "negative", "uncertain", or None
+    probability: np.ndarray  # calibrated probability of positive (NaN: not scored)
+    logit: np.ndarray  # calibrated logit, log(p / (1 - p))
+    stars: list[int | None]  # predicted 1-10 rating, None when the bundle has no rating model
+    chunks: np.ndarray  # windows scored (1 unless the review is longer than the window)
+    no_known_words: np.ndarray  # none of its words is in the model's vocabulary
+    error: list[str | None]
+    explanation: list[Explanation | None] | None = None
+    uncertain_band: tuple[float, float] | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.label)
+
+    def row(self, i: int) -> dict:
+        """Review ``i`` as a plain dict (JSON-ready)."""
+        scored = self.error[i] is None
+        row = {
+            "label": self.label[i],
+            "probability": float(self.probability[i]) if scored else None,
+            "logit": float(self.logit[i]) if scored else None,
+            "stars": self.stars[i],
+            "chunks": int(self.chunks[i]),
+            "no_known_words": bool(self.no_known_words[i]),
+            "error": self.error[i],
+        }
+        if self.explanation is not None:
+            explanation = self.explanation[i]
+            row["explanation"] = None if explanation is None else explanation.to_dict()
+        return row
+
+    def rows(self) -> list[dict]:
+        return [self.row(i) for i in range(len(self))]
+
+
+# -- chunks ------------------------------------------------------------------------------------
+def window(encoder) -> int | None:
+    """How many tokens of a review the encoder passes uncut: a word encoder's ``maxlen``
+    (less the start id), an n-gram encoder's ``maxlen`` over its n-gram orders (a window of
+    w tokens has at most w features per order)."""
+    if encoder.maxlen is None:
+        return None
+    if encoder.kind == "ngrams":
+        low, high = encoder.ngram_range
+        return max(1, encoder.maxlen // (high - low + 1))
+    return max(1, encoder.maxlen - (encoder.start_char is not None))
+
+
+@dataclass
+class Chunks:
+    """Chunks of many reviews: ``tokens`` (a ``Tokenized`` corpus, one text per chunk),
+    ``owner`` (review of each chunk), ``weight`` (its share of the review's logit) and
+    ``positions`` (each chunk token's index into the reviews' flat token array)."""
+
+    tokens: Tokenized
+    owner: np.ndarray
+    weight: np.ndarray
+    positions: np.ndarray
+
+
+def make_chunks(reviews: Tokenized, encoder, long_reviews: str) -> Chunks:
+    """Split reviews longer than the encoder's window by ``long_reviews`` (module doc)."""
+    size = window(encoder)
+    lengths = reviews.lengths()
+    starts = reviews.offsets[:-1]
+    if long_reviews == "truncate" and encoder.kind == "ngrams":
+        size = None  # the encoder cuts features itself (unigrams first)
+    # Segments (chunk, first flat token, length): one per chunk, two for head + tail.
+    short = np.arange(len(reviews)) if size is None else np.flatnonzero(lengths <= size)
+    seg_chunk = [np.arange(len(short))]
+    seg_start, seg_length, owner = [starts[short]], [lengths[short]], [short]
+    weight = [np.ones(len(short))]
+    chunk = len(short)
+    if size is not None:
+        long_chunk, long_start, long_length, long_owner, long_weight = [], [], [], [], []
+        for review in np.flatnonzero(lengths > size):
+            first, length = int(starts[review]), int(lengths[review])
+            if long_reviews == "mean":
+                stride = max(1, size // 2)
+                begins = [*range(0, length - size, stride), length - size]
+                for begin in begins:
+                    long_chunk.append(chunk)
+                    long_start.append(first + begin)
+                    long_length.append(size)
+                    long_owner.append(review)
+                    long_weight.append(1.0 / len(begins))
+                    chunk += 1
+                continue
+            if long_reviews == "head_tail":
+                head = size // 4
+                parts = [(first, head), (first + length - (size - head), size - head)]
+            elif encoder.truncating == "pre":  # "truncate": keep the end, as the encoder does
+                parts = [(first + length - size, size)]
+            else:
+                parts = [(first, size)]
+            for begin, count in parts:
+                long_chunk.append(chunk)
+                long_start.append(begin)
+                long_length.append(count)
+            long_owner.append(review)
+            long_weight.append(1.0)
+            chunk += 1
+        seg_chunk.append(np.asarray(long_chunk, np.int64))
+        seg_start.append(np.asarray(long_start, np.int64))
+        seg_length.append(np.asarray(long_length, np.int64))
+        owner.append(np.asarray(long_owner, np.int64))
+        weight.append(np.asarray(long_weight, np.float64))
+    seg_chunk, seg_start, seg_length = (
+        np.concatenate(a) for a in (seg_chunk, seg_start, seg_length)
+    )
+    # Segments in chunk order (a chunk's two segments are adjacent already).
+    order = np.argsort(seg_chunk, kind="stable")
+    seg_chunk, seg_start, seg_length = seg_chunk[order], seg_start[order], seg_length[order]
+    total = int(seg_length.sum())
+    seg_offsets = np.concatenate([[0], np.cumsum(seg_length)])
+    positions = np.repeat(seg_start - seg_offsets[:-1], seg_length) + np.arange(total)
+    chunk_lengths = np.bincount(seg_chunk, weights=seg_length, minlength=chunk).astype(np.int64)
+    offsets = np.concatenate([[0], np.cumsum(chunk_lengths)]).astype(np.int64)
+    tokens = Tokenized(reviews.ids[positions], offsets, reviews.vocabulary)
+    return Chunks(tokens, np.concatenate(owner), np.concatenate(weight), positions)
+
+
+# -- members -------------------------------------------------------------------------------
+@dataclass
+class Member:
+    """One scoring model of a bundle: a single family's Keras model, its encoder, and its
+    weight in the bundle's logit (1 for a single model)."""
+
+    family_name: str | None
+    keras_model: object
+    encoder: object
+    weight: float
+    _logit_model: object = field(default=None, repr=False)
+
+    def logit_model(self):
+        """The Keras model with its final sigmoid removed: the logit, exactly (1 - p in
+        float32 loses the digits a logit of 10 needs)."""
+        if self._logit_model is None:
+            import keras
+
+            last = self.keras_model.layers[-1]
+            if isinstance(last, keras.layers.Activation):
+                output = last.input
+            else:  # Dense(1, sigmoid): the same weights without the activation
+                linear = keras.layers.Dense(1, name="logit")
+                output = linear(last.input)
+                linear.set_weights(last.get_weights())
+            inputs = self.keras_model.inputs
+            self._logit_model = keras.Model(inputs[0] if len(inputs) == 1 else inputs, output)
+        return self._logit_model
+
+
+def members_of(keras_model, encoder, family_names: list[str | None]) -> tuple[list[Member], float]:
+    """A bundle's members and bias: the nested models of an ensemble (with its combining
+    layer's weights), or the model itself."""
+    import keras
+
+    nested = [layer for layer in keras_model.layers if isinstance(layer, keras.Model)]
+    if not nested:
+        return [Member(family_names[0], keras_model, encoder, 1.0)], 0.0
+    kernel, bias = keras_model.get_layer("weights").get_weights()
+    encoders = getattr(encoder, "encoders", None)
+    if encoders is None or len(encoders) != len(nested):
+        raise BundleError("the ensemble's encoder does not have one part per member")
+    names = family_names if len(family_names) == len(nested) else [None] * len(nested)
+    members = [
+        Member(name, model, part, float(w))
+        for name, model, part, w in zip(names, nested, encoders, kernel[:, 0], strict=True)
+    ]
+    return members, float(bias[0])
+
+
+def run_keras(keras_model, ids, batch_size: int = 512) -> np.ndarray:
+    """The model's outputs for encoded ids, as float64 of shape (rows,). A few rows are
+    one direct call (no data-adapter overhead); many go through Keras' compiled predict
+    loop, about twice as fast, padded to whole batches (a shorter last batch would be
+    compiled again for its shape, 0.3 s, more than scoring 5,000 reviews takes)."""
+    count = len(ids[0]) if isinstance(ids, list) else len(ids)
+    if count == 0:
+        return np.zeros(0, dtype=np.float64)
+    if count <= batch_size:
+        outputs = keras_model(ids, training=False)
+    else:
+        padding = -count % batch_size
+        if padding:
+            ids = (
+                [_pad_rows(p, padding) for p in ids]
+                if isinstance(ids, list)
+                else _pad_rows(ids, padding)
+            )
+        outputs = keras_model.predict(ids, batch_size=batch_size, verbose=0)[:count]
+    return np.asarray(outputs).reshape(-1).astype(np.float64)
+
+
+def _pad_rows(array: np.ndarray, rows: int) -> np.ndarray:
+    return np.concatenate([array, np.zeros((rows, *array.shape[1:]), dtype=array.dtype)])
+
+
+# -- scoring -------------------------------------------------------------------------------
+@dataclass
+class RawScores:
+    """Uncalibrated logits and what comes with them, for reviews that can be scored."""
+
+    logit: np.ndarray
+    chunks: np.ndarray
+    known: np.ndarray  # known words or n-grams the best-informed member saw
+    base: np.ndarray | None = None  # with explanations: logit with no words
+    contributions: np.ndarray | None = None  # per token of the reviews, flat
+    gap: np.ndarray | None = None
+    method: str | None = None
+
+
+def score_tokens(
+    members: list[Member],
+    bias: float,
+    reviews: Tokenized,
+    *,
+    long_reviews: str = "mean",
+    explain: bool = False,
+    batch_size: int = 512,
+) -> RawScores:
+    """Raw (uncalibrated) logits of tokenized reviews, combined over chunks and members."""
+    from movie_sentiment.models import get_family
+
+    if long_reviews not in LONG_REVIEWS:
+        raise InvalidInputError(f"long_reviews must be one of {LONG_REVIEWS}, not {long_reviews!r}")
+    count = len(reviews)
+    logits = np.full(count, bias, dtype=np.float64)
+    chunks_scored = np.zeros(count, dtype=np.int64)
+    known = np.zeros(count, dtype=np.int64)
+    base = np.full(count, bias, dtype=np.float64) if explain else None
+    contributions = np.zeros(len(reviews.ids), dtype=np.float64) if explain else None
+    gap = np.zeros(count, dtype=np.float64) if explain else None
+    methods = []
+    single = len(members) == 1 and bias == 0.0 and members[0].weight == 1.0
+    for member in members:
+        chunks = make_chunks(reviews, member.encoder, long_reviews)
+        x = member.encoder.transform(chunks.tokens)
+        chunk_logits = run_keras(member.logit_model(), x, batch_size)
+        member_logits = np.bincount(chunks.owner, chunk_logits * chunks.weight, minlength=count)
+        if not single:  # as the ensemble's ProbabilityToLogit layers clip them
+            member_logits = np.clip(member_logits, -MEMBER_LOGIT_LIMIT, MEMBER_LOGIT_LIMIT)
+        logits += member.weight * member_logits
+        chunks_scored = np.maximum(chunks_scored, np.bincount(chunks.owner, minlength=count))
+        known = np.maximum(
+            known, np.bincount(chunks.owner, member.encoder.known_counts(x), minlength=count)
+        )
+        if explain:
+            family = get_family(member.family_name) if member.family_name else None
+            if family is None or family.explain is None:
+                raise BundleError(
+                    f"the {member.family_name or 'unknown'} family cannot explain its scores"
+                )
+            chunk = family.explain(member.keras_model, member.encoder, chunks.tokens, chunk_logits)
+            methods.append(chunk.method)
+            share = member.weight * chunks.weight
+            base += np.bincount(chunks.owner, chunk.base * share, minlength=count)
+            gap += np.bincount(chunks.owner, chunk.gap * share, minlength=count)
+            token_share = np.repeat(share, chunks.tokens.lengths())
+            np.add.at(contributions, chunks.positions, chunk.contributions * token_share)
+    method = None
+    if explain:
+        names = [m.family_name for m in members]
+        method = (
+            methods[0]
+            if single
+            else "; ".join(f"{n}: {m}" for n, m in zip(names, methods, strict=True))
+            + " (weighted as the ensemble weights its members' logits)"
+        )
+    return RawScores(logits, chunks_scored, known, base, contributions, gap, method)
+
+
+def review_problems(texts) -> tuple[list, dict[int, str]]:
+    """The reviews as a list and, by position, why any of them cannot be scored (not text,
+    empty or whitespace only). A bare string is one review; None or a non-list is an
+    ``InvalidInputError``, as is an empty list."""
+    if isinstance(texts, str):
+        texts = [texts]
+    if texts is None or isinstance(texts, bytes | dict) or not hasattr(texts, "__iter__"):
+        raise InvalidInputError(f"expected a list of review texts, got {type(texts).__name__}")
+    texts = list(texts)
+    if not texts:
+        raise InvalidInputError("no reviews given")
+    problems = {}
+    for position, text in enumerate(texts):
+        if not isinstance(text, str):
+            problems[position] = f"is not text but {type(text).__name__}"
+        elif not text.strip():
+            problems[position] = "is empty or whitespace only"
+    return texts, problems
+
+
+def raise_first(problems: dict[int, str], error: type = InvalidInputError) -> None:
+    """Raise ``error`` naming the first review (1-based) with a problem, if any."""
+    if problems:
+        position = min(problems)
+        raise error(f"review {position + 1} {problems[position]}")
+
+
+def labels_for(probabilities: np.ndarray, band: tuple[float, float] | None) -> list[str]:
+    """positive / negative by ``THRESHOLD``; "uncertain" strictly inside ``band``."""
+    labels = np.where(probabilities >= THRESHOLD, "positive", "negative").astype(object)
+    if band is not None:
+        low, high = band
+        labels[(probabilities > low) & (probabilities < high)] = "uncertain"
+    return labels.tolist()
+
+
+def explanations(texts: list[str], raw: RawScores, reviews: Tokenized, temperature: float):
+    """Per review, its ``Explanation`` in calibrated units, tokens mapped back to the text."""
+    from movie_sentiment.text.spans import token_spans
+
+    result = []
+    for i, text in enumerate(texts):
+        spans = token_spans(text)
+        first, last = reviews.offsets[i], reviews.offsets[i + 1]
+        if len(spans) != last - first:  # the two tokenizers must agree; never guess
+            raise BundleError(f"review {i + 1}: tokens and their places disagree")
+        values = raw.contributions[first:last] / temperature
+        tokens = [
+            TokenContribution(text[s.start : s.end], s.start, s.end, float(v))
+            for s, v in zip(spans, values, strict=True)
+        ]
+        result.append(
+            Explanation(
+                tokens,
+                float(raw.base[i] / temperature),
+                float(raw.logit[i] / temperature),
+                float(raw.gap[i] / temperature),
+                raw.method,
+            )
+        )
+    return result
+
+
+def score_texts(
+    model,
+    texts,
+    *,
+    explain: bool = False,
+    on_error: str = "raise",
+    long_reviews: str | None = None,
+    target_accuracy: float | None = None,
+    batch_size: int = 512,
+) -> Scores:
+    """``SentimentModel.score``; see there."""
+    if on_error not in ON_ERROR:
+        raise InvalidInputError(f"on_error must be one of {ON_ERROR}, not {on_error!r}")
+    texts, problems = review_problems(texts)
+    if on_error == "raise":
+        raise_first(problems)
+    band = model.uncertain_band(target_accuracy)
+    good = [i for i in range(len(texts)) if i not in problems]
+    count = len(texts)
+    probability = np.full(count, np.nan)
+    logit = np.full(count, np.nan)
+    chunks = np.zeros(count, dtype=np.int64)
+    no_known = np.zeros(count, dtype=bool)
+    labels: list[str | None] = [None] * count
+    stars: list[int | None] = [None] * count
+    explained: list[Explanation | None] | None = [None] * count if explain else None
+    if good:
+        reviews = tokenize_corpus([texts[i] for i in good])
+        raw = model.raw_scores(
+            reviews, long_reviews=long_reviews, explain=explain, batch_size=batch_size
+        )
+        calibrated = raw.logit / model.temperature
+        broken = ~np.isfinite(calibrated)
+        reasons = {
+            good[int(i)]: "got no number from the model (NaN): its weights are damaged"
+            for i in np.flatnonzero(broken)
+        }
+        if on_error == "raise":
+            raise_first(reasons)
+        problems.update(reasons)
+        index = np.asarray(good)
+        ok = ~broken
+        logit[index[ok]] = calibrated[ok]
+        probability[index[ok]] = sigmoid(calibrated[ok])
+        chunks[index] = raw.chunks
+        no_known[index] = raw.known == 0
+        for i, label in zip(index[ok], labels_for(probability[index[ok]], band), strict=True):
+            labels[i] = label
+        predicted = model.predict_stars(calibrated, reviews)
+        if predicted is not None:
+            for i, value in zip(index[ok], predicted[ok], strict=True):
+                stars[i] = int(value)
+        if explain:
+            for i, item in zip(
+                good,
+                explanations([texts[i] for i in good], raw, reviews, model.temperature),
+                strict=True,
+            ):
+                if i not in problems:
+                    explained[i] = item
+    errors = [f"review {problems[i]}" if i in problems else None for i in range(count)]
+    return Scores(labels, probability, logit, stars, chunks, no_known, errors, explained, band)

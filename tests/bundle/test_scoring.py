@@ -1,0 +1,127 @@
+"""The scoring path: chunks of long reviews, the Keras model's own answer on short ones,
+ensembles member by member, and the columns ``score`` returns."""
+
+import numpy as np
+import pytest
+
+from movie_sentiment.bundle import SentimentModel
+from movie_sentiment.bundle.scoring import LONG_REVIEWS, make_chunks, window
+from movie_sentiment.errors import InvalidInputError
+from movie_sentiment.evaluation.scores import logit
+from movie_sentiment.text.encoder import TextEncoder
+from movie_sentiment.text.ngrams import NgramEncoder
+from movie_sentiment.text.tokenize import tokenize_corpus
+
+WORDS = "good bad film plot actor music scene story".split()
+
+
+def corpus(lengths):
+    rng = np.random.default_rng(0)
+    return tokenize_corpus([" ".join(rng.choice(WORDS, n)) for n in lengths])
+
+
+def test_windows_follow_the_encoder():
+    assert window(TextEncoder(maxlen=10)) == 9  # the start id takes one place
+    assert window(TextEncoder(maxlen=10, start_char=None)) == 10
+    ngrams = NgramEncoder(ngram_range=(1, 3), maxlen=30)
+    assert window(ngrams) == 10  # 10 words make at most 10 + 9 + 8 features
+
+
+@pytest.mark.parametrize("policy", LONG_REVIEWS)
+def test_chunks_fit_the_window_and_share_each_review(policy):
+    encoder = TextEncoder(num_words=50, maxlen=11).fit(WORDS)
+    reviews = corpus([3, 10, 11, 25, 40])
+    chunks = make_chunks(reviews, encoder, policy)
+    lengths = chunks.tokens.lengths()
+    assert lengths.max() <= 10
+    np.testing.assert_allclose(np.bincount(chunks.owner, chunks.weight), np.ones(5))
+    assert list(np.bincount(chunks.owner)[:2]) == [1, 1]  # short reviews: one chunk
+    # Chunk tokens are the reviews' tokens at the recorded positions.
+    np.testing.assert_array_equal(chunks.tokens.ids, reviews.ids[chunks.positions])
+    for review in range(5):
+        first, last = reviews.offsets[review], reviews.offsets[review + 1]
+        mine = chunks.positions[np.repeat(chunks.owner, lengths) == review]
+        assert np.all((mine >= first) & (mine < last))
+        if policy == "mean":  # every token is read
+            assert set(mine) == set(range(first, last))
+        if policy == "truncate" and last - first > 10:  # the end, as truncating="pre" keeps
+            assert sorted(mine) == list(range(last - 10, last))
+        if policy == "head_tail" and last - first > 10:
+            assert sorted(mine) == [*range(first, first + 2), *range(last - 8, last)]
+    # The encoder never cuts a chunk: each becomes start id + its words.
+    x = encoder.transform(chunks.tokens)
+    assert np.all(encoder.known_counts(x) == lengths)
+
+
+def test_short_reviews_score_as_the_keras_model_does(tutorial_run, nbsvm_run):
+    texts = ["wonderful superb film", "awful boring waste of time", "a film"]
+    for run in (tutorial_run, nbsvm_run):
+        model = SentimentModel.load(run.bundle_dir)
+        scores = model.score(texts)
+        keras_answer = model.predict_encoded(model.encoder.transform(texts))
+        np.testing.assert_allclose(scores.probability, keras_answer, rtol=1e-5)
+        np.testing.assert_allclose(scores.logit, logit(scores.probability), rtol=1e-4)
+        assert list(scores.chunks) == [1, 1, 1]
+
+
+def test_long_reviews_are_read_whole(tutorial_run):
+    model = SentimentModel.load(tutorial_run.bundle_dir)
+    long = " ".join(["awful boring"] * 300 + ["wonderful superb"] * 20)  # 640 words
+    mean = model.score([long])
+    cut = model.score([long], long_reviews="truncate")
+    assert cut.chunks[0] == 1 and mean.chunks[0] > 2
+    # Truncation is what the Keras model alone does: it keeps the last 255 words.
+    np.testing.assert_allclose(
+        cut.probability, model.predict_encoded(model.encoder.transform([long])), atol=1e-9
+    )
+    assert mean.probability[0] < cut.probability[0]  # the 600 awful words count now
+    with pytest.raises(InvalidInputError, match="long_reviews must be one of"):
+        model.score([long], long_reviews="middle")
+
+
+def test_ensemble_scores_member_by_member(family_run, small_archive):
+    model = SentimentModel.load(family_run("ensemble").bundle_dir)
+    texts = ["wonderful superb film", "awful boring waste of time"]
+    keras_answer = model.predict_encoded(model.encoder.transform(texts))
+    np.testing.assert_allclose(model.score(texts).probability, keras_answer, rtol=1e-5)
+    members, bias = model.members()
+    assert [m.family_name for m in members] == list(model.card.members)
+    assert bias == pytest.approx(model.card.bias)
+
+
+def test_temperature_scales_logit_and_contributions_alike(nbsvm_run):
+    model = SentimentModel.load(nbsvm_run.bundle_dir)
+    text = "wonderful superb film"
+    before = model.score([text], explain=True).explanation[0]
+    model.card.calibration["temperature"] = 2 * model.temperature
+    after = model.score([text], explain=True)
+    halved = after.explanation[0]
+    assert halved.logit == pytest.approx(before.logit / 2)
+    assert halved.base == pytest.approx(before.base / 2)
+    for a, b in zip(halved.tokens, before.tokens, strict=True):
+        assert a.contribution == pytest.approx(b.contribution / 2)
+    assert after.probability[0] == pytest.approx(1 / (1 + np.exp(-halved.logit)))
+
+
+def test_score_columns_and_marked_rows(nbsvm_run):
+    model = SentimentModel.load(nbsvm_run.bundle_dir)
+    scores = model.score(["wonderful superb film", "", 7], on_error="mark")
+    assert len(scores) == 3
+    assert scores.error == [
+        None,
+        "review is empty or whitespace only",
+        "review is not text but int",
+    ]
+    assert scores.label[1:] == [None, None] and np.isnan(scores.probability[1:]).all()
+    row = scores.row(0)
+    assert set(row) == {
+        "label",
+        "probability",
+        "logit",
+        "stars",
+        "chunks",
+        "no_known_words",
+        "error",
+    }
+    assert row["stars"] in (7, 8, 9, 10) and row["label"] in ("positive", "uncertain")
+    assert scores.row(1)["probability"] is None
