@@ -7,6 +7,7 @@ Layout of a bundle folder::
     encoder.json    the text encoder (kind, settings, vocabulary)
     encoder.npz     the encoder's large arrays (n-gram tables), for n-gram models
     card.json       the ModelCard: family, settings, data checksum, metrics, versions
+    ratings/        the rating model, when the stars use it (model.keras, encoder.*)
 
 Loading checks the parts against each other (the encoder's vocabulary size and review
 length against the model's inputs), so a swapped or edited file is a one-line
@@ -31,6 +32,7 @@ from movie_sentiment.bundle.scoring import (
     Scores,
     members_of,
     raise_first,
+    rating_probabilities,
     review_problems,
     run_keras,
     score_texts,
@@ -45,6 +47,7 @@ from movie_sentiment.text.persist import load_encoder, save_encoder
 from movie_sentiment.text.tokenize import Tokenized, as_tokens
 
 MODEL_FILE, ENCODER_FILE, CARD_FILE = "model.keras", "encoder.json", "card.json"
+RATINGS_FOLDER = "ratings"
 
 
 @dataclass(frozen=True)
@@ -110,10 +113,11 @@ class SentimentModel:
     [Prediction(label='positive', ...), Prediction(label='negative', ...)]
     """
 
-    def __init__(self, keras_model, encoder, card: ModelCard | None = None):
+    def __init__(self, keras_model, encoder, card: ModelCard | None = None, rating_model=None):
         self.keras_model = keras_model
         self.encoder = encoder
         self.card = card
+        self.rating_model = rating_model  # (keras_model, encoder) of bundle.ratings, or None
         self._members = None
 
     @property
@@ -161,7 +165,12 @@ class SentimentModel:
         """Predicted 1-10 ratings, or None when the bundle has no rating model."""
         if self.card is None or not self.card.ratings:
             return None
-        return predict_stars(self.card.ratings, calibrated_logits)
+        probabilities = None
+        if self.card.ratings.get("method") == "stacked":
+            if self.rating_model is None:
+                raise BundleError("this model's stars need its rating model, which it lacks")
+            probabilities = rating_probabilities(*self.rating_model, reviews)
+        return predict_stars(self.card.ratings, calibrated_logits, probabilities)
 
     def learned_ngrams(self, member, count: int = 20) -> dict:
         """A linear member's ``count`` most positive and most negative n-grams, with what
@@ -302,6 +311,11 @@ class SentimentModel:
         with bundle as staging:
             _inference_copy(self.keras_model).save(staging / MODEL_FILE)
             save_encoder(self.encoder, staging)
+            if self.rating_model is not None:
+                ratings = staging / RATINGS_FOLDER
+                ratings.mkdir()
+                _inference_copy(self.rating_model[0]).save(ratings / MODEL_FILE)
+                save_encoder(self.rating_model[1], ratings)
             (staging / CARD_FILE).write_text(self.card.to_json(), encoding="utf-8")
         return Path(path)
 
@@ -326,7 +340,25 @@ class SentimentModel:
             raise BundleError(f"the text encoder in {path} is unusable: {error}") from None
         keras_model = _load_keras_model(path / MODEL_FILE)
         check_compatible(keras_model, encoder, path)
-        return cls(keras_model, encoder, card)
+        rating_model = None
+        if card.ratings.get("method") == "stacked":
+            rating_model = _load_rating_model(path / RATINGS_FOLDER)
+        return cls(keras_model, encoder, card, rating_model)
+
+
+def _load_rating_model(folder: Path) -> tuple:
+    """The rating model a card with stacked stars needs, checked as the main model is."""
+    if not (folder / MODEL_FILE).is_file() or not (folder / ENCODER_FILE).is_file():
+        raise BundleError(
+            f"the bundle's stars need {folder}/{MODEL_FILE} and {ENCODER_FILE}, which are missing"
+        )
+    try:
+        encoder = load_encoder(folder)
+    except InvalidDataError as error:
+        raise BundleError(f"the rating encoder in {folder} is unusable: {error}") from None
+    keras_model = _load_keras_model(folder / MODEL_FILE)
+    check_compatible(keras_model, encoder, folder)
+    return keras_model, encoder
 
 
 def _load_keras_model(file: Path):

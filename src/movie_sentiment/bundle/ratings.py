@@ -1,14 +1,22 @@
 """Stars: a 1-10 rating predicted for every review, as IMDB's reviewers rate.
 
 The archive's file names carry each review's rating (1-4 negative, 7-10 positive; none
-5 or 6). At training time the rating is fit on the validation split (reviews carved from
-train, never test): cut points on the review's calibrated logit, one set for each side of
-the decision threshold, chosen to make the mean absolute error smallest. A review labeled
-positive therefore always gets 7-10 stars and a negative one 1-4, and the more sure the
-model, the further its stars from the middle.
+5 or 6). Two ways, chosen at training time on the validation split (reviews carved from
+train, never test) by the smaller mean absolute error in two-fold cross-validation:
+
+* ``"cut_points"``: cut points on the review's calibrated logit, three each side of the
+  decision threshold, chosen by dynamic programming for the least absolute error;
+* ``"stacked"``: a multinomial logistic regression (fit on validation) over the
+  calibrated logit and the log-probabilities of the bundle's rating model
+  (``models.ratings``: ratings from the words, trained on the training part), whose
+  distribution, kept to the side of the label, gives its median.
+
+Either way a review labeled positive gets 7-10 stars and a negative one 1-4.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -16,6 +24,7 @@ from movie_sentiment.errors import ConfigError
 
 NEGATIVE_STARS = (1, 2, 3, 4)
 POSITIVE_STARS = (7, 8, 9, 10)
+CLASSES = NEGATIVE_STARS + POSITIVE_STARS
 BASELINE = {0: 2, 1: 9}  # "polarity then class median": the median rating of each class
 
 
@@ -63,8 +72,7 @@ def fit_ratings(logits, ratings) -> dict:
     ratings = np.asarray(ratings, dtype=np.int64)
     negative, positive = logits < 0, logits >= 0
     return {
-        "method": "cut points on the calibrated logit, each side of the threshold, "
-        "fit on validation for the least absolute error",
+        "method": "cut_points",
         "negative_cuts": _best_cuts(logits[negative], ratings[negative], NEGATIVE_STARS),
         "positive_cuts": _best_cuts(logits[positive], ratings[positive], POSITIVE_STARS),
         "source": "validation",
@@ -75,6 +83,24 @@ def fit_ratings(logits, ratings) -> dict:
 def check_ratings(ratings: dict) -> None:
     if not ratings:
         return
+    if ratings.get("method", "cut_points") == "stacked":
+        stack = ratings.get("stack")
+        if not isinstance(stack, dict):
+            raise ConfigError("stacked ratings need their stack (coef, intercept)")
+        coef, intercept = stack.get("coef"), stack.get("intercept")
+        shape_ok = (
+            isinstance(coef, list)
+            and len(coef) == len(CLASSES)
+            and all(isinstance(row, list) and len(row) == len(CLASSES) + 1 for row in coef)
+            and isinstance(intercept, list)
+            and len(intercept) == len(CLASSES)
+        )
+        numbers = [v for row in coef for v in row] + intercept if shape_ok else []
+        if not shape_ok or not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+            for v in numbers
+        ):
+            raise ConfigError("ratings stack must be an 8 x 9 coef and 8 intercepts, all numbers")
     for side in ("negative_cuts", "positive_cuts"):
         cuts = ratings.get(side)
         if (
@@ -86,9 +112,38 @@ def check_ratings(ratings: dict) -> None:
             raise ConfigError(f"ratings {side} must be three ascending numbers, not {cuts!r}")
 
 
-def predict_stars(ratings: dict, logits) -> np.ndarray:
-    """Stars (int) for calibrated logits; NaN logits get 0."""
+def side_median(probabilities: np.ndarray, logits: np.ndarray) -> np.ndarray:
+    """The median rating of each distribution, kept to the side of the label."""
+    classes = np.asarray(CLASSES)
+    side = np.where(np.asarray(logits)[:, None] >= 0, classes >= 7, classes <= 4)
+    kept = np.asarray(probabilities) * side
+    kept = kept / np.maximum(kept.sum(axis=1, keepdims=True), 1e-300)
+    return classes[np.argmax(np.cumsum(kept, axis=1) >= 0.5, axis=1)]
+
+
+def stack_features(logits, rating_probabilities) -> np.ndarray:
+    """The stacker's inputs: the calibrated logit and the rating model's log-probabilities."""
     logits = np.asarray(logits, dtype=np.float64)
+    logs = np.log(np.clip(np.asarray(rating_probabilities, dtype=np.float64), 1e-9, 1.0))
+    return np.column_stack([np.nan_to_num(logits), logs])
+
+
+def stacked_stars(stack: dict, logits, rating_probabilities) -> np.ndarray:
+    scores = stack_features(logits, rating_probabilities) @ np.asarray(stack["coef"]).T
+    scores = scores + np.asarray(stack["intercept"])
+    scores -= scores.max(axis=1, keepdims=True)
+    probabilities = np.exp(scores)
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    return side_median(probabilities, logits)
+
+
+def predict_stars(ratings: dict, logits, rating_probabilities=None) -> np.ndarray:
+    """Stars (int) for calibrated logits (and, for ``"stacked"``, the rating model's
+    probabilities); NaN logits get 0."""
+    logits = np.asarray(logits, dtype=np.float64)
+    if ratings.get("method") == "stacked":
+        stars = stacked_stars(ratings["stack"], logits, rating_probabilities)
+        return np.where(np.isfinite(logits), stars, 0).astype(np.int64)
     negative = np.asarray(NEGATIVE_STARS)[np.searchsorted(ratings["negative_cuts"], logits)]
     positive = np.asarray(POSITIVE_STARS)[np.searchsorted(ratings["positive_cuts"], logits)]
     stars = np.where(logits >= 0, positive, negative)

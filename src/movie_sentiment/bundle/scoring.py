@@ -28,7 +28,7 @@ import numpy as np
 
 from movie_sentiment.errors import BundleError, InvalidInputError
 from movie_sentiment.evaluation.scores import EPSILON, THRESHOLD, sigmoid
-from movie_sentiment.text.tokenize import Tokenized, tokenize_corpus
+from movie_sentiment.text.tokenize import Tokenized, as_tokens, tokenize_corpus
 
 LONG_REVIEWS = ("mean", "head_tail", "truncate")
 ON_ERROR = ("raise", "mark")
@@ -259,13 +259,15 @@ def members_of(keras_model, encoder, family_names: list[str | None]) -> tuple[li
 
 
 def run_keras(keras_model, ids, batch_size: int = 512) -> np.ndarray:
-    """The model's outputs for encoded ids, as float64 of shape (rows,). A few rows are
+    """The model's outputs for encoded ids, as float64: shape (rows,) for one output
+    column, (rows, columns) for more. A few rows are
     one direct call (no data-adapter overhead); many go through Keras' compiled predict
     loop, about twice as fast, padded to whole batches (a shorter last batch would be
     compiled again for its shape, 0.3 s, more than scoring 5,000 reviews takes)."""
     count = len(ids[0]) if isinstance(ids, list) else len(ids)
     if count == 0:
-        return np.zeros(0, dtype=np.float64)
+        width = keras_model.output_shape[-1]
+        return np.zeros(0) if width == 1 else np.zeros((0, width))
     if count <= batch_size:
         outputs = keras_model(ids, training=False)
     else:
@@ -277,7 +279,21 @@ def run_keras(keras_model, ids, batch_size: int = 512) -> np.ndarray:
                 else _pad_rows(ids, padding)
             )
         outputs = keras_model.predict(ids, batch_size=batch_size, verbose=0)[:count]
-    return np.asarray(outputs).reshape(-1).astype(np.float64)
+    outputs = np.asarray(outputs, dtype=np.float64).reshape(count, -1)
+    return outputs[:, 0] if outputs.shape[1] == 1 else outputs
+
+
+def rating_probabilities(keras_model, encoder, reviews, batch_size: int = 512) -> np.ndarray:
+    """The rating model's probabilities per review (rows) and rating (columns); a review
+    longer than its window is read in chunks and their log-probabilities averaged."""
+    reviews = as_tokens(reviews)
+    chunks = make_chunks(reviews, encoder, "mean")
+    outputs = run_keras(keras_model, encoder.transform(chunks.tokens), batch_size)
+    logs = np.log(np.clip(outputs, 1e-12, 1.0)) * chunks.weight[:, None]
+    combined = np.zeros((len(reviews), outputs.shape[1]))
+    np.add.at(combined, chunks.owner, logs)
+    combined = np.exp(combined - combined.max(axis=1, keepdims=True))
+    return combined / combined.sum(axis=1, keepdims=True)
 
 
 def _pad_rows(array: np.ndarray, rows: int) -> np.ndarray:

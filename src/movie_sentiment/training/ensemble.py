@@ -132,7 +132,9 @@ def train_ensemble(config: TrainConfig) -> TrainResult:
         # Each member scores test once; the combined model's logit is the same fixed
         # weighted sum of these logits, so test is not run through the members again.
         test_logits = member_logits(chosen, splits.test)
-        scored = calibrate_and_score(splits, combined(val_logits), combined(test_logits))
+        scored = calibrate_and_score(
+            splits, combined(val_logits), combined(test_logits), verbosity(config)
+        )
         stage_seconds["calibrate_and_test"] = round(time.perf_counter() - stage_start, 2)
         data = splits.summary()
         data["train_reviews"] = len(splits.train_all) if refit else len(splits.fit)

@@ -202,24 +202,20 @@ class Scored:
     raw_test: np.ndarray  # uncalibrated probabilities on test
     calibrated_test: np.ndarray
     uncertain: dict  # the card's uncertain zone, fit on validation
-    ratings: dict  # the card's stars model, fit on validation
+    ratings: dict  # the card's stars, fit on validation (``training.ratings``)
+    rating_model: tuple | None = None  # (keras_model, encoder) the stars use, if any
     curves: dict = field(default_factory=dict)  # risk-coverage curves, for the plot
 
 
 def calibrate_and_score(
-    splits: Splits, raw_validation: np.ndarray | None, raw_test: np.ndarray
+    splits: Splits, raw_validation: np.ndarray | None, raw_test: np.ndarray, verbose: int = 0
 ) -> Scored:
     """From a model's uncalibrated logits on validation and test (``raw_scores``, as
     ``score`` scores): fit the temperature, the uncertain zone and the stars on validation,
     then report test once: classification metrics, the answered share and AURC, and the
     ratings' errors beside the "polarity then class median" baseline."""
-    from movie_sentiment.bundle.ratings import (
-        baseline_stars,
-        fit_ratings,
-        predict_stars,
-        rating_metrics,
-    )
     from movie_sentiment.bundle.uncertain import answered_curve, fit_zone, selective_report
+    from movie_sentiment.training.ratings import fit_stars
 
     raw_test_p = sigmoid(raw_test)
     temperature = 1.0
@@ -229,12 +225,14 @@ def calibrate_and_score(
     elif raw_validation is not None and len(splits.validation):
         temperature = fit_temperature(source.labels, sigmoid(raw_validation))
     calibrated_test = apply_temperature(raw_test_p, temperature)
-    metrics, uncertain, ratings, curves = {}, {}, {}, {}
+    metrics, uncertain, ratings, curves, rating_model, star_figures = {}, {}, {}, {}, None, {}
     if raw_validation is not None and len(source):
         calibrated_validation = apply_temperature(sigmoid(raw_validation), temperature)
         metrics["validation"] = classification_metrics(source.labels, calibrated_validation)
         uncertain = fit_zone(source.labels, calibrated_validation)
-        ratings = fit_ratings(raw_validation / temperature, source.ratings)
+        ratings, rating_model, star_figures = fit_stars(
+            splits, raw_validation / temperature, raw_test / temperature, verbose
+        )
         uncertain["source"] = ratings["source"] = splits.validation_source
         _, accuracy, coverage = answered_curve(source.labels, calibrated_validation)
         curves["validation"] = (accuracy, coverage)
@@ -245,24 +243,15 @@ def calibrate_and_score(
         )
         _, accuracy, coverage = answered_curve(splits.test.labels, calibrated_test)
         curves["test"] = (accuracy, coverage)
-    if ratings:
-        test_logits = raw_test / temperature
-        metrics["test"]["ratings"] = rating_metrics(
-            splits.test.ratings, predict_stars(ratings, test_logits)
-        )
-        metrics["test"]["ratings_baseline"] = {
-            key: value
-            for key, value in rating_metrics(
-                splits.test.ratings, baseline_stars(test_logits)
-            ).items()
-            if key in ("mae", "rmse", "exact", "within_one")
-        }
+    metrics["test"].update(star_figures)
     calibration = {
         "method": "temperature scaling fit on validation" if temperature != 1.0 else "none",
         "temperature": temperature,
         "test": calibration_report(splits.test.labels, raw_test_p, calibrated_test),
     }
-    return Scored(metrics, calibration, raw_test_p, calibrated_test, uncertain, ratings, curves)
+    return Scored(
+        metrics, calibration, raw_test_p, calibrated_test, uncertain, ratings, rating_model, curves
+    )
 
 
 def save_run(staging: Path, model: SentimentModel, scored: Scored, labels: np.ndarray) -> None:
@@ -270,6 +259,7 @@ def save_run(staging: Path, model: SentimentModel, scored: Scored, labels: np.nd
     confusion matrix, risk-coverage, ratings) into the run's staging folder."""
     from movie_sentiment.evaluation.plots import plot_confusion_matrix, plot_risk_coverage
 
+    model.rating_model = scored.rating_model
     model.save(staging / "bundle")
     (staging / "metrics.json").write_text(json.dumps(scored.metrics, indent=2))
     plot_reliability(labels, scored.raw_test, scored.calibrated_test, staging / "reliability.png")
@@ -357,7 +347,9 @@ def train(config: TrainConfig) -> TrainResult:
 
         plot_history(member.history, staging)
         model = SentimentModel(member.keras_model, member.encoder)
-        scored = calibrate_and_score(splits, *raw_logits(model, splits, family.long_reviews))
+        scored = calibrate_and_score(
+            splits, *raw_logits(model, splits, family.long_reviews), verbosity(config)
+        )
         model.card = ModelCard(
             family=config.family,
             config=settings,

@@ -1,0 +1,68 @@
+"""Stars through the rating model: trained on the training part, stacked with the
+logit, saved in the bundle's ``ratings/`` folder and used by ``score``."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from movie_sentiment.bundle import SentimentModel
+from movie_sentiment.bundle.ratings import CLASSES, stacked_stars
+from movie_sentiment.bundle.scoring import rating_probabilities
+from movie_sentiment.errors import BundleError
+from movie_sentiment.training import TrainConfig
+from movie_sentiment.training.ratings import _fit_stack, fit_stars, train_rating_model
+from movie_sentiment.training.train import load_splits
+
+
+@pytest.fixture(scope="module")
+def splits(small_archive):
+    return load_splits(TrainConfig(family="nbsvm", data=str(small_archive)), 30)
+
+
+def test_rating_model_gives_a_distribution_per_review(splits):
+    keras_model, encoder = train_rating_model(splits)
+    probabilities = rating_probabilities(keras_model, encoder, splits.test.encodable)
+    assert probabilities.shape == (len(splits.test), len(CLASSES))
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-9)
+    # A review far longer than the window is read in chunks, not cut.
+    long = " ".join(splits.test.texts[:40])
+    assert rating_probabilities(keras_model, encoder, [long]).shape == (1, len(CLASSES))
+
+
+def test_stacked_stars_stay_on_the_labels_side():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(scale=3, size=400)
+    truth = np.where(logits >= 0, rng.choice([7, 8, 9, 10], 400), rng.choice([1, 2, 3, 4], 400))
+    probabilities = rng.dirichlet(np.ones(len(CLASSES)), size=400)
+    stack = _fit_stack(np.column_stack([logits, np.log(probabilities)]), truth)
+    stars = stacked_stars(stack, logits, probabilities)
+    assert np.all((stars >= 7) == (logits >= 0))
+
+
+def test_stacked_stars_survive_save_and_load(nbsvm_run, splits, tmp_path):
+    model = SentimentModel.load(nbsvm_run.bundle_dir)
+    logits = model.raw_scores(splits.validation.encodable).logit
+    test_logits = model.raw_scores(splits.test.encodable).logit
+    ratings, rating_model, figures = fit_stars(splits, logits, test_logits)
+    assert set(figures) == {"ratings", "ratings_baseline"}
+    assert set(ratings["validation_mae_two_fold"]) == {"cut_points", "stacked"}
+    # Whichever won on this small set, a stacked card must load and score with its model.
+    keras_model, encoder = train_rating_model(splits)
+    features = np.column_stack(
+        [logits, np.log(rating_probabilities(keras_model, encoder, splits.validation.encodable))]
+    )
+    model.card.ratings = {
+        **ratings,
+        "method": "stacked",
+        "stack": _fit_stack(features, splits.validation.ratings),
+    }
+    model.rating_model = (keras_model, encoder)
+    texts = ["wonderful superb film", "awful boring waste"]
+    stars = model.score(texts).stars
+    saved = SentimentModel.load(model.save(tmp_path / "stacked"))
+    assert saved.rating_model is not None
+    assert saved.score(texts).stars == stars and stars[0] >= 7 and stars[1] <= 4
+    shutil.rmtree(tmp_path / "stacked" / "ratings")
+    with pytest.raises(BundleError, match="stars need .*ratings/model.keras"):
+        SentimentModel.load(tmp_path / "stacked")
