@@ -81,3 +81,30 @@ def reviews_per_second(work, texts: list, warm_up: tuple[int, ...] = (64, 600), 
         work(texts)
         best = min(best, time.perf_counter() - start)
     return len(texts) / best
+
+
+RUNS = REPO / "runs" / "benchmarks"
+
+
+def trained_bundle(family: str, data: str | None, runs: Path = RUNS):
+    """The bundle of ``family`` trained with its defaults in ``runs/FAMILY``: loaded when
+    that run exists, trained there first otherwise (``runs/`` is ignored by git)."""
+    from movie_sentiment.bundle import SentimentModel
+    from movie_sentiment.training import TrainConfig, train
+
+    run = Path(runs) / family
+    if not (run / "bundle" / "card.json").exists():
+        print(f"training {family} into {run} ...", flush=True)
+        train(TrainConfig(family=family, data=data, out=str(run), verbose=0))
+    return SentimentModel.load(run)
+
+
+def validation_part(model, train_all):
+    """The validation reviews the bundle's run carved from train (its seed and size)."""
+    from movie_sentiment.training.train import split_validation
+
+    training = model.card.config["training"]
+    _, validation = split_validation(
+        len(train_all), training["validation_size"], training.get("seed", 42)
+    )
+    return train_all.select(validation)

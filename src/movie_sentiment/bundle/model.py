@@ -134,12 +134,6 @@ class SentimentModel:
         """Temperature fit on validation at training time (1.0: uncalibrated)."""
         return 1.0 if self.card is None else self.card.temperature
 
-    @property
-    def long_reviews(self) -> str:
-        """How reviews longer than the model's window are scored (``bundle.scoring``):
-        the family's default, chosen on validation."""
-        return self.family.long_reviews if self.card is not None else "mean"
-
     def members(self) -> tuple[list, float]:
         """The scoring members (one, or an ensemble's) and the bias (see ``bundle.scoring``)."""
         if self._members is None:
@@ -211,8 +205,9 @@ class SentimentModel:
         Returns ``Scores``, columns with one entry per review: ``label`` (positive,
         negative, or uncertain inside the card's uncertain zone), calibrated
         ``probability`` of positive and its ``logit``, predicted ``stars`` (1-10),
-        ``chunks`` scored (reviews longer than the model's window are scored in chunks,
-        ``long_reviews``: "mean", "head_tail" or "truncate"), ``no_known_words`` and
+        ``chunks`` scored (a review longer than the model's window is scored as its
+        family chose on validation, or by ``long_reviews``: "mean" of chunks,
+        "head_tail" or "truncate"; see ``bundle.scoring``), ``no_known_words`` and
         ``error``. ``explain=True`` adds each review's ``Explanation``: every token as
         written, with its offsets and contribution to the logit.
 
@@ -247,7 +242,7 @@ class SentimentModel:
             members,
             bias,
             as_tokens(reviews),
-            long_reviews=long_reviews or self.long_reviews,
+            long_reviews=long_reviews,
             explain=explain,
             batch_size=batch_size,
         )

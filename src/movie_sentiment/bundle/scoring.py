@@ -15,6 +15,9 @@ their logits combined (``LONG_REVIEWS``):
   window (Sun et al. 2019);
 * ``"truncate"``: what the encoder alone does (the tutorial notebook's behaviour).
 
+Each family's default (``LONG_REVIEWS`` in its module) is what its validation reviews
+preferred (``benchmarks/long_reviews.py``); an ensemble's members each keep their own.
+
 An ensemble is scored member by member, each with its own window, and its logit is the
 members' (clipped) logits weighted as its combining layer weights them, plus its bias:
 exactly what its Keras model computes on a review that fits every window.
@@ -319,14 +322,15 @@ def score_tokens(
     bias: float,
     reviews: Tokenized,
     *,
-    long_reviews: str = "mean",
+    long_reviews: str | None = None,
     explain: bool = False,
     batch_size: int = 512,
 ) -> RawScores:
-    """Raw (uncalibrated) logits of tokenized reviews, combined over chunks and members."""
+    """Raw (uncalibrated) logits of tokenized reviews, combined over chunks and members.
+    ``long_reviews`` None: each member its family's default (see ``LONG_REVIEWS``)."""
     from movie_sentiment.models import get_family
 
-    if long_reviews not in LONG_REVIEWS:
+    if long_reviews is not None and long_reviews not in LONG_REVIEWS:
         raise InvalidInputError(f"long_reviews must be one of {LONG_REVIEWS}, not {long_reviews!r}")
     count = len(reviews)
     logits = np.full(count, bias, dtype=np.float64)
@@ -338,7 +342,10 @@ def score_tokens(
     methods = []
     single = len(members) == 1 and bias == 0.0 and members[0].weight == 1.0
     for member in members:
-        chunks = make_chunks(reviews, member.encoder, long_reviews)
+        policy = long_reviews or (
+            get_family(member.family_name).long_reviews if member.family_name else "mean"
+        )
+        chunks = make_chunks(reviews, member.encoder, policy)
         x = member.encoder.transform(chunks.tokens)
         chunk_logits = run_keras(member.logit_model(), x, batch_size)
         member_logits = np.bincount(chunks.owner, chunk_logits * chunks.weight, minlength=count)

@@ -16,8 +16,9 @@ hooks:
 * ``feature_values(keras_model)`` gives a linear model's per-feature logit values, bias
   and whether they are averaged: what ``explain`` with no text lists as learned;
 * ``LONG_REVIEWS`` says how reviews longer than the model's window are scored by
-  default ("mean" of chunk logits unless validation preferred another, see
-  ``bundle.scoring``);
+  default ("mean" of chunk logits, "head_tail" or "truncate": what the family's
+  validation reviews preferred, see ``bundle.scoring`` and
+  ``benchmarks/long_reviews.py``);
 * ``RECIPE`` names a multi-stage training recipe in ``training`` that replaces the
   one-model run (the ensemble); a family never imports ``training`` itself.
 
@@ -44,7 +45,7 @@ class ModelFamily:
     recipe: str | None = None  # a training recipe that replaces the one-model run
     explain: Callable | None = None  # (keras_model, encoder, chunks, logits) -> ChunkExplanation
     feature_values: Callable | None = None  # (keras_model) -> (values, bias, averaged)
-    long_reviews: str = "mean"  # how reviews longer than the window are scored by default
+    long_reviews: str | None = "mean"  # longer reviews, by default; None: per member
 
 
 _REGISTRY: dict[str, ModelFamily] = {}

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 NAME = "ensemble"
 SUMMARY = "nbsvm + fasttext + cnn, weighted on validation (alias: best)"
 RECIPE = "ensemble"
+LONG_REVIEWS = None  # each member scores long reviews as its own family chose
 DEFAULTS = {
     "encoder": {},
     "family_options": {"members": ["nbsvm", "fasttext", "cnn"], "refit": True},

@@ -150,22 +150,11 @@ def integrated_gradients(
         raise ConfigError(
             "explanations of neural families need Keras' JAX backend (KERAS_BACKEND=jax)"
         )
-    import jax
     import jax.numpy as jnp
 
-    embedding, middle, last = _chain(keras_model)
+    embedding, _, _ = _chain(keras_model)
     table = jnp.asarray(keras.ops.convert_to_numpy(embedding.embeddings))
-    kernel = jnp.asarray(keras.ops.convert_to_numpy(last.kernel))
-    bias = jnp.asarray(keras.ops.convert_to_numpy(last.bias))
-
-    def logit_of(vectors):
-        x = vectors
-        for layer in middle:
-            x = layer(x, training=False)
-        return (x @ kernel + bias)[..., 0]
-
-    gradient = jax.jit(jax.grad(lambda v: jnp.sum(logit_of(v))))
-    base_logit = jax.jit(logit_of)
+    gradient, base_logit = _compiled(keras_model)
     ids = encoder.transform(chunks)  # chunks are never cut by the encoder
     token_slots = _token_slots(encoder, chunks, ids.shape[1])
     baseline_ids = np.where(_is_word_slot(ids, token_slots), 0, ids)
@@ -173,16 +162,27 @@ def integrated_gradients(
     attributions = np.zeros(ids.shape, dtype=np.float64)
     base = np.zeros(len(ids), dtype=np.float64)
     for start in range(0, len(ids), IG_BATCH):
-        x, x0 = table[ids[start : start + IG_BATCH]], table[baseline_ids[start : start + IG_BATCH]]
+        batch = ids[start : start + IG_BATCH]
+        count = len(batch)
+        # Batches padded to 1, 2, 4 or 8 chunks: each shape compiles once, then is reused.
+        size = 1 << (count - 1).bit_length()
+        padded = np.concatenate([batch, np.zeros((size - count, batch.shape[1]), batch.dtype)])
+        baseline = np.concatenate(
+            [
+                baseline_ids[start : start + count],
+                np.zeros((size - count, batch.shape[1]), batch.dtype),
+            ]
+        )
+        x, x0 = table[padded], table[baseline]
         difference = x - x0
         path = x0[None] + alphas[:, None, None, None] * difference[None]
         shape = path.shape
         grads = gradient(path.reshape(-1, *shape[2:])).reshape(shape)
         mean_gradient = grads.mean(axis=0)
-        attributions[start : start + len(x)] = np.asarray(
+        attributions[start : start + count] = np.asarray(
             jnp.sum(mean_gradient * difference, axis=-1), dtype=np.float64
-        )
-        base[start : start + len(x)] = np.asarray(base_logit(x0), dtype=np.float64)
+        )[:count]
+        base[start : start + count] = np.asarray(base_logit(x0), dtype=np.float64)[:count]
     contributions = attributions[token_slots[0], token_slots[1]]
     return ChunkExplanation(
         np.asarray(logits, np.float64),
@@ -191,6 +191,30 @@ def integrated_gradients(
         chunks.offsets,
         f"integrated gradients ({steps} steps)",
     )
+
+
+def _compiled(keras_model):
+    """(gradient of the summed logits, logits) over embedded inputs, compiled with JAX once
+    per model and kept on it."""
+    compiled = getattr(keras_model, "_movie_sentiment_ig", None)
+    if compiled is None:
+        import jax
+        import jax.numpy as jnp
+        import keras
+
+        _, middle, last = _chain(keras_model)
+        kernel = jnp.asarray(keras.ops.convert_to_numpy(last.kernel))
+        bias = jnp.asarray(keras.ops.convert_to_numpy(last.bias))
+
+        def logit_of(vectors):
+            x = vectors
+            for layer in middle:
+                x = layer(x, training=False)
+            return (x @ kernel + bias)[..., 0]
+
+        compiled = (jax.jit(jax.grad(lambda v: jnp.sum(logit_of(v)))), jax.jit(logit_of))
+        keras_model._movie_sentiment_ig = compiled
+    return compiled
 
 
 def _token_slots(encoder, chunks: Tokenized, width: int) -> tuple[np.ndarray, np.ndarray]:

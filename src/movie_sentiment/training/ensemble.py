@@ -76,16 +76,16 @@ def train_ensemble(config: TrainConfig) -> TrainResult:
     console.print(f"[bold]Stage {len(names) + 1}/{stages}[/bold]: member weights on validation")
     stage_start = time.perf_counter()
     y_val = splits.validation.labels
-    long_reviews = get_family(config.family).long_reviews
 
     def member_logits(members, data) -> np.ndarray:
         """Each member's raw logit per review (a column each), scored as ``score`` scores
-        them and clipped as the combined model's ``ProbabilityToLogit`` layers clip."""
+        them (long reviews as the member's family chose) and clipped as the combined
+        model's ``ProbabilityToLogit`` layers clip."""
         columns = [
             SentimentModel(m.keras_model, m.encoder)
-            .raw_scores(data.encodable, long_reviews=long_reviews)
+            .raw_scores(data.encodable, long_reviews=get_family(name).long_reviews)
             .logit
-            for m in members
+            for name, m in zip(names, members, strict=True)
         ]
         return np.clip(np.column_stack(columns), -MEMBER_LOGIT_LIMIT, MEMBER_LOGIT_LIMIT)
 
