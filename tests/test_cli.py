@@ -244,3 +244,16 @@ def test_predict_shows_stars_and_honours_the_target_accuracy(cli, nbsvm_run):
         cli("predict", nbsvm_run.bundle_dir, "fine", "--target-accuracy", "3"),
         "target accuracy must be a number from 0.5 to 1, not 3.0",
     )
+
+
+def test_report_rewrites_the_run_page(cli, nbsvm_run, small_archive, tmp_path):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(nbsvm_run.run_dir, run)
+    (run / "report.html").unlink()
+    result = cli("report", run, "--data", small_archive)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"Wrote {run / 'report.html'}"
+    page = (run / "report.html").read_text(encoding="utf-8")
+    assert "nbsvm run report" in page and page.count("data:image/png;base64,") == 6

@@ -1,4 +1,5 @@
-"""The ``movie-sentiment`` command: data, families, train, evaluate, predict, explain.
+"""The ``movie-sentiment`` command: data, families, train, evaluate, predict, explain,
+report.
 
 A front end only: every command composes library calls. User mistakes
 (``MovieSentimentError``, and Click's usage errors such as ``--epochs abc``) become one
@@ -497,6 +498,26 @@ def explain_command(
     _warn_rows(records)
     if html_file is not None:
         typer.echo(f"Wrote {html_file}", err=True)
+
+
+@app.command("report")
+def report_command(
+    run: Annotated[Path, typer.Argument(help="A run folder (from train).")],
+    data: DataOption = None,
+) -> None:
+    """Write RUN/report.html: one self-contained page with the model card, the metrics,
+    every plot and a few explained test reviews (right, wrong, uncertain). Train writes
+    it too."""
+    from movie_sentiment.bundle import SentimentModel
+    from movie_sentiment.data.imdb import load_reviews
+    from movie_sentiment.training.report import write_report
+    from movie_sentiment.training.train import is_run_folder
+
+    if not is_run_folder(run):
+        raise InvalidInputError(f"{run} is not a run folder (no config.json and bundle/ in it)")
+    model = SentimentModel.load(run)
+    path = write_report(run, model, load_reviews("test", data), f"Run: {run}")
+    _print(f"Wrote {path}")
 
 
 def main(argv: list[str] | None = None) -> None:

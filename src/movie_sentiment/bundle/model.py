@@ -116,9 +116,18 @@ class SentimentModel:
     def __init__(self, keras_model, encoder, card: ModelCard | None = None, rating_model=None):
         self.keras_model = keras_model
         self.encoder = encoder
+        self._members = None
         self.card = card
         self.rating_model = rating_model  # (keras_model, encoder) of bundle.ratings, or None
-        self._members = None
+
+    @property
+    def card(self) -> ModelCard | None:
+        return self._card
+
+    @card.setter
+    def card(self, card: ModelCard | None) -> None:
+        self._card = card
+        self._members = None  # members take their family names from the card
 
     @property
     def family(self):

@@ -15,9 +15,16 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 def _curve(history: dict, metric: str, title: str, ylabel: str, path: Path) -> Path:
     figure, axes = plt.subplots(figsize=(6.4, 4.2))
     epochs = range(1, len(history[metric]) + 1)
-    axes.plot(epochs, history[metric], "-", label=f"Training {ylabel.lower()}")
+    marker = "o" if len(history[metric]) < 3 else None  # one epoch is a point, not a line
+    axes.plot(epochs, history[metric], "-", marker=marker, label=f"Training {ylabel.lower()}")
     if f"val_{metric}" in history:
-        axes.plot(epochs, history[f"val_{metric}"], ":", label=f"Validation {ylabel.lower()}")
+        axes.plot(
+            epochs,
+            history[f"val_{metric}"],
+            ":",
+            marker=marker,
+            label=f"Validation {ylabel.lower()}",
+        )
     axes.set_title(title)
     axes.set_xlabel("Epoch")
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))

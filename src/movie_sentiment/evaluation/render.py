@@ -9,8 +9,10 @@ use it without the bundle.
 from __future__ import annotations
 
 import html
+import re
 
 GREEN, RED = (22, 163, 74), (220, 38, 38)
+_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
 def segments(text: str, tokens: list[dict]) -> list[tuple[str, float | None]]:
@@ -70,8 +72,8 @@ def review_html(item: dict, count: int = 10) -> str:
     body = []
     for piece, value in segments(item["text"], tokens):
         escaped = html.escape(piece)
-        if value is None:
-            body.append(escaped)
+        if value is None:  # between words: the reviews' <br /> tags read as line breaks
+            body.append(html.escape(_BREAK.sub("\n", piece)))
         else:
             body.append(
                 f'<span class="w" style="background:{_color(value, scale)}" '

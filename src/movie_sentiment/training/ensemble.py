@@ -174,6 +174,6 @@ def train_ensemble(config: TrainConfig) -> TrainResult:
             stage_seconds=stage_seconds,
             train_seconds=round(time.perf_counter() - started, 2),
         )
-        save_run(staging, model, scored, splits.test.labels)
+        save_run(staging, model, scored, splits.test)
     seconds = time.perf_counter() - started
     return TrainResult(run_dir, run_dir / "bundle", scored.metrics, histories, seconds)

@@ -254,14 +254,19 @@ def calibrate_and_score(
     )
 
 
-def save_run(staging: Path, model: SentimentModel, scored: Scored, labels: np.ndarray) -> None:
-    """The bundle (with its complete card), ``metrics.json`` and the plots (reliability,
-    confusion matrix, risk-coverage, ratings) into the run's staging folder."""
+def save_run(
+    staging: Path, model: SentimentModel, scored: Scored, test_reviews: ReviewDataset
+) -> None:
+    """The bundle (with its complete card), ``metrics.json``, the plots (reliability,
+    confusion matrix, risk-coverage, ratings) and ``report.html`` into the run's staging
+    folder."""
     from movie_sentiment.evaluation.plots import plot_confusion_matrix, plot_risk_coverage
+    from movie_sentiment.training.report import write_report
 
     model.rating_model = scored.rating_model
     model.save(staging / "bundle")
     (staging / "metrics.json").write_text(json.dumps(scored.metrics, indent=2))
+    labels = test_reviews.labels
     plot_reliability(labels, scored.raw_test, scored.calibrated_test, staging / "reliability.png")
     test = scored.metrics["test"]
     plot_confusion_matrix(test["confusion_matrix"], staging / "confusion_matrix.png")
@@ -276,6 +281,7 @@ def save_run(staging: Path, model: SentimentModel, scored: Scored, labels: np.nd
             [str(star) for star in test["ratings"]["classes"]],
             "Stars: true (rows) and predicted (test)",
         )
+    write_report(staging, model, test_reviews)
 
 
 def raw_logits(
@@ -364,6 +370,6 @@ def train(config: TrainConfig) -> TrainResult:
             ratings=scored.ratings,
             train_seconds=round(time.perf_counter() - started, 2),
         )
-        save_run(staging, model, scored, splits.test.labels)
+        save_run(staging, model, scored, splits.test)
     seconds = time.perf_counter() - started
     return TrainResult(run_dir, run_dir / "bundle", scored.metrics, member.history, seconds)

@@ -1,0 +1,136 @@
+"""One self-contained HTML page per run: the card, the metrics, every plot (embedded as
+data URIs) and a few explained test reviews. No scripts, nothing fetched from elsewhere;
+every text from a review or a file is escaped."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+
+from movie_sentiment.evaluation.render import STYLE, review_html
+
+PLOTS = [
+    ("accuracy.png", "Training and validation accuracy per epoch"),
+    ("loss.png", "Training and validation loss per epoch"),
+    ("confusion_matrix.png", "Confusion matrix (test)"),
+    ("reliability.png", "Reliability before and after temperature scaling (test)"),
+    ("risk_coverage.png", "Accuracy of the answered reviews against the share answered"),
+    ("ratings_confusion.png", "Stars: true against predicted (test)"),
+]
+REPORT_STYLE = """
+table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
+td, th { border: 1px solid #d1d5db; padding: 0.25rem 0.6rem; text-align: right; }
+th { background: #f3f4f6; } td:first-child, th:first-child { text-align: left; }
+figure { display: inline-block; margin: 0.5rem; max-width: 45%; vertical-align: top; }
+figure img { max-width: 100%; } figcaption { font-size: 0.85rem; color: #4b5563; }
+pre { background: #f9fafb; padding: 0.8rem; overflow-x: auto; font-size: 0.8rem; }
+"""
+
+
+def _figure(folder: Path, name: str, caption: str) -> str:
+    path = Path(folder) / name
+    if not path.is_file():
+        return ""
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (
+        f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )
+
+
+def _number(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4f}" if abs(value) < 10 else f"{value:,.1f}"
+    return html.escape(str(value))
+
+
+def _table(rows: list[tuple], header: tuple | None = None) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header) if header else ""
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_number(v)}</td>" for v in row) + "</tr>" for row in rows
+    )
+    return f"<table>{f'<tr>{head}</tr>' if head else ''}{body}</table>"
+
+
+def _metrics_tables(metrics: dict) -> str:
+    names = ["accuracy", "loss", "precision", "recall", "f1", "roc_auc"]
+    splits = [s for s in ("validation", "test") if s in metrics]
+    parts = [
+        _table(
+            [(n, *(metrics[s].get(n, "") for s in splits)) for n in names],
+            ("metric", *splits),
+        )
+    ]
+    test = metrics.get("test", {})
+    if "uncertain" in test:
+        zone = test["uncertain"]
+        parts.append("<h3>Uncertain zone (test)</h3>")
+        parts.append(
+            _table(
+                [
+                    (
+                        f"{zone['target_accuracy']:.0%}",
+                        f"{zone['band'][0]:.3f} - {zone['band'][1]:.3f}",
+                        zone["coverage"],
+                        zone["answered_accuracy"] if zone["answered_accuracy"] is not None else "-",
+                        zone["aurc"],
+                    )
+                ],
+                ("target", "uncertain band", "share answered", "their accuracy", "AURC"),
+            )
+        )
+    if "ratings" in test:
+        ours, baseline = test["ratings"], test.get("ratings_baseline", {})
+        parts.append("<h3>Stars (test)</h3>")
+        keys = ["mae", "rmse", "exact", "within_one"]
+        parts.append(
+            _table(
+                [(k, ours[k], baseline.get(k, "")) for k in keys],
+                ("", "this model", "polarity then class median"),
+            )
+        )
+    return "".join(parts)
+
+
+def report_html(folder: Path, card: dict, examples: list[dict], note: str = "") -> str:
+    """The page for the run in ``folder`` (its plots are read from there), with its card
+    and ``examples`` (score rows with ``text``, ``title`` and an ``explanation``)."""
+    title = f"{card.get('family', 'model')} run report"
+    metrics = card.get("metrics", {})
+    summary = [
+        ("family", card.get("family")),
+        ("parameters", f"{card.get('parameters') or 0:,}"),
+        ("trained", card.get("created")),
+        ("train seconds", card.get("train_seconds")),
+        ("epochs run / kept", f"{card.get('epochs_run')} / {card.get('epoch_kept')}"),
+        ("temperature", card.get("calibration", {}).get("temperature")),
+        ("data sha256", str(card.get("data", {}).get("sha256", ""))[:16] + "..."),
+        (
+            "reviews (train / validation / test)",
+            "{} / {} / {}".format(
+                *(
+                    card.get("data", {}).get(k)
+                    for k in ("train_reviews", "validation_reviews", "test_reviews")
+                )
+            ),
+        ),
+    ]
+    plots = "".join(_figure(folder, name, caption) for name, caption in PLOTS)
+    explained = "".join(
+        f"<h3>{html.escape(item['title'])}</h3>{review_html(item, 8)}" for item in examples
+    )
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        f"<title>{html.escape(title)}</title><style>{STYLE}{REPORT_STYLE}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(note)}</p>"
+        f"<h2>Model</h2>{_table(summary)}"
+        f"<h2>Metrics</h2>{_metrics_tables(metrics)}"
+        f"<h2>Plots</h2>{plots}"
+        f"<h2>Explained test reviews</h2>"
+        f"{explained or '<p>No test reviews were available to explain.</p>'}"
+        "<h2>Settings</h2>"
+        f"<pre>{html.escape(json.dumps(card.get('config', {}), indent=2))}</pre>"
+        "</body></html>"
+    )
