@@ -57,6 +57,15 @@ def family_row(name: str, data: str, scratch: Path, texts: list[str]) -> dict:
         "ece_before": card.calibration["test"]["ece_before"],
         "ece": card.calibration["test"]["ece_after"],
         "brier": card.calibration["test"]["brier_after"],
+        "stars_method": card.ratings.get("method"),
+        "stars": {
+            k: card.metrics["test"]["ratings"][k] for k in ("mae", "rmse", "exact", "within_one")
+        },
+        "stars_baseline": card.metrics["test"]["ratings_baseline"],
+        "uncertain": {
+            k: card.metrics["test"]["uncertain"][k]
+            for k in ("target_accuracy", "coverage", "answered_accuracy", "aurc")
+        },
     }
     if card.members:
         row["stage_seconds"] = card.stage_seconds
@@ -120,13 +129,18 @@ def main() -> None:
             rows.append(sklearn_row(args.data, texts, Path(scratch)))
     print(
         f"\n{'model':<38} {'val acc':>8} {'test acc':>8} {'train s':>8} {'reviews/s':>9} "
-        f"{'MB':>6} {'ECE':>6}"
+        f"{'MB':>6} {'ECE':>6} {'stars MAE':>9} {'(base)':>6} {'answered':>8} {'AURC':>6}"
     )
     for row in sorted(rows, key=lambda r: -r["test_accuracy"]):
+        stars = row.get("stars", {}).get("mae", float("nan"))
+        baseline = row.get("stars_baseline", {}).get("mae", float("nan"))
+        coverage = row.get("uncertain", {}).get("coverage", float("nan"))
+        aurc = row.get("uncertain", {}).get("aurc", float("nan"))
         print(
             f"{row['model']:<38} {row['validation_accuracy']:>8.4f} {row['test_accuracy']:>8.4f} "
             f"{row['train_seconds']:>8.1f} {row['reviews_per_second']:>9,} "
-            f"{row['bundle_mb']:>6.1f} {row['ece']:>6.3f}"
+            f"{row['bundle_mb']:>6.1f} {row['ece']:>6.3f} {stars:>9.3f} {baseline:>6.3f} "
+            f"{coverage:>8.3f} {aurc:>6.4f}"
         )
     write_results("accuracy", {"rows": rows, "peak_memory_mib": peak_memory_mib()})
 

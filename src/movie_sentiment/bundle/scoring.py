@@ -348,9 +348,10 @@ def score_tokens(
         chunks = make_chunks(reviews, member.encoder, policy)
         x = member.encoder.transform(chunks.tokens)
         chunk_logits = run_keras(member.logit_model(), x, batch_size)
-        member_logits = np.bincount(chunks.owner, chunk_logits * chunks.weight, minlength=count)
+        unclipped = np.bincount(chunks.owner, chunk_logits * chunks.weight, minlength=count)
+        member_logits = unclipped
         if not single:  # as the ensemble's ProbabilityToLogit layers clip them
-            member_logits = np.clip(member_logits, -MEMBER_LOGIT_LIMIT, MEMBER_LOGIT_LIMIT)
+            member_logits = np.clip(unclipped, -MEMBER_LOGIT_LIMIT, MEMBER_LOGIT_LIMIT)
         logits += member.weight * member_logits
         chunks_scored = np.maximum(chunks_scored, np.bincount(chunks.owner, minlength=count))
         known = np.maximum(
@@ -367,6 +368,7 @@ def score_tokens(
             share = member.weight * chunks.weight
             base += np.bincount(chunks.owner, chunk.base * share, minlength=count)
             gap += np.bincount(chunks.owner, chunk.gap * share, minlength=count)
+            gap += member.weight * (member_logits - unclipped)  # what the clip took away
             token_share = np.repeat(share, chunks.tokens.lengths())
             np.add.at(contributions, chunks.positions, chunk.contributions * token_share)
     method = None
