@@ -208,6 +208,7 @@ class SentimentModel:
         long_reviews: str | None = None,
         target_accuracy: float | None = None,
         batch_size: int = 512,
+        stars: bool = True,
     ) -> Scores:
         """Score reviews: the one scoring path every front end uses.
 
@@ -224,7 +225,9 @@ class SentimentModel:
         is an ``InvalidInputError`` naming it; ``"mark"``: it gets an ``error`` and the
         others are scored, so one bad row does not stop a batch.
         ``target_accuracy``: the accuracy wanted on answered reviews (default: the card's,
-        97%), which sets the uncertain zone.
+        97%), which sets the uncertain zone. ``stars=False`` leaves ``stars`` None and
+        skips the rating model (a quarter of nbsvm's scoring time) when only labels and
+        probabilities are wanted.
         """
         return score_texts(
             self,
@@ -234,6 +237,7 @@ class SentimentModel:
             long_reviews=long_reviews,
             target_accuracy=target_accuracy,
             batch_size=batch_size,
+            stars_wanted=stars,
         )
 
     def raw_scores(
@@ -259,7 +263,7 @@ class SentimentModel:
     def predict_proba(self, texts: Sequence[str], batch_size: int = 512) -> np.ndarray:
         """Probability of positive for each text, as a float array; any review that cannot
         be scored is an ``InvalidInputError`` naming it."""
-        return self.score(texts, batch_size=batch_size).probability
+        return self.score(texts, batch_size=batch_size, stars=False).probability
 
     def predict(self, texts: Sequence[str], on_error: str = "raise") -> list[Prediction]:
         """``score`` as one ``Prediction`` per text (label, probability, stars, flags)."""

@@ -455,6 +455,7 @@ def score_texts(
     long_reviews: str | None = None,
     target_accuracy: float | None = None,
     batch_size: int = 512,
+    stars_wanted: bool = True,
 ) -> Scores:
     """``SentimentModel.score``; see there."""
     if on_error not in ON_ERROR:
@@ -494,7 +495,7 @@ def score_texts(
         no_known[index] = raw.known == 0
         for i, label in zip(index[ok], labels_for(probability[index[ok]], band), strict=True):
             labels[i] = label
-        predicted = model.predict_stars(calibrated, reviews)
+        predicted = model.predict_stars(calibrated, reviews) if stars_wanted else None
         if predicted is not None:
             for i, value in zip(index[ok], predicted[ok], strict=True):
                 stars[i] = int(value)
