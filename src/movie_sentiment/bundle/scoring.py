@@ -377,8 +377,8 @@ def score_tokens(
         method = (
             methods[0]
             if single
-            else "; ".join(f"{n}: {m}" for n, m in zip(names, methods, strict=True))
-            + " (weighted as the ensemble weights its members' logits)"
+            else "members weighted as the ensemble weights their logits: "
+            + "; ".join(f"{n} {m}" for n, m in zip(names, methods, strict=True))
         )
     return RawScores(logits, chunks_scored, known, base, contributions, gap, method)
 

@@ -189,7 +189,7 @@ def integrated_gradients(
         base,
         contributions,
         chunks.offsets,
-        f"integrated gradients ({steps} steps)",
+        f"integrated gradients, {steps} steps",
     )
 
 
