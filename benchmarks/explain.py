@@ -167,6 +167,25 @@ def summary(figures: dict, count: int | None = None) -> dict:
     return result
 
 
+def merged(rows: list[dict]) -> list[dict]:
+    """This run's rows, and the rows of families it did not measure from the last results
+    (so one family can be measured again alone); each row says when it was measured."""
+    import json
+    from datetime import UTC, datetime
+
+    from _common import RESULTS
+
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    for row in rows:
+        row.setdefault("measured", now)
+    path = RESULTS / "explain.json"
+    earlier = json.loads(path.read_text())["rows"] if path.exists() else []
+    mine = {row["family"] for row in rows}
+    kept = [row for row in earlier if row["family"] not in mine]
+    order = {name: i for i, name in enumerate(FAMILIES)}
+    return sorted(kept + rows, key=lambda row: order.get(row["family"], len(order)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=default_data())
@@ -211,7 +230,7 @@ def main() -> None:
             f"{lime.get('ms_per_explanation', float('nan')):.1f}",
             flush=True,
         )
-        write_results("explain", {"reviews": len(texts), "rows": rows})
+        write_results("explain", {"reviews": len(texts), "rows": merged(rows)})
 
 
 if __name__ == "__main__":

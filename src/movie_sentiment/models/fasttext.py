@@ -70,7 +70,7 @@ def feature_values(keras_model: keras.Model):
 def explain(keras_model: keras.Model, encoder, chunks, logits):
     """Exact: the logit is the mean of the features' values plus the bias (dropout is off
     when scoring), so each feature adds its value over the feature count."""
-    from movie_sentiment.models.explain import ngram_explanation
+    from movie_sentiment.models.explain import cached_values, ngram_explanation
 
-    values, bias, mean = feature_values(keras_model)
+    values, bias, mean = cached_values(keras_model, feature_values)
     return ngram_explanation(encoder, chunks, values, bias, mean, logits)

@@ -91,7 +91,7 @@ def feature_values(keras_model: keras.Model) -> tuple[np.ndarray, float, bool]:
 
 def explain(keras_model: keras.Model, encoder, chunks, logits):
     """Exact: each n-gram adds ratio x weight (see ``models.explain``)."""
-    from movie_sentiment.models.explain import ngram_explanation
+    from movie_sentiment.models.explain import cached_values, ngram_explanation
 
-    values, bias, mean = feature_values(keras_model)
+    values, bias, mean = cached_values(keras_model, feature_values)
     return ngram_explanation(encoder, chunks, values, bias, mean, logits)
