@@ -209,9 +209,24 @@ def train_command(
     result = train(TrainConfig.from_dict(base))
     if "validation" in result.metrics:
         _print(f"Validation accuracy: {result.metrics['validation']['accuracy']:.4f}")
-    _print(format_metrics(result.metrics["test"]))
+    test = result.metrics["test"]
+    _print(format_metrics(test))
+    if "ratings" in test:
+        _print(
+            f"Test stars: MAE {test['ratings']['mae']:.3f} (polarity baseline "
+            f"{test['ratings_baseline']['mae']:.3f}), exact {test['ratings']['exact']:.1%}"
+        )
+    if "uncertain" in test:
+        zone = test["uncertain"]
+        answered = zone["answered_accuracy"]
+        _print(
+            f"Uncertain zone: {zone['coverage']:.1%} of test answered"
+            + (f" at {answered:.1%} accuracy" if answered is not None else "")
+            + f" (target {zone['target_accuracy']:.0%})"
+        )
     _print(f"Trained in {result.seconds:.1f} s; run folder: {result.run_dir}")
     _print(f"Saved bundle: {result.bundle_dir}")
+    _print(f"Report: {result.run_dir / 'report.html'}")
 
 
 @app.command("evaluate")
