@@ -31,7 +31,10 @@ def test_train_then_predict_as_separate_processes(small_archive, tmp_path):
     lines = trained.stdout.strip().splitlines()  # Keras' epoch lines, then ours
     assert any(line.startswith("Validation accuracy: ") for line in lines)
     assert any(line.startswith("Test accuracy: 1.0000") for line in lines)
-    assert lines[-1] == f"Saved bundle: {out / 'bundle'}"
+    assert lines[-2:] == [f"Saved bundle: {out / 'bundle'}", f"Report: {out / 'report.html'}"]
+    assert any(line.startswith("Test stars: MAE ") for line in lines)
+    assert any(line.startswith("Uncertain zone: ") for line in lines)
+    assert (out / "report.html").is_file()
     reviews = tmp_path / "reviews.txt"
     reviews.write_text("wonderful superb film\n\nawful boring waste\n", encoding="utf-8")
     predicted = run_process("predict", out, "--file", reviews, "--json")
