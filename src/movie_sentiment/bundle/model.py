@@ -342,12 +342,7 @@ class SentimentModel:
         for name in (MODEL_FILE, ENCODER_FILE):
             if not (path / name).is_file():
                 raise BundleError(f"the bundle at {path} is incomplete: {name} is missing")
-        try:
-            encoder = load_encoder(path)
-        except InvalidDataError as error:
-            raise BundleError(f"the text encoder in {path} is unusable: {error}") from None
-        keras_model = _load_keras_model(path / MODEL_FILE)
-        check_compatible(keras_model, encoder, path)
+        keras_model, encoder = _load_pair(path, "text encoder")
         rating_model = None
         if card.ratings.get("method") == "stacked":
             rating_model = _load_rating_model(path / RATINGS_FOLDER)
@@ -360,10 +355,16 @@ def _load_rating_model(folder: Path) -> tuple:
         raise BundleError(
             f"the bundle's stars need {folder}/{MODEL_FILE} and {ENCODER_FILE}, which are missing"
         )
+    return _load_pair(folder, "rating encoder")
+
+
+def _load_pair(folder: Path, what: str) -> tuple:
+    """(Keras model, encoder) saved in ``folder``, each checked and checked against the
+    other."""
     try:
         encoder = load_encoder(folder)
     except InvalidDataError as error:
-        raise BundleError(f"the rating encoder in {folder} is unusable: {error}") from None
+        raise BundleError(f"the {what} in {folder} is unusable: {error}") from None
     keras_model = _load_keras_model(folder / MODEL_FILE)
     check_compatible(keras_model, encoder, folder)
     return keras_model, encoder
