@@ -101,6 +101,10 @@ def test_temperature_scales_logit_and_contributions_alike(nbsvm_run):
     for a, b in zip(halved.tokens, before.tokens, strict=True):
         assert a.contribution == pytest.approx(b.contribution / 2)
     assert after.probability[0] == pytest.approx(1 / (1 + np.exp(-halved.logit)))
+    positive, against = before.top(2)
+    assert {w["text"] for w in positive} == {"wonderful", "superb"}  # the toy set's words
+    assert all(w["contribution"] > 0 for w in positive)
+    assert all(w["contribution"] < 0 for w in against)
 
 
 def test_score_columns_and_marked_rows(nbsvm_run):

@@ -69,11 +69,12 @@ class Explanation:
     gap: float  # what the method leaves unexplained: 0 when exact
     method: str
 
-    def top(self, count: int = 10, positive: bool = True) -> list[TokenContribution]:
-        """The ``count`` tokens adding the most for (``positive``) or against positive."""
-        sign = 1.0 if positive else -1.0
-        ranked = sorted(self.tokens, key=lambda t: -sign * t.contribution)
-        return [t for t in ranked[:count] if sign * t.contribution > 0]
+    def top(self, count: int = 10) -> tuple[list[dict], list[dict]]:
+        """The ``count`` words adding most for positive, and most against (a word written
+        several times once, its contributions summed), as ``explain`` lists them."""
+        from movie_sentiment.evaluation.render import top_words
+
+        return top_words([t.to_dict() for t in self.tokens], count)
 
     def to_dict(self) -> dict:
         return {

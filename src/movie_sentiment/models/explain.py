@@ -54,40 +54,17 @@ class ChunkExplanation:
 # -- exact: linear models over n-gram features ----------------------------------------------
 def ngram_occurrences(encoder, chunks: Tokenized):
     """Every n-gram occurrence the encoder keeps for each chunk: (chunk, feature id, first
-    token's flat position, n) arrays, plus each chunk's count of distinct kept features.
-    Mirrors ``NgramEncoder.features`` and ``transform`` (distinct ids, lowest kept first)."""
-    words = encoder._word_ids(chunks)
-    owner = np.repeat(np.arange(len(chunks), dtype=np.int64), chunks.lengths())
-    lookups = encoder._lookups()
-    low, _ = encoder.ngram_range
-    found_chunk, found_feature, found_position, found_n = [], [], [], []
-    offset = 1
-    for n, (table, lookup) in enumerate(zip(encoder.tables_, lookups, strict=True), low):
-        count = len(words) - n + 1
-        if count > 0:
-            inside = owner[:count] == owner[n - 1 : n - 1 + count]
-            base = len(encoder.words_) + 1
-            keys = words[:count].copy()
-            for k in range(1, n):
-                keys = keys * base + words[k : k + count]
-            position = np.flatnonzero(inside)
-            index = lookup.get_indexer(keys[inside])
-            hit = index >= 0
-            found_chunk.append(owner[position[hit]])
-            found_feature.append(index[hit] + offset)
-            found_position.append(position[hit])
-            found_n.append(np.full(int(hit.sum()), n, dtype=np.int64))
-        offset += len(table)
-    chunk = np.concatenate(found_chunk) if found_chunk else np.zeros(0, np.int64)
-    feature = np.concatenate(found_feature) if found_feature else np.zeros(0, np.int64)
-    position = np.concatenate(found_position) if found_position else np.zeros(0, np.int64)
-    n = np.concatenate(found_n) if found_n else np.zeros(0, np.int64)
+    token's flat position, n, occurrences of that feature in the chunk) arrays, and each
+    chunk's count of distinct kept features. The encoder keeps a chunk's lowest
+    ``maxlen`` distinct ids (``NgramEncoder.transform``)."""
+    chunk, feature, position, n = encoder.occurrences(chunks)
     # Distinct (chunk, feature) pairs, in chunk then feature order, as the encoder sorts them.
-    pair_key = chunk * offset + feature
-    distinct, inverse, occurrences = np.unique(pair_key, return_inverse=True, return_counts=True)
-    distinct_chunk = distinct // offset
-    first_of_chunk = np.searchsorted(distinct_chunk, distinct_chunk, side="left")
-    rank = np.arange(len(distinct)) - first_of_chunk
+    size = encoder.vocabulary_size
+    distinct, inverse, occurrences = np.unique(
+        chunk * size + feature, return_inverse=True, return_counts=True
+    )
+    distinct_chunk = distinct // size
+    rank = np.arange(len(distinct)) - np.searchsorted(distinct_chunk, distinct_chunk)
     kept_pair = rank < encoder.maxlen
     kept = kept_pair[inverse]
     kept_counts = np.bincount(distinct_chunk[kept_pair], minlength=len(chunks))

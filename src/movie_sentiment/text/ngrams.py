@@ -97,17 +97,20 @@ class NgramEncoder:
         review = np.repeat(np.arange(count, dtype=np.int64), np.diff(offsets))
         return review, words, count
 
-    def _keys(self, review: np.ndarray, words: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """(review index, n-gram key) of every n-gram that lies inside one review."""
+    def _keys(
+        self, review: np.ndarray, words: np.ndarray, n: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(review index, n-gram key, flat position of its first token) of every n-gram
+        that lies inside one review."""
         count = len(words) - n + 1
         if count <= 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
         inside = review[:count] == review[n - 1 : n - 1 + count]
         base = len(self.words_) + 1
         keys = words[:count].copy()
         for k in range(1, n):
             keys = keys * base + words[k : k + count]
-        return review[:count][inside], keys[inside]
+        return review[:count][inside], keys[inside], np.flatnonzero(inside)
 
     # -- learning ----------------------------------------------------------------------------
     def fit(self, texts: Sequence[str] | Tokenized) -> NgramEncoder:
@@ -120,7 +123,7 @@ class NgramEncoder:
         features_per_review = np.zeros(count, dtype=np.int64)
         low, high = self.ngram_range
         for n in range(low, high + 1):
-            at, keys = self._keys(review, words, n)
+            at, keys, _ = self._keys(review, words, n)
             unique_keys = sorted_unique(keys)
             pairs = sorted_unique(at * len(unique_keys) + np.searchsorted(unique_keys, keys))
             owner, key_index = np.divmod(pairs, len(unique_keys))
@@ -162,7 +165,7 @@ class NgramEncoder:
         offset = 1
         low, _ = self.ngram_range
         for n, (table, lookup) in enumerate(zip(self.tables_, self._lookups(), strict=True), low):
-            at, keys = self._keys(review, words, n)
+            at, keys, _ = self._keys(review, words, n)
             position = lookup.get_indexer(keys)
             found = position >= 0
             reviews.append(at[found])
@@ -173,6 +176,26 @@ class NgramEncoder:
         offsets = np.zeros(count + 1, dtype=np.int64)
         np.cumsum(np.bincount(owner, minlength=count), out=offsets[1:])
         return feature.astype(np.int32), offsets
+
+    def occurrences(
+        self, texts: Sequence[str] | Tokenized
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Every occurrence of a known n-gram, for explanations: (review index, feature id
+        as ``features`` numbers it, flat position of its first token, n), by n then
+        position. ``features`` gives each review's distinct ids of these."""
+        if not self.tables_:
+            raise ConfigError("the n-gram encoder has no tables yet: call fit() first")
+        review, words, _ = self._positions(as_texts(texts))
+        parts = []
+        offset = 1
+        low, _ = self.ngram_range
+        for n, (table, lookup) in enumerate(zip(self.tables_, self._lookups(), strict=True), low):
+            at, keys, first = self._keys(review, words, n)
+            index = lookup.get_indexer(keys)
+            found = index >= 0
+            parts.append((at[found], index[found] + offset, first[found], np.full(found.sum(), n)))
+            offset += len(table)
+        return tuple(np.concatenate([part[i] for part in parts]).astype(np.int64) for i in range(4))
 
     def transform(self, texts: Sequence[str] | Tokenized) -> np.ndarray:
         """Distinct n-gram feature ids of each review, padded with 0 (after) to ``maxlen``;
