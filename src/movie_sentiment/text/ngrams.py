@@ -160,18 +160,10 @@ class NgramEncoder:
         """Each review's distinct feature ids, sorted: (flat int32 ids, offsets)."""
         if not self.tables_:
             raise ConfigError("the n-gram encoder has no tables yet: call fit() first")
-        review, words, count = self._positions(as_texts(texts))
-        reviews, features = [], []
-        offset = 1
-        low, _ = self.ngram_range
-        for n, (table, lookup) in enumerate(zip(self.tables_, self._lookups(), strict=True), low):
-            at, keys, _ = self._keys(review, words, n)
-            position = lookup.get_indexer(keys)
-            found = position >= 0
-            reviews.append(at[found])
-            features.append(position[found] + offset)
-            offset += len(table)
-        combined = sorted_unique(np.concatenate(reviews) * offset + np.concatenate(features))
+        texts = as_texts(texts)
+        owner, feature, _, _ = self.occurrences(texts)
+        count, offset = len(texts), self.vocabulary_size
+        combined = sorted_unique(owner * offset + feature)
         owner, feature = np.divmod(combined, offset)
         offsets = np.zeros(count + 1, dtype=np.int64)
         np.cumsum(np.bincount(owner, minlength=count), out=offsets[1:])
