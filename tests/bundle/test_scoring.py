@@ -129,3 +129,15 @@ def test_score_columns_and_marked_rows(nbsvm_run):
     }
     assert row["stars"] in (7, 8, 9, 10) and row["label"] in ("positive", "uncertain")
     assert scores.row(1)["probability"] is None
+
+
+def test_explain_one_review(nbsvm_run):
+    model = SentimentModel.load(nbsvm_run.bundle_dir)
+    explanation = model.explain("Wonderful, superb film!")
+    assert [t.text for t in explanation.tokens] == ["Wonderful", "superb", "film"]
+    assert explanation.method == "exact"
+    assert explanation.logit == pytest.approx(model.score(["Wonderful, superb film!"]).logit[0])
+    with pytest.raises(InvalidInputError, match="explain takes one review as text, not list"):
+        model.explain(["two", "reviews"])
+    with pytest.raises(InvalidInputError, match="review 1 is empty"):
+        model.explain("  ")

@@ -28,6 +28,7 @@ import numpy as np
 from movie_sentiment.bundle.card import BUNDLE_FORMAT, ModelCard
 from movie_sentiment.bundle.ratings import predict_stars
 from movie_sentiment.bundle.scoring import (
+    Explanation,
     RawScores,
     Scores,
     members_of,
@@ -239,6 +240,12 @@ class SentimentModel:
             batch_size=batch_size,
             stars_wanted=stars,
         )
+
+    def explain(self, text: str) -> Explanation:
+        """Why one review got its score: ``score([text], explain=True)``'s explanation."""
+        if not isinstance(text, str):
+            raise InvalidInputError(f"explain takes one review as text, not {type(text).__name__}")
+        return self.score([text], explain=True).explanation[0]
 
     def raw_scores(
         self,
