@@ -253,6 +253,9 @@ ROWS = [
     ("csv-open-quote", lambda s: ["predict", s.tutorial, "--file", s.write("r.csv", 'text\n"open\nrest\n')], "not valid CSV"),
     ("predict-target-high", lambda s: ["predict", s.tutorial, "hi", "--target-accuracy", "1.5"], "target accuracy must be a number from 0.5 to 1, not 1.5"),
     ("predict-target-text", lambda s: ["predict", s.tutorial, "hi", "--target-accuracy", "high"], "Invalid value for '--target-accuracy'"),
+    ("serve-no-bundle", lambda s: ["serve", s.tmp / "nothing"], "no model bundle"),
+    ("serve-same-name", lambda s: ["serve", f"a={s.nbsvm}", f"a={s.tutorial}"], "two models are named 'a'; name them: NAME=PATH"),
+    ("serve-port", lambda s: ["serve", s.nbsvm, "--port", "70000"], "'--port': Input should be less than or equal to 65535"),
     ("report-not-run", lambda s: ["report", s.tmp], "is not a run folder"),
     # -- explain ----------------------------------------------------------------------------
     ("explain-json-no-text", lambda s: ["explain", s.nbsvm, "--json"], "--json and --html explain reviews; give one"),

@@ -1,5 +1,5 @@
 """The ``movie-sentiment`` command: data, families, train, evaluate, predict, explain,
-report.
+report, serve.
 
 A front end only: every command composes library calls. User mistakes
 (``MovieSentimentError``, and Click's usage errors such as ``--epochs abc``) become one
@@ -533,6 +533,59 @@ def report_command(
     model = SentimentModel.load(run)
     path = write_report(run, model, load_reviews("test", data), f"Run: {run}")
     _print(f"Wrote {path}")
+
+
+def _named_bundles(bundles: list[str]) -> dict:
+    """``NAME=PATH`` or ``PATH`` (named by its run folder) -> loaded models, by name."""
+    from movie_sentiment.bundle import SentimentModel
+
+    models = {}
+    for given in bundles:
+        name, _, path = given.rpartition("=") if "=" in given else ("", "", given)
+        path = Path(path)
+        if not name:
+            resolved = path.resolve()
+            name = resolved.parent.name if resolved.name == "bundle" else resolved.name
+        if name in models:
+            raise InvalidInputError(f"two models are named {name!r}; name them: NAME=PATH")
+        models[name] = SentimentModel.load(path)
+    return models
+
+
+@app.command("serve")
+def serve_command(
+    bundles: Annotated[
+        list[str], typer.Argument(help="Run or bundle folders, as PATH or NAME=PATH.")
+    ],
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
+    max_body_bytes: Annotated[
+        int, typer.Option(min=1, help="Largest request body (413 beyond).")
+    ] = 1_000_000,
+    max_reviews: Annotated[
+        int, typer.Option(min=1, help="Reviews per request (422 beyond).")
+    ] = 1000,
+    max_review_chars: Annotated[
+        int, typer.Option(min=1, help="Characters per review (422 beyond).")
+    ] = 100_000,
+) -> None:
+    """Serve models over HTTP: POST /v1/score, GET /v1/models, GET /v2/health/live and
+    /v2/health/ready; the API is described at /docs and /openapi.json. Listens on
+    127.0.0.1 unless told otherwise."""
+    import socket
+
+    import uvicorn
+
+    from movie_sentiment.service.app import Limits, create_app
+
+    try:  # a taken port is one error line, not uvicorn's traceback after loading
+        with socket.create_server((host, port)):
+            pass
+    except OSError as error:
+        raise InvalidInputError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    models = _named_bundles(bundles)
+    limits = Limits(max_body_bytes, max_reviews, max_review_chars)
+    uvicorn.run(create_app(models, limits), host=host, port=port, log_level="info")
 
 
 def main(argv: list[str] | None = None) -> None:

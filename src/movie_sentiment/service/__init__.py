@@ -1,0 +1,1 @@
+"""The HTTP service (``movie-sentiment serve``): ``service.app.create_app``."""

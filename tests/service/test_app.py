@@ -1,0 +1,132 @@
+"""The HTTP service, served by a real uvicorn server on 127.0.0.1 and called over HTTP."""
+
+import json
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+import uvicorn
+
+from movie_sentiment.bundle import SentimentModel
+from movie_sentiment.service.app import Limits, create_app
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def service(nbsvm_run, tutorial_run):
+    models = {
+        "nbsvm": SentimentModel.load(nbsvm_run.bundle_dir),
+        "tutorial": SentimentModel.load(tutorial_run.bundle_dir),
+    }
+    limits = Limits(max_body_bytes=20_000, max_reviews=5, max_review_chars=2_000)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(models, limits), host="127.0.0.1", port=port, log_level="error")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        yield client
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_scores_reviews_with_labels_stars_and_explanations(service):
+    reply = service.post(
+        "/v1/score", json={"reviews": ["wonderful superb film", "awful boring waste"]}
+    )
+    assert reply.status_code == 200
+    body = reply.json()
+    assert body["model"] == "nbsvm"  # the first model is the default
+    first, second = body["scores"]
+    assert first["probability"] > 0.5 > second["probability"]
+    assert first["stars"] >= 7 and second["stars"] <= 4
+    assert first["chunks"] == 1 and first["error"] is None and first["explanation"] is None
+    explained = service.post(
+        "/v1/score", json={"reviews": ["Wonderful film"], "explain": True, "model": "tutorial"}
+    ).json()
+    assert explained["model"] == "tutorial"
+    tokens = explained["scores"][0]["explanation"]["tokens"]
+    assert [(t["text"], t["start"], t["end"]) for t in tokens] == [
+        ("Wonderful", 0, 9), ("film", 10, 14)
+    ]  # fmt: skip
+
+
+def test_lists_models_and_health(service):
+    models = service.get("/v1/models").json()["models"]
+    assert [m["name"] for m in models] == ["nbsvm", "tutorial"]
+    assert models[0]["family"] == "nbsvm" and 0.5 < models[0]["test_accuracy"] <= 1
+    assert service.get("/v2/health/live").json() == {"live": True, "ready": None}
+    assert service.get("/v2/health/ready").json()["ready"] is True
+
+
+def test_openapi_describes_the_api(service):
+    spec = service.get("/openapi.json").json()
+    assert set(spec["paths"]) >= {"/v1/score", "/v1/models", "/v2/health/live"}
+    request = spec["components"]["schemas"]["ScoreRequest"]
+    assert set(request["properties"]) == {"reviews", "explain", "model"}
+    assert "ErrorResponse" in spec["components"]["schemas"]
+
+
+BAD = [
+    ("not-json", b"{reviews:", 400, "the body is not valid JSON"),
+    ("bad-utf8", b'{"reviews": ["\xff"]}', 400, "the body is not valid JSON text (UTF-8)"),
+    ("not-object", b"[1, 2]", 422, 'the body must be a JSON object like {"reviews": ["..."]}'),
+    ("explain-text", json.dumps({"reviews": ["a"], "explain": "maybe"}).encode(), 422, "explain: Input should be a valid boolean"),
+    ("no-reviews", json.dumps({"explain": True}).encode(), 422, "reviews: Field required"),
+    ("empty-list", json.dumps({"reviews": []}).encode(), 422, "reviews: List should have at least 1 item"),
+    ("not-text", json.dumps({"reviews": ["fine", 7]}).encode(), 422, "reviews[1]: Input should be a valid string"),
+    ("too-many", json.dumps({"reviews": ["a"] * 6}).encode(), 422, "6 reviews in one request; at most 5"),
+    ("too-long", json.dumps({"reviews": ["ok", "x" * 2001]}).encode(), 422, "reviews[1] has 2,001 characters; at most 2,000"),
+    ("unknown-model", json.dumps({"reviews": ["a"], "model": "gpt"}).encode(), 404, "unknown model 'gpt'"),
+    ("too-large", json.dumps({"reviews": ["a" * 30_000]}).encode(), 413, "larger than 20,000 bytes"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "fragment"), [b[1:] for b in BAD], ids=[b[0] for b in BAD]
+)
+def test_client_mistakes_are_4xx_json_errors(service, body, status, fragment):
+    reply = service.post("/v1/score", content=body, headers={"content-type": "application/json"})
+    assert reply.status_code == status
+    assert set(reply.json()) == {"error"} and fragment in reply.json()["error"]
+    # The service is still there and still right.
+    again = service.post("/v1/score", json={"reviews": ["wonderful superb film"]})
+    assert again.status_code == 200
+
+
+def test_body_limit_holds_without_a_declared_length(service):
+    def chunks():
+        yield b'{"reviews": ["'
+        for _ in range(30):
+            yield b"a" * 1000
+        yield b'"]}'
+
+    reply = service.post(
+        "/v1/score", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert reply.status_code == 413
+    assert reply.json() == {"error": "the request body is larger than 20,000 bytes"}
+
+
+def test_empty_reviews_are_marked_not_refused(service):
+    reply = service.post("/v1/score", json={"reviews": ["fine film", "   "]})
+    assert reply.status_code == 200
+    marked = reply.json()["scores"][1]
+    assert marked["label"] is None and marked["error"] == "review is empty or whitespace only"
+
+
+def test_unknown_route_is_a_json_404(service):
+    reply = service.get("/v1/nothing")
+    assert reply.status_code == 404 and reply.json() == {"error": "Not Found"}
