@@ -37,6 +37,10 @@ def service(nbsvm_run, tutorial_run):
         assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+        assert client.get("/v2/health/live").status_code == 200  # live at once
+        while client.get("/v2/health/ready").status_code != 200:  # ready once warmed
+            assert time.monotonic() < deadline, "the models did not warm up"
+            time.sleep(0.05)
         yield client
     server.should_exit = True
     thread.join(timeout=10)

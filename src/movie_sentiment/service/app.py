@@ -11,6 +11,7 @@ Scoring runs off the event loop, one call at a time (Keras models are not re-ent
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -126,12 +127,31 @@ def create_app(models: dict, limits: Limits | None = None) -> FastAPI:
         raise ValueError("the service needs at least one model")
     limits = limits or Limits()
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="score")
+    state = {"ready": False}
+
+    async def warm_up() -> None:
+        """Score and explain once with every model, off the event loop, so no request
+        pays for JAX compiling; then the service is ready."""
+        loop = asyncio.get_running_loop()
+        for model in models.values():
+            await loop.run_in_executor(
+                executor, lambda m=model: m.score(["A warm-up review."], explain=True)
+            )
+        state["ready"] = True
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        task = asyncio.create_task(warm_up())  # live at once, ready once warmed
+        yield
+        task.cancel()
+        executor.shutdown(wait=False, cancel_futures=True)
+
     app = FastAPI(
         title="movie-sentiment",
         version="1",
         description="Sentiment of movie reviews: label, probability, stars and why.",
+        lifespan=lifespan,
     )
-    state = {"ready": True}
     app.add_middleware(BodyLimit, limit=limits.max_body_bytes)
 
     @app.exception_handler(StarletteHTTPException)
@@ -154,7 +174,7 @@ def create_app(models: dict, limits: Limits | None = None) -> FastAPI:
     @app.get("/v2/health/ready", response_model=Health, responses=ERRORS)
     async def ready():
         if not state["ready"]:
-            return JSONResponse({"error": "not ready"}, status_code=503)
+            return JSONResponse({"error": "not ready: warming up the models"}, status_code=503)
         return Health(ready=True)
 
     @app.get("/v1/models", response_model=ModelsResponse)
