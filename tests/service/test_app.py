@@ -1,5 +1,6 @@
 """The HTTP service, served by a real uvicorn server on 127.0.0.1 and called over HTTP."""
 
+import contextlib
 import json
 import socket
 import threading
@@ -19,6 +20,29 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@contextlib.contextmanager
+def running(app, ready: bool = True):
+    """``app`` served by a real uvicorn server on a free port of 127.0.0.1; a client."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            assert client.get("/v2/health/live").status_code == 200  # live at once
+            while ready and client.get("/v2/health/ready").status_code != 200:
+                assert time.monotonic() < deadline, "the models did not warm up"
+                time.sleep(0.05)
+            yield client
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 @pytest.fixture(scope="module")
 def service(nbsvm_run, tutorial_run):
     models = {
@@ -26,24 +50,8 @@ def service(nbsvm_run, tutorial_run):
         "tutorial": SentimentModel.load(tutorial_run.bundle_dir),
     }
     limits = Limits(max_body_bytes=20_000, max_reviews=5, max_review_chars=2_000)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(models, limits), host="127.0.0.1", port=port, log_level="error")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-        assert client.get("/v2/health/live").status_code == 200  # live at once
-        while client.get("/v2/health/ready").status_code != 200:  # ready once warmed
-            assert time.monotonic() < deadline, "the models did not warm up"
-            time.sleep(0.05)
+    with running(create_app(models, limits)) as client:
         yield client
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 def test_scores_reviews_with_labels_stars_and_explanations(service):
@@ -134,3 +142,20 @@ def test_empty_reviews_are_marked_not_refused(service):
 def test_unknown_route_is_a_json_404(service):
     reply = service.get("/v1/nothing")
     assert reply.status_code == 404 and reply.json() == {"error": "Not Found"}
+
+
+def test_a_broken_model_is_a_json_500_and_never_ready(nbsvm_run):
+    """Our failure, not the client's: the service stays up, unready, saying why."""
+    model = SentimentModel.load(nbsvm_run.bundle_dir)
+    model.card.ratings["method"] = "stacked"  # stars that need a rating model it lacks
+    with running(create_app({"broken": model}), ready=False) as client:
+        deadline = time.monotonic() + 30
+        while "failed" not in client.get("/v2/health/ready").json()["error"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        reply = client.post("/v1/score", json={"reviews": ["fine"]})
+        assert reply.status_code == 500
+        assert reply.json() == {
+            "error": "internal error: this model's stars need its rating model, which it lacks"
+        }
+        assert client.get("/v2/health/live").status_code == 200

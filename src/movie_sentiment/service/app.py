@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -20,6 +21,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+LOG = logging.getLogger("movie_sentiment.service")
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,11 @@ def _model_info(name: str, model) -> ModelInfo:
     )
 
 
+def error_response(message: str, status: int) -> JSONResponse:
+    """Every error the service gives: ``{"error": message}`` with its status code."""
+    return JSONResponse({"error": message}, status_code=status)
+
+
 def _first_problem(error: RequestValidationError) -> str:
     """FastAPI's validation errors as one line naming where: ``reviews[2]: ...``."""
     problem = error.errors()[0]
@@ -127,16 +135,20 @@ def create_app(models: dict, limits: Limits | None = None) -> FastAPI:
         raise ValueError("the service needs at least one model")
     limits = limits or Limits()
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="score")
-    state = {"ready": False}
+    state = {"ready": False, "waiting": "not ready: warming up the models"}
 
     async def warm_up() -> None:
         """Score and explain once with every model, off the event loop, so no request
         pays for JAX compiling; then the service is ready."""
         loop = asyncio.get_running_loop()
-        for model in models.values():
-            await loop.run_in_executor(
-                executor, lambda m=model: m.score(["A warm-up review."], explain=True)
-            )
+        try:
+            for model in models.values():
+                await loop.run_in_executor(
+                    executor, lambda m=model: m.score(["A warm-up review."], explain=True)
+                )
+        except Exception as error:  # stays unready, and says why
+            state["waiting"] = f"not ready: warming up failed: {error}"
+            return
         state["ready"] = True
 
     @contextlib.asynccontextmanager
@@ -159,13 +171,19 @@ def create_app(models: dict, limits: Limits | None = None) -> FastAPI:
         message = str(error.detail)
         if message == "There was an error parsing the body":  # FastAPI's, for bad bytes
             message = "the body is not valid JSON text (UTF-8)"
-        return JSONResponse({"error": message}, status_code=error.status_code)
+        return error_response(message, error.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
         message = _first_problem(error)
         code = 400 if message.startswith("the body is not valid JSON") else 422
-        return JSONResponse({"error": message}, status_code=code)
+        return error_response(message, code)
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, error: Exception) -> JSONResponse:
+        """Our own failure (never a client's mistake): still one JSON line."""
+        reason = " ".join(str(error).split()) or type(error).__name__
+        return error_response(f"internal error: {reason}", 500)
 
     @app.get("/v2/health/live", response_model=Health)
     async def live() -> Health:
@@ -174,7 +192,7 @@ def create_app(models: dict, limits: Limits | None = None) -> FastAPI:
     @app.get("/v2/health/ready", response_model=Health, responses=ERRORS)
     async def ready():
         if not state["ready"]:
-            return JSONResponse({"error": "not ready: warming up the models"}, status_code=503)
+            return error_response(state["waiting"], 503)
         return Health(ready=True)
 
     @app.get("/v1/models", response_model=ModelsResponse)
@@ -186,32 +204,28 @@ def create_app(models: dict, limits: Limits | None = None) -> FastAPI:
         name = request.model or next(iter(models))
         if name not in models:
             known = ", ".join(models)
-            return JSONResponse(
-                {"error": f"unknown model {name!r}; this service has: {known}"}, status_code=404
-            )
+            return error_response(f"unknown model {name!r}; this service has: {known}", 404)
         if len(request.reviews) > limits.max_reviews:
-            return JSONResponse(
-                {
-                    "error": f"{len(request.reviews)} reviews in one request; "
-                    f"at most {limits.max_reviews}"
-                },
-                status_code=422,
+            return error_response(
+                f"{len(request.reviews)} reviews in one request; at most {limits.max_reviews}", 422
             )
         for number, text in enumerate(request.reviews):
             if len(text) > limits.max_review_chars:
-                return JSONResponse(
-                    {
-                        "error": f"reviews[{number}] has {len(text):,} characters; at most "
-                        f"{limits.max_review_chars:,}"
-                    },
-                    status_code=422,
+                return error_response(
+                    f"reviews[{number}] has {len(text):,} characters; at most "
+                    f"{limits.max_review_chars:,}",
+                    422,
                 )
         model = models[name]
         loop = asyncio.get_running_loop()
-        scores = await loop.run_in_executor(
-            executor,
-            lambda: model.score(request.reviews, explain=request.explain, on_error="mark"),
-        )
+        try:
+            scores = await loop.run_in_executor(
+                executor,
+                lambda: model.score(request.reviews, explain=request.explain, on_error="mark"),
+            )
+        except Exception as error:  # ours, not the client's: logged, answered, still serving
+            LOG.exception("scoring failed")
+            return error_response(f"internal error: {' '.join(str(error).split())}", 500)
         return ScoreResponse(model=name, scores=[ReviewScore(**row) for row in scores.rows()])
 
     return app
@@ -231,8 +245,7 @@ class BodyLimit:
         message = f"the request body is larger than {self.limit:,} bytes"
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.limit:
-            response = JSONResponse({"error": message}, status_code=413)
-            return await response(scope, receive, send)
+            return await error_response(message, 413)(scope, receive, send)
         received = 0
 
         async def counted():
