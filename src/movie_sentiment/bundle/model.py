@@ -28,15 +28,17 @@ import numpy as np
 from movie_sentiment.bundle.card import BUNDLE_FORMAT, ModelCard
 from movie_sentiment.bundle.ratings import predict_stars
 from movie_sentiment.bundle.scoring import (
+    ON_ERROR,
     Explanation,
     RawScores,
     Scores,
+    explanations,
+    labels_for,
     members_of,
     raise_first,
     rating_probabilities,
     review_problems,
     run_keras,
-    score_texts,
     score_tokens,
 )
 from movie_sentiment.bundle.uncertain import uncertain_band
@@ -45,7 +47,7 @@ from movie_sentiment.evaluation.calibration import apply_temperature
 from movie_sentiment.evaluation.scores import sigmoid
 from movie_sentiment.paths import atomic_directory, storage_errors
 from movie_sentiment.text.persist import load_encoder, save_encoder
-from movie_sentiment.text.tokenize import Tokenized, as_tokens
+from movie_sentiment.text.tokenize import Tokenized, as_tokens, tokenize_corpus
 
 MODEL_FILE, ENCODER_FILE, CARD_FILE = "model.keras", "encoder.json", "card.json"
 RATINGS_FOLDER = "ratings"
@@ -230,15 +232,58 @@ class SentimentModel:
         skips the rating model (a quarter of nbsvm's scoring time) when only labels and
         probabilities are wanted.
         """
-        return score_texts(
-            self,
-            texts,
-            explain=explain,
-            on_error=on_error,
-            long_reviews=long_reviews,
-            target_accuracy=target_accuracy,
-            batch_size=batch_size,
-            stars_wanted=stars,
+        if on_error not in ON_ERROR:
+            raise InvalidInputError(f"on_error must be one of {ON_ERROR}, not {on_error!r}")
+        texts, problems = review_problems(texts)
+        if on_error == "raise":
+            raise_first(problems)
+        band = self.uncertain_band(target_accuracy)
+        good = [i for i in range(len(texts)) if i not in problems]
+        count = len(texts)
+        probability = np.full(count, np.nan)
+        logit = np.full(count, np.nan)
+        chunks = np.zeros(count, dtype=np.int64)
+        no_known = np.zeros(count, dtype=bool)
+        labels: list[str | None] = [None] * count
+        star_column: list[int | None] = [None] * count
+        explained: list[Explanation | None] | None = [None] * count if explain else None
+        if good:
+            reviews = tokenize_corpus([texts[i] for i in good])
+            raw = self.raw_scores(
+                reviews, long_reviews=long_reviews, explain=explain, batch_size=batch_size
+            )
+            calibrated = raw.logit / self.temperature
+            broken = ~np.isfinite(calibrated)
+            reasons = {
+                good[int(i)]: "got no number from the model (NaN): its weights are damaged"
+                for i in np.flatnonzero(broken)
+            }
+            if on_error == "raise":
+                raise_first(reasons)
+            problems.update(reasons)
+            index = np.asarray(good)
+            ok = ~broken
+            logit[index[ok]] = calibrated[ok]
+            probability[index[ok]] = sigmoid(calibrated[ok])
+            chunks[index] = raw.chunks
+            no_known[index] = raw.known == 0
+            for i, label in zip(index[ok], labels_for(probability[index[ok]], band), strict=True):
+                labels[i] = label
+            predicted = self.predict_stars(calibrated, reviews) if stars else None
+            if predicted is not None:
+                for i, value in zip(index[ok], predicted[ok], strict=True):
+                    star_column[i] = int(value)
+            if explain:
+                for i, item in zip(
+                    good,
+                    explanations([texts[i] for i in good], raw, reviews, self.temperature),
+                    strict=True,
+                ):
+                    if i not in problems:
+                        explained[i] = item
+        errors = [f"review {problems[i]}" if i in problems else None for i in range(count)]
+        return Scores(
+            labels, probability, logit, star_column, chunks, no_known, errors, explained, band
         )
 
     def explain(self, text: str) -> Explanation:

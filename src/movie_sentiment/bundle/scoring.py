@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from movie_sentiment.errors import BundleError, InvalidInputError
-from movie_sentiment.evaluation.scores import EPSILON, THRESHOLD, sigmoid
-from movie_sentiment.text.tokenize import Tokenized, as_tokens, tokenize_corpus
+from movie_sentiment.evaluation.scores import EPSILON, THRESHOLD
+from movie_sentiment.text.tokenize import Tokenized, as_tokens
 
 LONG_REVIEWS = ("mean", "head_tail", "truncate")
 ON_ERROR = ("raise", "mark")
@@ -445,68 +445,3 @@ def explanations(texts: list[str], raw: RawScores, reviews: Tokenized, temperatu
             )
         )
     return result
-
-
-def score_texts(
-    model,
-    texts,
-    *,
-    explain: bool = False,
-    on_error: str = "raise",
-    long_reviews: str | None = None,
-    target_accuracy: float | None = None,
-    batch_size: int = 512,
-    stars_wanted: bool = True,
-) -> Scores:
-    """``SentimentModel.score``; see there."""
-    if on_error not in ON_ERROR:
-        raise InvalidInputError(f"on_error must be one of {ON_ERROR}, not {on_error!r}")
-    texts, problems = review_problems(texts)
-    if on_error == "raise":
-        raise_first(problems)
-    band = model.uncertain_band(target_accuracy)
-    good = [i for i in range(len(texts)) if i not in problems]
-    count = len(texts)
-    probability = np.full(count, np.nan)
-    logit = np.full(count, np.nan)
-    chunks = np.zeros(count, dtype=np.int64)
-    no_known = np.zeros(count, dtype=bool)
-    labels: list[str | None] = [None] * count
-    stars: list[int | None] = [None] * count
-    explained: list[Explanation | None] | None = [None] * count if explain else None
-    if good:
-        reviews = tokenize_corpus([texts[i] for i in good])
-        raw = model.raw_scores(
-            reviews, long_reviews=long_reviews, explain=explain, batch_size=batch_size
-        )
-        calibrated = raw.logit / model.temperature
-        broken = ~np.isfinite(calibrated)
-        reasons = {
-            good[int(i)]: "got no number from the model (NaN): its weights are damaged"
-            for i in np.flatnonzero(broken)
-        }
-        if on_error == "raise":
-            raise_first(reasons)
-        problems.update(reasons)
-        index = np.asarray(good)
-        ok = ~broken
-        logit[index[ok]] = calibrated[ok]
-        probability[index[ok]] = sigmoid(calibrated[ok])
-        chunks[index] = raw.chunks
-        no_known[index] = raw.known == 0
-        for i, label in zip(index[ok], labels_for(probability[index[ok]], band), strict=True):
-            labels[i] = label
-        predicted = model.predict_stars(calibrated, reviews) if stars_wanted else None
-        if predicted is not None:
-            for i, value in zip(index[ok], predicted[ok], strict=True):
-                stars[i] = int(value)
-        if explain:
-            for i, item in zip(
-                good,
-                explanations([texts[i] for i in good], raw, reviews, model.temperature),
-                strict=True,
-            ):
-                if i not in problems:
-                    explained[i] = item
-    errors = [f"review {problems[i]}" if i in problems else None for i in range(count)]
-    return Scores(labels, probability, logit, stars, chunks, no_known, errors, explained, band)
