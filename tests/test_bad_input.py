@@ -255,6 +255,7 @@ ROWS = [
     ("predict-target-text", lambda s: ["predict", s.tutorial, "hi", "--target-accuracy", "high"], "Invalid value for '--target-accuracy'"),
     ("serve-no-bundle", lambda s: ["serve", s.tmp / "nothing"], "no model bundle"),
     ("serve-same-name", lambda s: ["serve", f"a={s.nbsvm}", f"a={s.tutorial}"], "two models are named 'a'; name them: NAME=PATH"),
+    ("serve-empty-key", lambda s: ["serve", s.nbsvm, "--api-key", " "], "the API key is empty"),
     ("serve-port", lambda s: ["serve", s.nbsvm, "--port", "70000"], "'--port': Input should be less than or equal to 65535"),
     ("report-not-run", lambda s: ["report", s.tmp], "is not a run folder"),
     # -- explain ----------------------------------------------------------------------------

@@ -568,6 +568,15 @@ def serve_command(
     max_review_chars: Annotated[
         int, typer.Option(min=1, help="Characters per review (422 beyond).")
     ] = 100_000,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="MOVIE_SENTIMENT_API_KEY",
+            help="Require this key (X-API-Key or Authorization: Bearer) on every route but "
+            "the health checks; also $MOVIE_SENTIMENT_API_KEY.",
+            show_envvar=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve models over HTTP: POST /v1/score, GET /v1/models, GET /v2/health/live and
     /v2/health/ready; the API is described at /docs and /openapi.json. Listens on
@@ -578,6 +587,8 @@ def serve_command(
 
     from movie_sentiment.service.app import Limits, create_app
 
+    if api_key is not None and not api_key.strip():
+        raise InvalidInputError("the API key is empty; give a key or leave the option out")
     try:  # a taken port is one error line, not uvicorn's traceback after loading
         with socket.create_server((host, port)):
             pass
@@ -585,7 +596,8 @@ def serve_command(
         raise InvalidInputError(f"cannot listen on {host}:{port}: {error.strerror}") from None
     models = _named_bundles(bundles)
     limits = Limits(max_body_bytes, max_reviews, max_review_chars)
-    uvicorn.run(create_app(models, limits), host=host, port=port, log_level="info")
+    app = create_app(models, limits, api_key)
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 def main(argv: list[str] | None = None) -> None:

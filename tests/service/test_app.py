@@ -159,3 +159,29 @@ def test_a_broken_model_is_a_json_500_and_never_ready(nbsvm_run):
             "error": "internal error: this model's stars need its rating model, which it lacks"
         }
         assert client.get("/v2/health/live").status_code == 200
+
+
+def test_an_api_key_guards_everything_but_health(nbsvm_run):
+    model = SentimentModel.load(nbsvm_run.bundle_dir)
+    with running(create_app({"nbsvm": model}, api_key="s3cret")) as client:
+        refused = client.post("/v1/score", json={"reviews": ["fine"]})
+        assert refused.status_code == 401
+        assert refused.json() == {
+            "error": "this service needs an API key (X-API-Key or Authorization: Bearer)"
+        }
+        wrong = client.get("/v1/models", headers={"x-api-key": "guess"})
+        assert wrong.status_code == 401
+        header = client.post(
+            "/v1/score", json={"reviews": ["fine"]}, headers={"x-api-key": "s3cret"}
+        )
+        bearer = client.get("/v1/models", headers={"authorization": "Bearer s3cret"})
+        assert header.status_code == bearer.status_code == 200
+        assert client.get("/v2/health/ready").status_code == 200  # probes need no key
+
+
+def test_no_cross_origin_access_unless_asked(service):
+    reply = service.options(
+        "/v1/score",
+        headers={"origin": "https://elsewhere.example", "access-control-request-method": "POST"},
+    )
+    assert "access-control-allow-origin" not in reply.headers

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -129,8 +130,10 @@ def _first_problem(error: RequestValidationError) -> str:
     return f"{path}: {message}"
 
 
-def create_app(models: dict, limits: Limits | None = None) -> FastAPI:
-    """The service over ``models`` (name -> loaded ``SentimentModel``), first the default."""
+def create_app(models: dict, limits: Limits | None = None, api_key: str | None = None) -> FastAPI:
+    """The service over ``models`` (name -> loaded ``SentimentModel``), first the default.
+    With ``api_key``, every route but the health checks wants it in ``X-API-Key`` or as
+    ``Authorization: Bearer KEY`` (401 otherwise)."""
     if not models:
         raise ValueError("the service needs at least one model")
     limits = limits or Limits()
@@ -165,6 +168,8 @@ def create_app(models: dict, limits: Limits | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(BodyLimit, limit=limits.max_body_bytes)
+    if api_key:
+        app.add_middleware(ApiKey, key=api_key)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
@@ -229,6 +234,30 @@ def create_app(models: dict, limits: Limits | None = None) -> FastAPI:
         return ScoreResponse(model=name, scores=[ReviewScore(**row) for row in scores.rows()])
 
     return app
+
+
+class ApiKey:
+    """ASGI middleware: 401 without the key, except on the V2 health checks (probes carry
+    no credentials). Compared in constant time."""
+
+    OPEN = ("/v2/health/live", "/v2/health/ready")
+
+    def __init__(self, app, key: str):
+        self.app = app
+        self.key = key.encode()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"] in self.OPEN:
+            return await self.app(scope, receive, send)
+        headers = dict(scope["headers"])
+        given = headers.get(b"x-api-key", b"")
+        bearer = headers.get(b"authorization", b"")
+        if bearer.lower().startswith(b"bearer "):
+            given = given or bearer[7:].strip()
+        if not hmac.compare_digest(given, self.key):
+            message = "this service needs an API key (X-API-Key or Authorization: Bearer)"
+            return await error_response(message, 401)(scope, receive, send)
+        return await self.app(scope, receive, send)
 
 
 class BodyLimit:
