@@ -381,8 +381,15 @@ def predict_command(
     _warn_rows(records)
 
 
+def _ngram_cells(pair: tuple[str, float] | None) -> tuple[str, str]:
+    """An n-gram and its value as two table cells (empty when one side ran out)."""
+    return ("", "") if pair is None else (pair[0], f"{pair[1]:+.3f}")
+
+
 def _print_learned(model, count: int) -> None:
     """The most positive and most negative n-grams of each linear part of ``model``."""
+    from itertools import zip_longest
+
     from rich.console import Console
     from rich.table import Table
 
@@ -395,20 +402,16 @@ def _print_learned(model, count: int) -> None:
         if member.family_name is None or get_family(member.family_name).feature_values is None:
             continue
         words = model.learned_ngrams(member, count)
-        per = (
-            "per n-gram, before the average over a review's n-grams"
-            if words["averaged"]
-            else ("per n-gram")
-        )
+        per = "per n-gram"
+        if words["averaged"]:
+            per += ", before the average over a review's n-grams"
         table = Table(title=f"What the {member.family_name} model learned (logit {per})")
         table.add_column("most positive")
         table.add_column("", justify="right")
         table.add_column("most negative")
         table.add_column("", justify="right")
-        for (good, good_value), (bad, bad_value) in zip(
-            words["positive"], words["negative"], strict=False
-        ):
-            table.add_row(good, f"{good_value:+.3f}", bad, f"{bad_value:+.3f}")
+        for good, bad in zip_longest(words["positive"], words["negative"], fillvalue=None):
+            table.add_row(*_ngram_cells(good), *_ngram_cells(bad))
         console.print(table)
         shown += 1
     if not shown:

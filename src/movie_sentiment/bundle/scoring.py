@@ -30,14 +30,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from movie_sentiment.errors import BundleError, InvalidInputError
-from movie_sentiment.evaluation.scores import EPSILON, THRESHOLD
+from movie_sentiment.evaluation.scores import THRESHOLD, logit
 from movie_sentiment.text.tokenize import Tokenized, as_tokens
 
 LONG_REVIEWS = ("mean", "head_tail", "truncate")
 ON_ERROR = ("raise", "mark")
 # A member's logit as the ensemble's ProbabilityToLogit layer clips it (float32 1 - 1e-7).
-_P = np.float32(1 - EPSILON)
-MEMBER_LOGIT_LIMIT = float(np.log(np.float64(_P)) - np.log1p(-np.float64(_P)))
+MEMBER_LOGIT_LIMIT = float(logit(1.0, np.float32))
 
 
 @dataclass(frozen=True)
