@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import platform
+import time
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +39,7 @@ from movie_sentiment.bundle.scoring import (
     raise_first,
     rating_probabilities,
     review_problems,
+    row_buckets,
     run_keras,
     score_tokens,
 )
@@ -285,6 +287,19 @@ class SentimentModel:
         return Scores(
             labels, probability, logit, star_column, chunks, no_known, errors, explained, band
         )
+
+    def warm_up(self, batch_size: int = 512) -> float:
+        """Compile every input shape scoring calls the Keras models with (``row_buckets``,
+        Keras' predict loop, and the explanations' 1/2/4/8-chunk batches), so no later call
+        pays for a compile; returns the seconds it took. The service calls it before it
+        says it is ready."""
+        started = time.perf_counter()
+        review = ["A warm-up review: good, bad, and neither."]
+        for rows in [*row_buckets(batch_size), batch_size + 1]:
+            self.score(review * rows, batch_size=batch_size)
+        for rows in (1, 2, 4, 8):
+            self.score(review * rows, explain=True, batch_size=batch_size)
+        return time.perf_counter() - started
 
     def explain(self, text: str) -> Explanation:
         """Why one review got its score: ``score([text], explain=True)``'s explanation."""

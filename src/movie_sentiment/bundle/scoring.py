@@ -263,24 +263,28 @@ def members_of(keras_model, encoder, family_names: list[str | None]) -> tuple[li
 
 def run_keras(keras_model, ids, batch_size: int = 512) -> np.ndarray:
     """The model's outputs for encoded ids, as float64: shape (rows,) for one output
-    column, (rows, columns) for more. A few rows are
-    one direct call (no data-adapter overhead); many go through Keras' compiled predict
-    loop, about twice as fast, padded to whole batches (a shorter last batch would be
-    compiled again for its shape, 0.3 s, more than scoring 5,000 reviews takes)."""
+    column, (rows, columns) for more.
+
+    Every new input shape is compiled again (0.2-0.6 s, more than scoring 5,000 reviews
+    takes), so rows are padded to a few shapes only: up to ``batch_size`` rows are one
+    direct call (no data-adapter overhead) padded to the next power of two (``row_buckets``,
+    which the service warms up); more go through Keras' compiled predict loop, about twice
+    as fast, padded to whole batches."""
     count = len(ids[0]) if isinstance(ids, list) else len(ids)
     if count == 0:
         width = keras_model.output_shape[-1]
         return np.zeros(0) if width == 1 else np.zeros((0, width))
-    if count <= batch_size:
-        outputs = keras_model(ids, training=False)
+    rows = min(1 << (count - 1).bit_length(), batch_size) if count <= batch_size else None
+    padding = (rows - count) if rows else -count % batch_size
+    if padding:
+        ids = (
+            [_pad_rows(p, padding) for p in ids]
+            if isinstance(ids, list)
+            else _pad_rows(ids, padding)
+        )
+    if rows:
+        outputs = np.asarray(keras_model(ids, training=False))[:count]
     else:
-        padding = -count % batch_size
-        if padding:
-            ids = (
-                [_pad_rows(p, padding) for p in ids]
-                if isinstance(ids, list)
-                else _pad_rows(ids, padding)
-            )
         outputs = keras_model.predict(ids, batch_size=batch_size, verbose=0)[:count]
     outputs = np.asarray(outputs, dtype=np.float64).reshape(count, -1)
     return outputs[:, 0] if outputs.shape[1] == 1 else outputs
@@ -297,6 +301,12 @@ def rating_probabilities(keras_model, encoder, reviews, batch_size: int = 512) -
     np.add.at(combined, chunks.owner, logs)
     combined = np.exp(combined - combined.max(axis=1, keepdims=True))
     return combined / combined.sum(axis=1, keepdims=True)
+
+
+def row_buckets(batch_size: int = 512) -> list[int]:
+    """The row counts ``run_keras`` calls a model with: powers of two up to ``batch_size``
+    (then ``batch_size`` itself, through Keras' predict loop)."""
+    return sorted({min(1 << n, batch_size) for n in range(batch_size.bit_length() + 1)})
 
 
 def _pad_rows(array: np.ndarray, rows: int) -> np.ndarray:
