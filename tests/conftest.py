@@ -1,6 +1,6 @@
 """Shared fixtures: an isolated cache per test, small IMDB-layout archives built on the
-spot, models trained once per session on them, the real archive when it is present, and
-the command line run in-process.
+spot, models trained once per session on them, the real archive when it is present, the
+command line run in-process, and a headless Chromium.
 
 Nothing a test does may touch the user's own folders: before any test module is imported
 (and so before Keras or matplotlib are), every cache and config folder those libraries or
@@ -162,6 +162,23 @@ def family_run(small_archive, tmp_path_factory, tutorial_run, nbsvm_run):
         return runs[name]
 
     return get
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's package) driven by Playwright, one per test module
+    (Playwright's sync API keeps an event loop running in this thread while it is open,
+    where ``asyncio.run`` would then refuse to start)."""
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.skip(
+            "needs Debian's chromium package (apt-get install chromium); .ci/run installs it"
+        )
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -538,21 +538,19 @@ def report_command(
     _print(f"Wrote {path}")
 
 
-def _named_bundles(bundles: list[str]) -> dict:
-    """``NAME=PATH`` or ``PATH`` (named by its run folder) -> loaded models, by name."""
-    from movie_sentiment.bundle import SentimentModel
-
-    models = {}
+def _bundle_paths(bundles: list[str]) -> dict[str, Path]:
+    """``NAME=PATH`` or ``PATH`` (named by its run folder) -> paths, by name."""
+    paths: dict[str, Path] = {}
     for given in bundles:
         name, _, path = given.rpartition("=") if "=" in given else ("", "", given)
         path = Path(path)
         if not name:
             resolved = path.resolve()
             name = resolved.parent.name if resolved.name == "bundle" else resolved.name
-        if name in models:
+        if name in paths:
             raise InvalidInputError(f"two models are named {name!r}; name them: NAME=PATH")
-        models[name] = SentimentModel.load(path)
-    return models
+        paths[name] = path
+    return paths
 
 
 @app.command("serve")
@@ -571,36 +569,72 @@ def serve_command(
     max_review_chars: Annotated[
         int, typer.Option(min=1, help="Characters per review (422 beyond).")
     ] = 100_000,
+    max_batch_size: Annotated[
+        int,
+        typer.Option(min=1, help="Reviews gathered into one model call (1: no batching)."),
+    ] = 64,
+    max_wait_ms: Annotated[
+        float,
+        typer.Option(min=0, help="How long a request waits for others to join its batch."),
+    ] = 2.0,
     api_key: Annotated[
         str | None,
         typer.Option(
             envvar="MOVIE_SENTIMENT_API_KEY",
             help="Require this key (X-API-Key or Authorization: Bearer) on every route but "
-            "the health checks; also $MOVIE_SENTIMENT_API_KEY.",
+            "the health checks and the page; also $MOVIE_SENTIMENT_API_KEY.",
             show_envvar=False,
         ),
     ] = None,
+    cors_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Let web pages from this origin call the API (repeatable; none by default)."
+        ),
+    ] = None,
+    drain_seconds: Annotated[
+        float,
+        typer.Option(min=0, help="On SIGTERM, how long requests in flight may take to finish."),
+    ] = 30.0,
 ) -> None:
-    """Serve models over HTTP: POST /v1/score, GET /v1/models, GET /v2/health/live and
-    /v2/health/ready; the API is described at /docs and /openapi.json. Listens on
-    127.0.0.1 unless told otherwise."""
+    """Serve models over HTTP: the page at /, POST /v1/score, GET /v1/models, the Open
+    Inference Protocol under /v2, /metrics; the API is described at /docs and
+    /openapi.json. Listens on 127.0.0.1 unless told otherwise; SIGTERM drains, then exits."""
     import socket
+    import time
 
-    import uvicorn
-
-    from movie_sentiment.service.app import Limits, create_app
+    from movie_sentiment.bundle import SentimentModel
+    from movie_sentiment.service.app import create_app
+    from movie_sentiment.service.schemas import Limits
+    from movie_sentiment.service.server import serve
 
     if api_key is not None and not api_key.strip():
         raise InvalidInputError("the API key is empty; give a key or leave the option out")
+    origins = tuple(cors_origin or ())
+    for origin in origins:
+        if origin != "*" and not origin.startswith(("http://", "https://")):
+            raise InvalidInputError(f"--cors-origin {origin!r} is not an origin like https://host")
     try:  # a taken port is one error line, not uvicorn's traceback after loading
         with socket.create_server((host, port)):
             pass
     except OSError as error:
         raise InvalidInputError(f"cannot listen on {host}:{port}: {error.strerror}") from None
-    models = _named_bundles(bundles)
-    limits = Limits(max_body_bytes, max_reviews, max_review_chars)
-    app = create_app(models, limits, api_key)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    load_seconds: dict[str, float] = {}
+    models = {}
+    for name, path in _bundle_paths(bundles).items():
+        started = time.perf_counter()
+        models[name] = SentimentModel.load(path)
+        load_seconds[name] = time.perf_counter() - started
+    app = create_app(
+        models,
+        Limits(max_body_bytes, max_reviews, max_review_chars),
+        api_key,
+        max_batch=max_batch_size,
+        max_wait_ms=max_wait_ms,
+        cors_origins=origins,
+        load_seconds=load_seconds,
+    )
+    serve(app, host, port, drain_seconds)
 
 
 def main(argv: list[str] | None = None) -> None:

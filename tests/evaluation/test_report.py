@@ -3,24 +3,8 @@ driven by Playwright): plots load, tables and explained reviews show, nothing ru
 
 import shutil
 
-import pytest
-
 from movie_sentiment.bundle import SentimentModel
 from movie_sentiment.training.report import REPORT_FILE, write_report
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if executable is None:
-        pytest.skip(
-            "needs Debian's chromium package (apt-get install chromium); .ci/run installs it"
-        )
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 def test_train_writes_a_report_that_a_browser_shows_whole(browser, tutorial_run, tmp_path):

@@ -43,12 +43,17 @@ def running(app, ready: bool = True):
         thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def service(nbsvm_run, tutorial_run):
-    models = {
+def two_models(nbsvm_run, tutorial_run) -> dict:
+    """The toy nbsvm and tutorial models, by name, nbsvm first (the default)."""
+    return {
         "nbsvm": SentimentModel.load(nbsvm_run.bundle_dir),
         "tutorial": SentimentModel.load(tutorial_run.bundle_dir),
     }
+
+
+@pytest.fixture(scope="module")
+def service(nbsvm_run, tutorial_run):
+    models = two_models(nbsvm_run, tutorial_run)
     limits = Limits(max_body_bytes=20_000, max_reviews=5, max_review_chars=2_000)
     with running(create_app(models, limits)) as client:
         yield client
@@ -79,15 +84,20 @@ def test_lists_models_and_health(service):
     models = service.get("/v1/models").json()["models"]
     assert [m["name"] for m in models] == ["nbsvm", "tutorial"]
     assert models[0]["family"] == "nbsvm" and 0.5 < models[0]["test_accuracy"] <= 1
-    assert service.get("/v2/health/live").json() == {"live": True, "ready": None}
+    assert service.get("/v2/health/live").json() == {"live": True}
     assert service.get("/v2/health/ready").json()["ready"] is True
 
 
 def test_openapi_describes_the_api(service):
     spec = service.get("/openapi.json").json()
-    assert set(spec["paths"]) >= {"/v1/score", "/v1/models", "/v2/health/live"}
+    assert set(spec["paths"]) == {
+        "/v1/score", "/v1/models", "/metrics", "/v2", "/v2/health/live", "/v2/health/ready",
+        "/v2/models/{name}", "/v2/models/{name}/ready", "/v2/models/{name}/infer",
+    }  # fmt: skip
     request = spec["components"]["schemas"]["ScoreRequest"]
     assert set(request["properties"]) == {"reviews", "explain", "model"}
+    reviews = request["properties"]["reviews"]  # the limits are in the schema
+    assert (reviews["maxItems"], reviews["items"]["maxLength"]) == (5, 2_000)
     assert "ErrorResponse" in spec["components"]["schemas"]
 
 
@@ -185,3 +195,19 @@ def test_no_cross_origin_access_unless_asked(service):
         headers={"origin": "https://elsewhere.example", "access-control-request-method": "POST"},
     )
     assert "access-control-allow-origin" not in reply.headers
+
+
+def test_cross_origin_access_only_for_the_origins_given(nbsvm_run):
+    model = SentimentModel.load(nbsvm_run.bundle_dir)
+    app = create_app({"nbsvm": model}, cors_origins=("https://reviews.example",))
+    with running(app, ready=False) as client:
+
+        def preflight(origin):
+            return client.options(
+                "/v1/score",
+                headers={"origin": origin, "access-control-request-method": "POST"},
+            )
+
+        allowed = preflight("https://reviews.example")
+        assert allowed.headers["access-control-allow-origin"] == "https://reviews.example"
+        assert "access-control-allow-origin" not in preflight("https://other.example").headers

@@ -1,100 +1,62 @@
 """The HTTP service: FastAPI over ``SentimentModel.score`` and nothing else.
 
-Our versioned API (``POST /v1/score``, ``GET /v1/models``) and the Open Inference
-Protocol's health endpoints (``GET /v2/health/live``, ``/v2/health/ready``). Every error,
-ours or a client's, is a JSON body ``{"error": "..."}`` (as the V2 protocol specifies),
-never FastAPI's ``{"detail": [...]}``; a client's mistake is a 4xx and never stops the
-service. Limits (request bytes, reviews per request, characters per review) are settable.
-Scoring runs off the event loop, one call at a time (Keras models are not re-entrant).
-"""
+- Ours, versioned: ``POST /v1/score``, ``GET /v1/models``; the web page at ``/``.
+- The Open Inference Protocol (V2): ``GET /v2/health/live``, ``/v2/health/ready``, ``/v2``,
+  ``/v2/models/{name}``, ``/v2/models/{name}/ready``, ``POST /v2/models/{name}/infer``.
+- ``GET /metrics`` in Prometheus' format.
 
-from __future__ import annotations
+Every error, ours or a client's, is a JSON body ``{"error": "..."}`` (as the V2 protocol
+specifies), never FastAPI's ``{"detail": [...]}``; a client's mistake is a 4xx and never
+stops the service. Concurrent requests are gathered into micro-batches per model
+(``batching.py``) and scored on one thread off the event loop (Keras models are not
+re-entrant). The service is ready once every model has compiled every shape it will be
+called with; on SIGTERM it turns unready and drains (``server.py``).
+"""
 
 import asyncio
 import contextlib
-import hmac
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from movie_sentiment import __version__
+from movie_sentiment.service import v2
+from movie_sentiment.service.batching import Batcher
+from movie_sentiment.service.metrics import Metrics, Observe
+from movie_sentiment.service.middleware import (
+    ApiKey,
+    BodyLimit,
+    Drain,
+    Draining,
+    error_response,
+)
+from movie_sentiment.service.page import page_response
+from movie_sentiment.service.schemas import (
+    ErrorResponse,
+    InferenceRequest,
+    InferenceResponse,
+    Limits,
+    Live,
+    ModelInfo,
+    ModelMetadata,
+    ModelReady,
+    ModelsResponse,
+    Ready,
+    ScoreResponse,
+    ServerMetadata,
+    score_request,
+)
+
 LOG = logging.getLogger("movie_sentiment.service")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one request may hold; beyond it is a 413 or a 422 naming what is too large."""
-
-    max_body_bytes: int = 1_000_000
-    max_reviews: int = 1000
-    max_review_chars: int = 100_000
-
-
-class ScoreRequest(BaseModel):
-    reviews: list[str] = Field(description="Review texts to score.", min_length=1)
-    explain: bool = Field(False, description="Add each token's contribution to the logit.")
-    model: str | None = Field(None, description="Model name (GET /v1/models); default: the first.")
-
-
-class TokenOut(BaseModel):
-    text: str
-    start: int
-    end: int
-    contribution: float
-
-
-class ExplanationOut(BaseModel):
-    method: str
-    base: float
-    logit: float
-    gap: float
-    tokens: list[TokenOut]
-
-
-class ReviewScore(BaseModel):
-    label: str | None = Field(description="positive, negative or uncertain; null on error")
-    probability: float | None = Field(description="Calibrated probability of positive")
-    logit: float | None
-    stars: int | None = Field(description="Predicted rating, 1-10")
-    chunks: int = Field(description="Windows the review was read in")
-    no_known_words: bool
-    error: str | None
-    explanation: ExplanationOut | None = None
-
-
-class ScoreResponse(BaseModel):
-    model: str
-    scores: list[ReviewScore]
-
-
-class ModelInfo(BaseModel):
-    name: str
-    family: str
-    test_accuracy: float | None
-    validation_accuracy: float | None
-    uncertain_band: list[float] | None
-    created: str | None
-
-
-class ModelsResponse(BaseModel):
-    models: list[ModelInfo]
-
-
-class Health(BaseModel):
-    live: bool | None = None
-    ready: bool | None = None
-
-
-class ErrorResponse(BaseModel):
-    error: str
-
-
-ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 404, 413, 422, 503)}
+ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 404, 413, 415, 422, 500, 503)}
+MAX_BATCH = 64  # reviews gathered into one model call
+MAX_WAIT_MS = 2.0  # how long a request waits for others to join its batch
 
 
 def _model_info(name: str, model) -> ModelInfo:
@@ -110,66 +72,124 @@ def _model_info(name: str, model) -> ModelInfo:
     )
 
 
-def error_response(message: str, status: int) -> JSONResponse:
-    """Every error the service gives: ``{"error": message}`` with its status code."""
-    return JSONResponse({"error": message}, status_code=status)
-
-
-def _first_problem(error: RequestValidationError) -> str:
-    """FastAPI's validation errors as one line naming where: ``reviews[2]: ...``."""
+def _first_problem(error: RequestValidationError, example: str) -> str:
+    """FastAPI's validation errors as one line naming where: ``reviews[2]: ...``;
+    ``example``: what the body should look like."""
     problem = error.errors()[0]
     where = [str(p) for p in problem.get("loc", ()) if p != "body"]
     path = ""
     for part in where:
         path += f"[{part}]" if part.isdigit() else (f".{part}" if path else part)
     message = problem.get("msg", "invalid request")
-    if problem.get("type") == "json_invalid":
-        return f"the body is not valid JSON: {problem.get('ctx', {}).get('error', message)}"
+    kind, context = problem.get("type"), problem.get("ctx", {})
+    if kind == "json_invalid":
+        return f"the body is not valid JSON: {context.get('error', message)}"
     if not path:  # the body as a whole: not an object (or not sent as JSON)
-        return f'the body must be a JSON object like {{"reviews": ["..."]}} ({message})'
+        return f"the body must be a JSON object like {example} ({message})"
+    if kind == "string_too_long" and path.startswith("reviews["):
+        return f"{path} has {len(problem['input']):,} characters; at most {context['max_length']:,}"
+    if kind == "too_long" and path == "reviews":
+        return f"{len(problem['input'])} reviews in one request; at most {context['max_length']}"
     return f"{path}: {message}"
 
 
-def create_app(models: dict, limits: Limits | None = None, api_key: str | None = None) -> FastAPI:
+def create_app(
+    models: dict,
+    limits: Limits | None = None,
+    api_key: str | None = None,
+    *,
+    max_batch: int = MAX_BATCH,
+    max_wait_ms: float = MAX_WAIT_MS,
+    cors_origins: tuple[str, ...] = (),
+    load_seconds: dict[str, float] | None = None,
+) -> FastAPI:
     """The service over ``models`` (name -> loaded ``SentimentModel``), first the default.
-    With ``api_key``, every route but the health checks wants it in ``X-API-Key`` or as
-    ``Authorization: Bearer KEY`` (401 otherwise)."""
+
+    ``max_batch`` reviews at most go into one model call, after waiting at most
+    ``max_wait_ms`` for requests to gather (``max_batch=1``: no batching). With
+    ``api_key``, every route but the health checks and the page wants it in ``X-API-Key``
+    or as ``Authorization: Bearer KEY`` (401 otherwise). ``cors_origins``: the web origins
+    allowed to call the API from a browser (none unless given). ``load_seconds``: how long
+    each model took to load, for ``/metrics``."""
     if not models:
         raise ValueError("the service needs at least one model")
     limits = limits or Limits()
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="score")
-    state = {"ready": False, "waiting": "not ready: warming up the models"}
+    metrics = Metrics()
+    for name, seconds in (load_seconds or {}).items():
+        metrics.load_seconds.labels(name).set(seconds)
+    drain = Drain()
+    warmed: set[str] = set()
+    state = {"waiting": "not ready: warming up the models"}
+    batchers: dict[str, Batcher] = {}
+
+    def ready() -> bool:
+        return len(warmed) == len(models) and not drain.draining
+
+    def not_ready() -> str:
+        return "not ready: the service is shutting down" if drain.draining else state["waiting"]
 
     async def warm_up() -> None:
-        """Score and explain once with every model, off the event loop, so no request
-        pays for JAX compiling; then the service is ready."""
+        """Compile every shape each model is called with, off the event loop, so no
+        request pays for JAX compiling; then the service is ready."""
         loop = asyncio.get_running_loop()
-        try:
-            for model in models.values():
-                await loop.run_in_executor(
-                    executor, lambda m=model: m.score(["A warm-up review."], explain=True)
-                )
-        except Exception as error:  # stays unready, and says why
-            state["waiting"] = f"not ready: warming up failed: {error}"
-            return
-        state["ready"] = True
+        for name, model in models.items():
+            try:
+                seconds = await loop.run_in_executor(executor, model.warm_up)
+            except Exception as error:  # stays unready, and says why
+                LOG.exception("warming up %s failed", name)
+                state["waiting"] = f"not ready: warming up {name} failed: {error}"
+                return
+            metrics.warm_up_seconds.labels(name).set(seconds)
+            warmed.add(name)
+            LOG.info("%s is ready (warmed up in %.1f s)", name, seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
+        for name, model in models.items():
+
+            def score_rows(texts, explain, model=model):
+                rows = model.score(texts, explain=explain, on_error="mark").rows()
+                if not explain:
+                    for row in rows:
+                        row["explanation"] = None
+                return rows
+
+            batchers[name] = Batcher(
+                score_rows,
+                executor,
+                max_batch=max_batch,
+                max_wait=max_wait_ms / 1000,
+                observe=lambda reviews, requests, name=name: metrics.batch(name, reviews, requests),
+            )
         task = asyncio.create_task(warm_up())  # live at once, ready once warmed
         yield
         task.cancel()
+        for batcher in batchers.values():
+            batcher.close()
         executor.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(
         title="movie-sentiment",
-        version="1",
-        description="Sentiment of movie reviews: label, probability, stars and why.",
+        version=__version__,
+        description="Sentiment of movie reviews: label, probability, stars and why. "
+        "Our API under /v1, the Open Inference Protocol (V2) under /v2.",
         lifespan=lifespan,
     )
+    app.state.drain = drain
+    # Outermost last: metrics see everything; CORS answers preflights before the key check.
     app.add_middleware(BodyLimit, limit=limits.max_body_bytes)
     if api_key:
         app.add_middleware(ApiKey, key=api_key)
+    app.add_middleware(Draining, drain=drain)
+    if cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["content-type", "x-api-key", "authorization"],
+        )
+    app.add_middleware(Observe, metrics=metrics)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
@@ -180,110 +200,112 @@ def create_app(models: dict, limits: Limits | None = None, api_key: str | None =
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
-        message = _first_problem(error)
+        if request.method == "POST" and "json" not in request.headers.get("content-type", ""):
+            return error_response("send the body as JSON (Content-Type: application/json)", 415)
+        v2_style = request.url.path.startswith("/v2/")
+        example = '{"inputs": [...]}' if v2_style else '{"reviews": ["..."]}'
+        message = _first_problem(error, example)
         code = 400 if message.startswith("the body is not valid JSON") else 422
         return error_response(message, code)
 
     @app.exception_handler(Exception)
     async def failed(request: Request, error: Exception) -> JSONResponse:
-        """Our own failure (never a client's mistake): still one JSON line."""
+        """Our own failure (never a client's mistake): logged, still one JSON line."""
+        LOG.error("request failed", exc_info=error)
         reason = " ".join(str(error).split()) or type(error).__name__
         return error_response(f"internal error: {reason}", 500)
 
-    @app.get("/v2/health/live", response_model=Health)
-    async def live() -> Health:
-        return Health(live=True)
+    def unknown(name: str) -> JSONResponse:
+        known = ", ".join(models)
+        return error_response(f"unknown model {name!r}; this service has: {known}", 404)
 
-    @app.get("/v2/health/ready", response_model=Health, responses=ERRORS)
-    async def ready():
-        if not state["ready"]:
-            return error_response(state["waiting"], 503)
-        return Health(ready=True)
+    async def scored(name: str, texts: list[str], explain: bool) -> list[dict] | JSONResponse:
+        try:
+            return await batchers[name].score(texts, explain)
+        except Exception as error:  # ours, not the client's: logged, answered, serving on
+            LOG.exception("scoring failed")
+            return error_response(f"internal error: {' '.join(str(error).split())}", 500)
 
-    @app.get("/v1/models", response_model=ModelsResponse)
-    async def list_models() -> ModelsResponse:
-        return ModelsResponse(models=[_model_info(name, m) for name, m in models.items()])
+    # -- the page and ours -------------------------------------------------------------
+    app.get("/", include_in_schema=False)(page_response)
+
+    ScoreRequest = score_request(limits)
 
     @app.post("/v1/score", response_model=ScoreResponse, responses=ERRORS)
     async def score(request: ScoreRequest):
+        """Score reviews: label, calibrated probability, stars, and optionally why."""
         name = request.model or next(iter(models))
         if name not in models:
-            known = ", ".join(models)
-            return error_response(f"unknown model {name!r}; this service has: {known}", 404)
-        if len(request.reviews) > limits.max_reviews:
-            return error_response(
-                f"{len(request.reviews)} reviews in one request; at most {limits.max_reviews}", 422
-            )
-        for number, text in enumerate(request.reviews):
-            if len(text) > limits.max_review_chars:
-                return error_response(
-                    f"reviews[{number}] has {len(text):,} characters; at most "
-                    f"{limits.max_review_chars:,}",
-                    422,
-                )
-        model = models[name]
-        loop = asyncio.get_running_loop()
+            return unknown(name)
+        rows = await scored(name, request.reviews, request.explain)
+        if isinstance(rows, Response):
+            return rows
+        # The rows are already plain JSON types in the response's schema.
+        return JSONResponse({"model": name, "scores": rows})
+
+    @app.get("/v1/models", response_model=ModelsResponse, responses=ERRORS)
+    async def list_models() -> ModelsResponse:
+        """Every model served, first the default, with its card's summary."""
+        return ModelsResponse(models=[_model_info(name, m) for name, m in models.items()])
+
+    @app.get("/metrics", response_class=Response, responses={**ERRORS, 200: {
+        "content": {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}},
+        "description": "Prometheus' text format",
+    }})  # fmt: skip
+    async def prometheus() -> Response:
+        """Requests by route and status, latencies, batch sizes, reviews scored, and
+        each model's load and warm-up time."""
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    # -- the Open Inference Protocol (V2) ------------------------------------------------
+    @app.get("/v2/health/live", response_model=Live, responses=ERRORS)
+    async def live() -> Live:
+        """Live as soon as the process serves."""
+        return Live(live=True)
+
+    @app.get("/v2/health/ready", response_model=Ready, responses=ERRORS)
+    async def server_ready():
+        """Ready once every model is warmed up; 503 before, and from SIGTERM on."""
+        return Ready(ready=True) if ready() else error_response(not_ready(), 503)
+
+    @app.get("/v2", response_model=ServerMetadata, responses=ERRORS)
+    async def server_metadata() -> ServerMetadata:
+        return ServerMetadata(name="movie-sentiment", version=__version__, extensions=[])
+
+    @app.get("/v2/models/{name}", response_model=ModelMetadata, responses=ERRORS)
+    async def model_metadata(name: str):
+        """The model's one input (review texts, BYTES) and its outputs."""
+        return v2.model_metadata(name) if name in models else unknown(name)
+
+    @app.get("/v2/models/{name}/ready", response_model=ModelReady, responses=ERRORS)
+    async def model_ready(name: str):
+        if name not in models:
+            return unknown(name)
+        if name not in warmed or drain.draining:
+            return error_response(not_ready(), 503)
+        return ModelReady(name=name, ready=True)
+
+    @app.post(
+        "/v2/models/{name}/infer",
+        response_model=InferenceResponse,
+        response_model_exclude_none=True,
+        responses=ERRORS,
+    )
+    async def infer(name: str, request: InferenceRequest):
+        """Score reviews given as the protocol's BYTES tensor ``text``, shape ``[N]``."""
+        if name not in models:
+            return unknown(name)
         try:
-            scores = await loop.run_in_executor(
-                executor,
-                lambda: model.score(request.reviews, explain=request.explain, on_error="mark"),
-            )
-        except Exception as error:  # ours, not the client's: logged, answered, still serving
-            LOG.exception("scoring failed")
-            return error_response(f"internal error: {' '.join(str(error).split())}", 500)
-        return ScoreResponse(model=name, scores=[ReviewScore(**row) for row in scores.rows()])
+            texts = v2.review_texts(request, limits)
+            outputs = v2.requested_outputs(request)
+        except v2.RequestError as error:
+            return error_response(str(error), error.status)
+        rows = await scored(name, texts, False)
+        if isinstance(rows, Response):
+            return rows
+        try:
+            return v2.inference_response(name, request, outputs, rows)
+        except v2.RequestError as error:
+            return error_response(str(error), error.status)
 
     return app
-
-
-class ApiKey:
-    """ASGI middleware: 401 without the key, except on the V2 health checks (probes carry
-    no credentials). Compared in constant time."""
-
-    OPEN = ("/v2/health/live", "/v2/health/ready")
-
-    def __init__(self, app, key: str):
-        self.app = app
-        self.key = key.encode()
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"] in self.OPEN:
-            return await self.app(scope, receive, send)
-        headers = dict(scope["headers"])
-        given = headers.get(b"x-api-key", b"")
-        bearer = headers.get(b"authorization", b"")
-        if bearer.lower().startswith(b"bearer "):
-            given = given or bearer[7:].strip()
-        if not hmac.compare_digest(given, self.key):
-            message = "this service needs an API key (X-API-Key or Authorization: Bearer)"
-            return await error_response(message, 401)(scope, receive, send)
-        return await self.app(scope, receive, send)
-
-
-class BodyLimit:
-    """ASGI middleware: 413 past ``limit`` bytes of request body, by the declared length at
-    once, or while the body is read (FastAPI enforces no limit by itself)."""
-
-    def __init__(self, app, limit: int):
-        self.app = app
-        self.limit = limit
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        message = f"the request body is larger than {self.limit:,} bytes"
-        declared = dict(scope["headers"]).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.limit:
-            return await error_response(message, 413)(scope, receive, send)
-        received = 0
-
-        async def counted():
-            nonlocal received
-            event = await receive()
-            if event["type"] == "http.request":
-                received += len(event.get("body", b""))
-                if received > self.limit:
-                    raise HTTPException(status_code=413, detail=message)
-            return event
-
-        await self.app(scope, counted, send)

@@ -1,0 +1,158 @@
+"""Request and response bodies, as pydantic models: they are the OpenAPI spec at
+``/openapi.json`` and ``/docs``, so the documentation cannot drift from the code.
+
+Ours (``/v1``) and the Open Inference Protocol's (``/v2``, field for field as its REST
+specification writes them: ``$inference_request``, ``$metadata_model_response``, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, create_model
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may hold; beyond it is a 413 or a 422 naming what is too large."""
+
+    max_body_bytes: int = 1_000_000
+    max_reviews: int = 1000
+    max_review_chars: int = 100_000
+
+
+# -- ours ----------------------------------------------------------------------------------
+class ScoreRequestBase(BaseModel):
+    explain: bool = Field(False, description="Add each token's contribution to the logit.")
+    model: str | None = Field(None, description="Model name (GET /v1/models); default: the first.")
+
+
+def score_request(limits: Limits) -> type[BaseModel]:
+    """``ScoreRequest`` with this service's limits in its schema (``maxItems``,
+    ``maxLength``), so clients and the spec know them."""
+    review = Annotated[str, Field(max_length=limits.max_review_chars)]
+    reviews = Annotated[
+        list[review],
+        Field(description="Review texts to score.", min_length=1, max_length=limits.max_reviews),
+    ]
+    return create_model("ScoreRequest", __base__=ScoreRequestBase, reviews=(reviews, ...))
+
+
+class TokenOut(BaseModel):
+    text: str
+    start: int = Field(description="Offset of its first character in the review")
+    end: int
+    contribution: float = Field(description="Its share of the logit")
+
+
+class ExplanationOut(BaseModel):
+    method: str
+    base: float = Field(description="The logit with no words")
+    logit: float
+    gap: float = Field(description="What the tokens leave unexplained")
+    tokens: list[TokenOut]
+
+
+class ReviewScore(BaseModel):
+    label: str | None = Field(description="positive, negative or uncertain; null on error")
+    probability: float | None = Field(description="Calibrated probability of positive")
+    logit: float | None
+    stars: int | None = Field(description="Predicted rating, 1-10")
+    chunks: int = Field(description="Windows the review was read in")
+    no_known_words: bool
+    error: str | None = Field(description="Why this review could not be scored")
+    explanation: ExplanationOut | None = None
+
+
+class ScoreResponse(BaseModel):
+    model: str
+    scores: list[ReviewScore]
+
+
+class ModelInfo(BaseModel):
+    name: str
+    family: str
+    test_accuracy: float | None
+    validation_accuracy: float | None
+    uncertain_band: list[float] | None
+    created: str | None
+
+
+class ModelsResponse(BaseModel):
+    models: list[ModelInfo]
+
+
+class ErrorResponse(BaseModel):
+    error: str
+
+
+# -- the Open Inference Protocol (V2) ----------------------------------------------------
+Parameters = dict[str, str | int | float | bool]
+
+
+class Live(BaseModel):
+    live: bool
+
+
+class Ready(BaseModel):
+    ready: bool
+
+
+class ModelReady(BaseModel):
+    name: str
+    ready: bool
+
+
+class ServerMetadata(BaseModel):
+    name: str
+    version: str
+    extensions: list[str]
+
+
+class TensorMetadata(BaseModel):
+    name: str
+    datatype: str
+    shape: list[int] = Field(description="-1 for a dimension of any size")
+
+
+class ModelMetadata(BaseModel):
+    name: str
+    platform: str
+    inputs: list[TensorMetadata]
+    outputs: list[TensorMetadata]
+
+
+class RequestInput(BaseModel):
+    name: str
+    shape: list[Annotated[int, Field(ge=0)]]
+    datatype: str
+    parameters: Parameters | None = None
+    data: list[Any] = Field(description="Row-major, flat or nested")
+
+
+class RequestOutput(BaseModel):
+    name: str
+    parameters: Parameters | None = None
+
+
+class InferenceRequest(BaseModel):
+    id: str | None = None
+    parameters: Parameters | None = None
+    inputs: list[RequestInput] = Field(min_length=1)
+    outputs: list[RequestOutput] | None = None
+
+
+class ResponseOutput(BaseModel):
+    name: str
+    shape: list[int]
+    datatype: str
+    parameters: Parameters | None = None
+    data: list[float] | list[str]
+
+
+class InferenceResponse(BaseModel):
+    model_name: str
+    id: str | None = None
+    parameters: Parameters | None = None
+    outputs: list[ResponseOutput]
