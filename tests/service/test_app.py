@@ -187,6 +187,9 @@ def test_an_api_key_guards_everything_but_health(nbsvm_run):
         bearer = client.get("/v1/models", headers={"authorization": "Bearer s3cret"})
         assert header.status_code == bearer.status_code == 200
         assert client.get("/v2/health/ready").status_code == 200  # probes need no key
+        metrics = client.get("/metrics", headers={"x-api-key": "s3cret"}).text
+        refusals = 'movie_sentiment_requests_total{method="POST",route="/v1/score",status="401"}'
+        assert f"{refusals} 1.0" in metrics  # counted by route, though refused before routing
 
 
 def test_no_cross_origin_access_unless_asked(service):

@@ -189,7 +189,7 @@ def create_app(
             allow_methods=["GET", "POST"],
             allow_headers=["content-type", "x-api-key", "authorization"],
         )
-    app.add_middleware(Observe, metrics=metrics)
+    app.add_middleware(Observe, metrics=metrics, routes=app.router.routes)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

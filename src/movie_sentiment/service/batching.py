@@ -1,6 +1,7 @@
 """Micro-batching: concurrent requests for one model gathered into one scoring call.
 
-A request waits at most ``max_wait`` seconds for others to join it; a batch holds at most
+A request waits at most ``max_wait`` seconds (from its arrival) for others to join it, and
+not at all once a full batch is waiting; a batch holds at most
 ``max_batch`` reviews (a request larger than that is scored alone, never split). Batches
 run on the service's one scoring thread, off the event loop, and each caller gets back
 its own rows. Requests that ask for explanations are scored in their own call, since
@@ -21,6 +22,7 @@ class _Waiting:
     texts: list[str]
     explain: bool
     reply: asyncio.Future = field(repr=False)
+    since: float = 0.0  # when it arrived (the loop's clock)
 
 
 class Batcher:
@@ -50,8 +52,9 @@ class Batcher:
         """Score ``texts`` in the next batch; the rows come back in order."""
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run())
-        reply = asyncio.get_running_loop().create_future()
-        self._waiting.append(_Waiting(list(texts), explain, reply))
+        loop = asyncio.get_running_loop()
+        reply = loop.create_future()
+        self._waiting.append(_Waiting(list(texts), explain, reply, loop.time()))
         self._arrived.set()
         return await reply
 
@@ -68,7 +71,9 @@ class Batcher:
             while not self._waiting:
                 self._arrived.clear()
                 await self._arrived.wait()
-            deadline = loop.time() + self.max_wait
+            # Waiting counts from the first request's arrival: one that arrived while the
+            # last batch was scored has waited already.
+            deadline = self._waiting[0].since + self.max_wait
             while self._queued_reviews() < self.max_batch:
                 remaining = deadline - loop.time()
                 if remaining <= 0:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from starlette.routing import Match
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
@@ -72,11 +73,20 @@ class Metrics:
 
 
 class Observe:
-    """ASGI middleware: every HTTP request counted and timed by route and status."""
+    """ASGI middleware: every HTTP request counted and timed by route and status. A request
+    answered before routing (401, 413, 503 while draining) is labelled by the route its
+    path matches (``routes``: the app's), one matching none ``unmatched``."""
 
-    def __init__(self, app, metrics: Metrics):
+    def __init__(self, app, metrics: Metrics, routes: list):
         self.app = app
         self.metrics = metrics
+        self.routes = routes
+
+    def _template(self, scope) -> str:
+        route = scope.get("route")
+        if route is None:
+            route = next((r for r in self.routes if r.matches(scope)[0] == Match.FULL), None)
+        return getattr(route, "path", None) or "unmatched"
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -95,7 +105,6 @@ class Observe:
             await self.app(scope, receive, noted)
         finally:
             self.metrics.in_flight.dec()
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            template = self._template(scope)
             self.metrics.requests.labels(template, scope["method"], str(status)).inc()
             self.metrics.latency.labels(template).observe(time.perf_counter() - started)
