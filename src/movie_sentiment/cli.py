@@ -11,6 +11,7 @@ Heavy libraries (Keras, scikit-learn) are imported inside the commands that use 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -536,6 +537,129 @@ def report_command(
     model = SentimentModel.load(run)
     path = write_report(run, model, load_reviews("test", data), f"Run: {run}")
     _print(f"Wrote {path}")
+
+
+@app.command("score")
+def score_command(
+    bundle: Annotated[Path, typer.Argument(help="A run folder or a bundle folder.")],
+    inputs: Annotated[
+        list[str],
+        typer.Argument(help="Files, folders or globs of .csv .tsv .jsonl .parquet .txt."),
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Output .parquet, .csv or .jsonl file.")
+    ],
+    text_column: Annotated[
+        str | None, typer.Option(help="The reviews' column (default: text or review).")
+    ] = None,
+    id_column: Annotated[
+        str | None, typer.Option(help="A column of row ids to carry over (default: id).")
+    ] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Add each review's top words each way.")
+    ] = False,
+    target: TargetOption = None,
+    engine: Annotated[
+        str, typer.Option(help="local (this process) or dask (a Dask cluster).")
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="With --engine dask: a scheduler address, tcp://HOST:PORT "
+            "(default: a local cluster)."
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="With --engine dask and no scheduler: worker processes.")
+    ] = 2,
+    partition_kb: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Partition size in KiB (8 MiB: about 6,000 IMDB reviews); smaller gives "
+            "a cluster more pieces and an interrupted job less to redo.",
+        ),
+    ] = 8192,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the output, or a different job's parts.")
+    ] = False,
+) -> None:
+    """Score files of reviews in a stream of partitions into one output file: one row
+    per input row (its id, or file and row), with label, probability, stars, the
+    uncertain and no-known-words flags, and an error for rows that cannot be scored.
+    Interrupted, the same command again resumes: finished parts are kept."""
+    from movie_sentiment.batch.job import Options, score_files
+    from movie_sentiment.bundle import SentimentModel
+
+    if engine not in ("local", "dask"):
+        raise InvalidInputError(f"unknown engine {engine!r}: use local or dask")
+    if scheduler and engine != "dask":
+        raise InvalidInputError("--scheduler needs --engine dask")
+    model = SentimentModel.load(bundle)  # Dask workers load their own; it loads, at least
+    options = Options(explain=explain, target_accuracy=target)
+    with _progress_bar("scoring") as progress:
+        summary = score_files(
+            model,
+            bundle,
+            inputs,
+            output,
+            text_column=text_column,
+            id_column=id_column,
+            options=options,
+            engine=engine,
+            force=force,
+            partition_bytes=partition_kb * 1024,
+            progress=progress,
+            dask_options={"scheduler": scheduler, "workers": workers},
+        )
+    resumed = (
+        f", {summary.resumed} of {summary.partitions} parts from an earlier run"
+        if summary.resumed
+        else ""
+    )
+    _print(
+        f"Scored {summary.rows:,} rows ({summary.errors:,} errors) in {summary.seconds:.1f} s "
+        f"({summary.rows_per_second:,.0f} rows/s{resumed}) -> {summary.output}"
+    )
+    if summary.errors:
+        _warn(f"{summary.errors:,} rows could not be scored; see their error column")
+
+
+@contextlib.contextmanager
+def _progress_bar(what: str):
+    """A progress bar (bytes done, rate, time left) on a terminal; nothing otherwise.
+    Yields ``update(done, total)``."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield None
+        return
+    with Progress(
+        TextColumn(what),
+        BarColumn(),
+        TaskProgressColumn(),
+        TransferSpeedColumn(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task(what, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
 
 
 def _bundle_paths(bundles: list[str]) -> dict[str, Path]:

@@ -63,7 +63,7 @@ def _lines(content: str) -> list[str]:
     return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
-def _id(value) -> str | None:
+def id_text(value) -> str | None:
     """An id as text: strings as they are, other JSON values as JSON (``5``, ``true``)."""
     if value is None or isinstance(value, str):
         return value
@@ -72,7 +72,7 @@ def _id(value) -> str | None:
 
 def input_row(line: int, text, row_id=None) -> InputRow:
     """One input row, or its error: a review must be text (valid Unicode), not blank."""
-    row_id = _id(row_id)
+    row_id = id_text(row_id)
     if not isinstance(text, str):
         return InputRow(line, None, row_id, f"the review is not text but {type(text).__name__}")
     if not text.strip():
@@ -84,7 +84,7 @@ def input_row(line: int, text, row_id=None) -> InputRow:
     return InputRow(line, text, row_id)
 
 
-def _field(row, names: tuple[str, ...]) -> str | None:
+def field_named(row, names: tuple[str, ...]) -> str | None:
     """The key of ``row`` that is one of ``names``, ignoring case and spaces; two such
     keys are ambiguous (``ValueError``)."""
     found = [k for k in row if isinstance(k, str) and k.strip().lower() in names]
@@ -112,11 +112,11 @@ def _read_jsonl(content: str) -> list[InputRow]:
             rows.append(input_row(number, item))
             continue
         try:
-            key, id_key = _field(item, TEXT_FIELDS), _field(item, (ID_FIELD,))
+            key, id_key = field_named(item, TEXT_FIELDS), field_named(item, (ID_FIELD,))
         except ValueError as error:
             rows.append(InputRow(number, None, None, f"the object has {error}"))
             continue
-        row_id = _id(item.get(id_key)) if id_key else None
+        row_id = id_text(item.get(id_key)) if id_key else None
         if key is None:
             rows.append(
                 InputRow(number, None, row_id, "the object has no 'text' or 'review' field")
@@ -141,7 +141,7 @@ def _read_csv(path: Path, content: str) -> list[InputRow]:
         if len(columns) != len(header):
             raise InvalidInputError(f"{path} names a column twice: {', '.join(header)}")
         try:
-            text_key, id_key = _field(columns, TEXT_FIELDS), _field(columns, (ID_FIELD,))
+            text_key, id_key = field_named(columns, TEXT_FIELDS), field_named(columns, (ID_FIELD,))
         except ValueError as error:
             raise InvalidInputError(f"{path} has {error}") from None
         if text_key is None:

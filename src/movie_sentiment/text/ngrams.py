@@ -9,6 +9,7 @@ n-gram keys are integers (word ids in base ``len(words) + 1``), looked up with
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,9 +33,11 @@ _POOL: ThreadPoolExecutor | None = None
 
 
 def _thread_pool() -> ThreadPoolExecutor:
+    """Two threads, or ``$MOVIE_SENTIMENT_THREADS`` (a Dask worker given one core says 1)."""
     global _POOL
     if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ngram-encoder")
+        threads = max(1, int(os.environ.get("MOVIE_SENTIMENT_THREADS", "2") or 2))
+        _POOL = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ngram-encoder")
     return _POOL
 
 

@@ -1,0 +1,242 @@
+"""A batch scoring job: inputs planned into partitions, each scored by
+``SentimentModel.score`` into a part, then the parts committed to the output.
+
+The local engine reads the next partition and writes the last part on two helper threads
+while the model scores (reading and writing then cost little of the scoring time); the
+Dask engine (``dask_engine.py``) scores the same partitions on a cluster's workers. Both
+write the same parts, so their outputs are equal row for row, and either resumes a job
+the other left.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from movie_sentiment.batch import output as out
+from movie_sentiment.batch.inputs import (
+    PARTITION_BYTES,
+    Partition,
+    Rows,
+    find_inputs,
+    plan,
+    read_partition,
+)
+from movie_sentiment.errors import InvalidInputError
+
+TOP_WORDS = 5  # words each way in the explanation column
+
+
+@dataclass
+class Summary:
+    rows: int
+    errors: int
+    partitions: int
+    resumed: int  # partitions found finished from an earlier run
+    seconds: float
+    output: Path
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class Options:
+    explain: bool = False
+    target_accuracy: float | None = None
+
+
+def job_identity(bundle: Path, inputs: list[Path], text_column, id_column, options) -> dict:
+    """What makes two runs the same job: the model (its card's hash), each input (path,
+    size, modification time) and the options. A resumed run must match it."""
+    card = Path(bundle) / "card.json"
+    if not card.exists():
+        card = Path(bundle) / "bundle" / "card.json"
+    model = hashlib.sha256(card.read_bytes()).hexdigest() if card.exists() else str(bundle)
+    files = []
+    for path in inputs:
+        stat = path.stat()
+        files.append([str(path.resolve()), stat.st_size, stat.st_mtime_ns])
+    return {
+        "model": model,
+        "inputs": files,
+        "text_column": text_column,
+        "id_column": id_column,
+        "explain": options.explain,
+        "target_accuracy": options.target_accuracy,
+    }
+
+
+def scored_table(model, part: Partition, rows: Rows, options: Options):
+    """One partition's output rows as a pyarrow table (see ``docs/batch.md``)."""
+    import pyarrow as pa
+
+    readable = [i for i, error in enumerate(rows.errors) if error is None]
+    scores = model.score(
+        [rows.texts[i] for i in readable],
+        explain=options.explain,
+        on_error="mark",
+        target_accuracy=options.target_accuracy,
+    )
+    count = len(rows)
+    label = [None] * count
+    probability = [None] * count
+    logit = [None] * count
+    stars = [None] * count
+    chunks = [0] * count
+    unknown = [False] * count
+    errors = list(rows.errors)
+    explanation = [None] * count
+    for k, i in enumerate(readable):
+        errors[i] = scores.error[k]
+        if errors[i] is None:
+            label[i] = scores.label[k]
+            probability[i] = float(scores.probability[k])
+            logit[i] = float(scores.logit[k])
+            stars[i] = scores.stars[k]
+            chunks[i] = int(scores.chunks[k])
+            unknown[i] = bool(scores.no_known_words[k])
+            if options.explain:
+                explanation[i] = _top_words(scores.explanation[k])
+    columns = {
+        "file": pa.array([part.path] * count, pa.string()),
+        "row": pa.array(range(1, count + 1), pa.int64()),
+        "id": pa.array(rows.ids, pa.string()),
+        "label": pa.array(label, pa.string()),
+        "probability": pa.array(probability, pa.float64()),
+        "logit": pa.array(logit, pa.float64()),
+        "stars": pa.array(stars, pa.int8()),
+        "uncertain": pa.array([lab == "uncertain" for lab in label], pa.bool_()),
+        "no_known_words": pa.array(unknown, pa.bool_()),
+        "chunks": pa.array(chunks, pa.int32()),
+        "error": pa.array(errors, pa.string()),
+    }
+    if part.columns.id is None:
+        del columns["id"]
+    if options.explain:
+        columns["explanation"] = pa.array(explanation, pa.string())
+    return pa.table(columns)
+
+
+def _top_words(explanation) -> str:
+    """The words that moved the score most, each way, as compact JSON:
+    ``{"positive": [["superb", 1.2], ...], "negative": [...]}``."""
+    positive, negative = explanation.top(TOP_WORDS)
+    return json.dumps(
+        {
+            side: [[t["text"], round(t["contribution"], 4)] for t in tokens]
+            for side, tokens in (("positive", positive), ("negative", negative))
+        },
+        ensure_ascii=False,
+    )
+
+
+class LocalEngine:
+    """Scores partitions in order in this process, reading the next and writing the last
+    on threads meanwhile."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def __enter__(self) -> LocalEngine:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def run(self, partitions: list[Partition], parts: Path, options: Options, done) -> None:
+        """``done(partition, rows, errors)`` after each part is written."""
+        with (
+            ThreadPoolExecutor(1, "batch-read") as reader,
+            ThreadPoolExecutor(1, "batch-write") as writer,
+        ):
+            upcoming = reader.submit(read_partition, partitions[0])
+            writing = None
+            for number, part in enumerate(partitions):
+                rows = upcoming.result()
+                if number + 1 < len(partitions):
+                    upcoming = reader.submit(read_partition, partitions[number + 1])
+                table = scored_table(self.model, part, rows, options)
+                if writing is not None:
+                    writing.result()
+                writing = writer.submit(_write, parts, part, table, done)
+            writing.result()
+
+
+def _write(parts: Path, part: Partition, table, done: Callable) -> None:
+    out.write_part(parts, part.index, table)
+    done(part, table.num_rows, table.num_rows - table.column("error").null_count)
+
+
+def score_files(
+    model,
+    bundle: Path,
+    inputs: list[str],
+    output: Path,
+    *,
+    text_column: str | None = None,
+    id_column: str | None = None,
+    options: Options = Options(),
+    engine: str = "local",
+    force: bool = False,
+    partition_bytes: int = PARTITION_BYTES,
+    progress: Callable[[int, int], None] | None = None,
+    dask_options: dict | None = None,
+) -> Summary:
+    """Score every review of ``inputs`` into ``output``; resumes an interrupted run of the
+    same job. ``progress(done_bytes, total_bytes)`` is told as parts finish."""
+    started = time.perf_counter()
+    output = Path(output)
+    out.check_output(output)
+    paths = find_inputs(inputs)
+    job = job_identity(bundle, paths, text_column, id_column, options)
+    job["partition_bytes"] = partition_bytes
+    planned = out.earlier_plan(output, job, force)
+    if planned is None:  # planning checks every input before anything is written
+        partitions = plan(paths, text_column, id_column, partition_bytes)
+        if not partitions:
+            raise InvalidInputError("the inputs hold no reviews")
+    else:
+        partitions = [Partition.from_dict(p) for p in planned]
+    if engine == "local":
+        runner = LocalEngine(model)
+    elif engine == "dask":
+        from movie_sentiment.batch.dask_engine import DaskEngine
+
+        runner = DaskEngine(bundle, **(dask_options or {}))
+    else:
+        raise InvalidInputError(f"unknown engine {engine!r}: use local or dask")
+    with runner:  # a cluster that cannot be reached fails here, before anything is written
+        if planned is None:
+            parts = out.start_job(output, job, [p.to_dict() for p in partitions])
+        else:
+            parts = out.parts_folder(output)
+        finished = out.finished(parts, len(partitions))
+        todo = [p for p in partitions if p.index not in finished]
+        total = sum(p.size for p in partitions)
+        counted = {"bytes": sum(p.size for p in partitions if p.index in finished)}
+
+        def done(part: Partition, rows: int, errors: int) -> None:
+            counted["bytes"] += part.size
+            if progress:
+                progress(counted["bytes"], total)
+
+        if progress:
+            progress(counted["bytes"], total)
+        if todo:
+            runner.run(todo, parts, options, done)
+    rows, errors = out.commit(parts, partitions, output)
+    return Summary(
+        rows=rows,
+        errors=errors,
+        partitions=len(partitions),
+        resumed=len(finished),
+        seconds=time.perf_counter() - started,
+        output=output,
+    )

@@ -1,0 +1,130 @@
+"""A batch job's output: one Parquet part per partition, then the output file.
+
+Everything goes through a folder beside the output, ``OUTPUT.parts/``: ``job.json`` (what
+the job is and its partitions) and ``part-NNNNNN.parquet``, each written to a temporary
+name and renamed, so a part exists whole or not at all. The job is resumed by running it
+again: the parts that exist are kept and only the others are scored. Once every part is
+there they are streamed, in order, into a temporary file renamed to the output (Parquet,
+CSV or JSONL by its extension), and the folder is removed. A part holds its partition's
+rows with their place (``file``, ``row`` within the partition); the output numbers rows
+within each input file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from movie_sentiment.errors import InvalidInputError
+
+OUTPUT_FORMATS = (".parquet", ".csv", ".jsonl")
+JOB_FILE = "job.json"
+
+
+def parts_folder(output: Path) -> Path:
+    return output.with_name(output.name + ".parts")
+
+
+def part_path(parts: Path, index: int) -> Path:
+    return parts / f"part-{index:06d}.parquet"
+
+
+def check_output(output: Path) -> None:
+    if output.suffix.lower() not in OUTPUT_FORMATS:
+        raise InvalidInputError(
+            f"cannot write {output.name}: the output is a {', '.join(OUTPUT_FORMATS)} file"
+        )
+    if output.is_dir():
+        raise InvalidInputError(f"{output} is a folder; name the output file")
+    if not output.parent.exists():
+        raise InvalidInputError(f"the output's folder {output.parent} does not exist")
+
+
+def earlier_plan(output: Path, job: dict, force: bool) -> list | None:
+    """The partitions an earlier, unfinished run of this same ``job`` planned (None: there
+    is none). The parts of a different job, or a finished output, are not touched unless
+    ``force``."""
+    manifest = parts_folder(output) / JOB_FILE
+    if manifest.exists() and not force:
+        earlier = json.loads(manifest.read_text())
+        if earlier["job"] == job:
+            return earlier["partitions"]
+        raise InvalidInputError(
+            f"{parts_folder(output)} holds the parts of a different job (other inputs, model "
+            "or options); run that job again to finish it, or pass --force to start over"
+        )
+    if output.exists() and not force:
+        raise InvalidInputError(f"{output} exists; pass --force to replace it")
+    return None
+
+
+def start_job(output: Path, job: dict, partitions: list[dict]) -> Path:
+    """A fresh parts folder holding the job and its plan."""
+    parts = parts_folder(output)
+    if parts.exists():
+        shutil.rmtree(parts)
+    parts.mkdir()
+    write_atomically(parts / JOB_FILE, json.dumps({"job": job, "partitions": partitions}))
+    return parts
+
+
+def write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+def write_part(parts: Path, index: int, table) -> None:
+    """A partition's rows (a pyarrow table), whole or not at all."""
+    import pyarrow.parquet as pq
+
+    final = part_path(parts, index)
+    temporary = final.with_name(f".{final.name}.{os.getpid()}.tmp")
+    pq.write_table(table, temporary)
+    os.replace(temporary, final)
+
+
+def finished(parts: Path, count: int) -> set[int]:
+    return {i for i in range(count) if part_path(parts, i).exists()}
+
+
+def commit(parts: Path, partitions: list, output: Path) -> tuple[int, int]:
+    """Every part, in order, into ``output`` (through a temporary file); the row numbers
+    counted within each input file. Returns the rows written and how many are errors."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    kind = output.suffix.lower()
+    temporary = output.with_name(f".{output.name}.{os.getpid()}.tmp")
+    rows_before: dict[int, int] = {}  # rows of each input file's earlier partitions
+    writer = None
+    total = errors = 0
+    try:
+        with open(temporary, "wb") as sink:
+            for part in partitions:
+                table = pq.read_table(part_path(parts, part.index))
+                offset = rows_before.get(part.file, 0)
+                rows_before[part.file] = offset + table.num_rows
+                row = pa.compute.add(table.column("row"), offset)
+                table = table.set_column(table.schema.get_field_index("row"), "row", row)
+                total += table.num_rows
+                errors += table.num_rows - table.column("error").null_count
+                if kind == ".parquet":
+                    if writer is None:
+                        writer = pq.ParquetWriter(sink, table.schema)
+                    writer.write_table(table)
+                elif kind == ".csv":
+                    table.to_pandas().to_csv(sink, index=False, header=writer is None)
+                    writer = True
+                else:
+                    for record in table.to_pylist():
+                        sink.write(json.dumps(record, ensure_ascii=False).encode() + b"\n")
+            if kind == ".parquet" and writer is not None:
+                writer.close()
+        os.replace(temporary, output)
+    finally:
+        temporary.unlink(missing_ok=True)
+    shutil.rmtree(parts)
+    return total, errors
