@@ -54,7 +54,8 @@ from movie_sentiment.service.schemas import (
     score_request,
 )
 
-LOG = logging.getLogger("movie_sentiment.service")
+# Under uvicorn's general logger, so its handlers print ours too ("INFO:     ...").
+LOG = logging.getLogger("uvicorn.error.movie_sentiment")
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 404, 413, 415, 422, 500, 503)}
 MAX_BATCH = 64  # reviews gathered into one model call
 MAX_WAIT_MS = 2.0  # how long a request waits for others to join its batch

@@ -16,7 +16,8 @@ import uvicorn
 
 from movie_sentiment.service.middleware import Drain
 
-LOG = logging.getLogger("movie_sentiment.service")
+# Under uvicorn's general logger, so its handlers print ours too ("INFO:     ...").
+LOG = logging.getLogger("uvicorn.error.movie_sentiment")
 
 
 class DrainingServer(uvicorn.Server):
