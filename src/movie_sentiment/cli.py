@@ -612,14 +612,14 @@ def score_command(
             progress=progress,
             dask_options={"scheduler": scheduler, "workers": workers},
         )
-    resumed = (
-        f", {summary.resumed} of {summary.partitions} parts from an earlier run"
-        if summary.resumed
-        else ""
-    )
+    notes = []
+    if summary.startup_seconds >= 0.5:
+        notes.append(f"engine started in {summary.startup_seconds:.1f} s")
+    if summary.resumed:
+        notes.append(f"{summary.resumed} of {summary.partitions} parts from an earlier run")
     _print(
         f"Scored {summary.rows:,} rows ({summary.errors:,} errors) in {summary.seconds:.1f} s "
-        f"({summary.rows_per_second:,.0f} rows/s{resumed}) -> {summary.output}"
+        f"({'; '.join([f'{summary.rows_per_second:,.0f} rows/s', *notes])}) -> {summary.output}"
     )
     if summary.errors:
         _warn(f"{summary.errors:,} rows could not be scored; see their error column")

@@ -40,6 +40,7 @@ class Summary:
     resumed: int  # partitions found finished from an earlier run
     seconds: float
     output: Path
+    startup_seconds: float = 0.0  # of those, starting the engine (a Dask cluster)
 
     @property
     def rows_per_second(self) -> float:
@@ -212,7 +213,9 @@ def score_files(
         runner = DaskEngine(bundle, **(dask_options or {}))
     else:
         raise InvalidInputError(f"unknown engine {engine!r}: use local or dask")
+    entering = time.perf_counter()
     with runner:  # a cluster that cannot be reached fails here, before anything is written
+        startup = time.perf_counter() - entering
         if planned is None:
             parts = out.start_job(output, job, [p.to_dict() for p in partitions])
         else:
@@ -239,4 +242,5 @@ def score_files(
         resumed=len(finished),
         seconds=time.perf_counter() - started,
         output=output,
+        startup_seconds=startup,
     )
