@@ -75,7 +75,8 @@ class Columns:
 @dataclass(frozen=True)
 class Partition:
     """One piece of one input: bytes ``[start, stop)`` of a text file, or row groups
-    ``[start, stop)`` of a Parquet file. ``size`` is its bytes (for progress)."""
+    ``[start, stop)`` of a Parquet file. ``size`` is its bytes (for progress); ``path`` is
+    absolute, so a worker started elsewhere finds it."""
 
     index: int
     file: int
@@ -120,7 +121,15 @@ def plan(
         for start, stop, size in pieces:
             partitions.append(
                 Partition(
-                    len(partitions), number, str(path), kind, start, stop, size, columns, header
+                    len(partitions),
+                    number,
+                    str(path.resolve()),
+                    kind,
+                    start,
+                    stop,
+                    size,
+                    columns,
+                    header,
                 )
             )
     return partitions
