@@ -258,6 +258,8 @@ ROWS = [
     ("serve-empty-key", lambda s: ["serve", s.nbsvm, "--api-key", " "], "the API key is empty"),
     ("serve-port", lambda s: ["serve", s.nbsvm, "--port", "70000"], "'--port': Input should be less than or equal to 65535"),
     ("report-not-run", lambda s: ["report", s.tmp], "is not a run folder"),
+    ("train-resume-nothing", lambda s: ["train", "--resume", s.tmp / "run"], "no interrupted run to resume at"),
+    ("train-resume-and-options", lambda s: ["train", "--resume", s.tmp / "run", "--epochs", "3"], "--resume goes on with the run's own settings; give no others"),
     # -- score ------------------------------------------------------------------------------
     ("score-no-input", lambda s: ["score", s.nbsvm, s.tmp / "none.csv", "-o", "out.parquet"], "no input file matches"),
     ("score-input-format", lambda s: ["score", s.nbsvm, s.write("r.md", "hi"), "-o", "out.parquet"], "inputs are .csv, .tsv, .jsonl, .parquet, .txt files"),

@@ -162,7 +162,7 @@ def test_usage_mistakes_are_one_line_errors(cli, args, fragment):
     assert_one_line_error(cli(*args), fragment)
 
 
-def test_ctrl_c_during_training_is_one_line_and_leaves_nothing(small_archive, tmp_path):
+def test_ctrl_c_during_training_leaves_only_its_resume_state(small_archive, tmp_path):
     import signal
 
     out = tmp_path / "runs" / "run"
@@ -179,8 +179,12 @@ def test_ctrl_c_during_training_is_one_line_and_leaves_nothing(small_archive, tm
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130
-    assert stderr == "error: interrupted (Ctrl-C)\n"
-    assert list((tmp_path / "runs").iterdir()) == []  # no run, no staging left
+    assert stderr.splitlines() == [
+        f"Run folder: {out} (if interrupted, `movie-sentiment train --resume {out}` goes on)",
+        "error: interrupted (Ctrl-C)",
+    ]
+    # No run and no staging left: only what --resume needs, hidden beside it.
+    assert list((tmp_path / "runs").iterdir()) == [tmp_path / "runs" / ".run.resume"]
 
 
 def test_explain_colors_words_and_lists_the_top_ones(cli, nbsvm_run):

@@ -186,12 +186,28 @@ def train_command(
     force: Annotated[
         bool, typer.Option(help="Replace an existing run folder (only a run of ours).")
     ] = False,
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            help="Go on with an interrupted run (its run folder, as printed when it "
+            "started); the same command with --out does too."
+        ),
+    ] = None,
 ) -> None:
-    """Train a model on IMDB; prints the test figures and the saved bundle's path."""
-    from movie_sentiment.evaluation.metrics import format_metrics
+    """Train a model on IMDB; prints the test figures and the saved bundle's path. An
+    interrupted run goes on where it stopped with --resume RUN (or the same command)."""
     from movie_sentiment.training import TrainConfig, train
     from movie_sentiment.training.config import read_settings
+    from movie_sentiment.training.resume import interrupted_config
 
+    if resume is not None:
+        others = [family, out, data, epochs, batch_size, validation_size, seed, early_stopping,
+                  checkpoint, config] + [True] * (validate_on_test or force)  # fmt: skip
+        if any(value is not None for value in others):
+            raise InvalidInputError("--resume goes on with the run's own settings; give no others")
+        result = train(TrainConfig.from_dict(interrupted_config(resume)))
+        _print_trained(result)
+        return
     base = read_settings(config) if config else {}
     given = {
         "family": family,
@@ -207,7 +223,13 @@ def train_command(
     base.update({k: v for k, v in given.items() if v is not None})
     flags = {"validate_on_test": validate_on_test, "force": force}
     base.update({name: True for name, on in flags.items() if on})
-    result = train(TrainConfig.from_dict(base))
+    _print_trained(train(TrainConfig.from_dict(base)))
+
+
+def _print_trained(result) -> None:
+    """A finished run's figures and where it is."""
+    from movie_sentiment.evaluation.metrics import format_metrics
+
     if "validation" in result.metrics:
         _print(f"Validation accuracy: {result.metrics['validation']['accuracy']:.4f}")
     test = result.metrics["test"]

@@ -139,11 +139,16 @@ def fit_member(
     splits: Splits,
     verbose: int,
     callbacks: list | None = None,
+    checkpoints: Path | None = None,
+    before_first_save=None,
 ) -> FittedMember:
-    """Fit encoder and model of family ``family_name`` with resolved ``settings``."""
+    """Fit encoder and model of family ``family_name`` with resolved ``settings``. With
+    ``checkpoints`` (a folder), every epoch is saved there and a fit interrupted earlier
+    goes on after its last saved epoch (``training.resume``)."""
     import keras
 
     from movie_sentiment.training.callbacks import KeepBestEpoch
+    from movie_sentiment.training.resume import epoch_checkpoint
 
     training = settings["training"]
     encoder = make_encoder(settings["encoder"]).fit(splits.train_all.encodable)
@@ -173,16 +178,24 @@ def fit_member(
     best_epoch = KeepBestEpoch(monitor) if training["checkpoint"] else None
     if best_epoch is not None:
         callbacks.append(best_epoch)
+    saved, initial_epoch = None, 0
+    if checkpoints is not None:  # after KeepBestEpoch: it saves what that one decided
+        saved = epoch_checkpoint(checkpoints, best_epoch, before_first_save)
+        initial_epoch = saved.restore(keras_model)
+        callbacks.append(saved)
     fit = keras_model.fit(
         x_fit,
         y_fit,
         epochs=training["epochs"],
+        initial_epoch=initial_epoch,
         batch_size=training["batch_size"],
         validation_data=(x_val, y_val) if has_validation else None,
         callbacks=callbacks,
         verbose=verbose,
     )
     history = {key: [float(v) for v in values] for key, values in fit.history.items()}
+    if saved is not None:  # every epoch, those before the interruption too
+        history = saved.history
     epochs_run = len(history.get("loss", []))
     kept = (
         epochs_run
@@ -344,11 +357,19 @@ def train(config: TrainConfig) -> TrainResult:
     run_dir = prepare_run_dir(config)
     keras.utils.set_random_seed(config.seed)
     splits = load_splits(config, settings["training"]["validation_size"])
+    resume = open_resume(config, run_dir)  # once the data is there: nothing written before
     with run_folder(run_dir, config) as staging:
         (staging / "config.json").write_text(json.dumps(settings, indent=2))
-        csv_log = keras.callbacks.CSVLogger(str(staging / "history.csv"))
-        member = fit_member(config.family, settings, splits, verbosity(config), [csv_log])
+        member = fit_member(
+            config.family,
+            settings,
+            splits,
+            verbosity(config),
+            checkpoints=resume.epochs(config.family),
+            before_first_save=resume.start,
+        )
         (staging / "history.json").write_text(json.dumps(member.history, indent=2))
+        write_history_csv(member.history, staging / "history.csv")
         from movie_sentiment.evaluation.plots import plot_history
 
         plot_history(member.history, staging)
@@ -371,5 +392,40 @@ def train(config: TrainConfig) -> TrainResult:
             train_seconds=round(time.perf_counter() - started, 2),
         )
         save_run(staging, model, scored, splits.test)
+    resume.discard()
     seconds = time.perf_counter() - started
     return TrainResult(run_dir, run_dir / "bundle", scored.metrics, member.history, seconds)
+
+
+def open_resume(config: TrainConfig, run_dir: Path):
+    """The run's resume folder (``training.resume``), found or to be made at the first
+    saved epoch; ``force`` starts over."""
+    from dataclasses import asdict
+
+    from movie_sentiment.training.resume import Resume
+
+    def announce(what: str) -> None:
+        if config.verbose != 0:
+            print(
+                f"{what}: {run_dir} (if interrupted, "
+                f"`movie-sentiment train --resume {run_dir}` goes on)",
+                file=sys.stderr,
+            )
+
+    given = {**asdict(config), "out": str(run_dir), "force": False, "verbose": None}
+    resume = Resume(run_dir, given, lambda: announce("Run folder"))
+    if config.force:
+        resume.discard()
+    resume.check()
+    if resume.started:
+        announce("Going on with")
+    return resume
+
+
+def write_history_csv(history: dict, path: Path) -> None:
+    """The history as Keras' CSVLogger writes it: ``epoch`` then the metrics, a row each."""
+    keys = sorted(history)
+    rows = ["epoch," + ",".join(keys)]
+    for epoch in range(len(history.get("loss", []))):
+        rows.append(f"{epoch}," + ",".join(repr(history[k][epoch]) for k in keys))
+    path.write_text("\n".join(rows) + "\n")

@@ -1,0 +1,57 @@
+"""An interrupted training run goes on where it stopped: killed (SIGKILL) twice mid-fit,
+once resumed by the same command and once by ``--resume``, it ends with the same figures
+as a run never interrupted."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+from conftest import train_small
+
+EPOCHS = 150
+
+
+def command(archive, out, *extra):
+    return [
+        sys.executable, "-m", "movie_sentiment.cli", "train", "--family", "tutorial",
+        "--data", str(archive), "--out", str(out), "--epochs", str(EPOCHS),
+        "--batch-size", "8", "--validation-size", "20", *extra,
+    ]  # fmt: skip
+
+
+def kill_after_epoch(process, state, epoch: int) -> int:
+    """SIGKILL ``process`` once its checkpoint says ``epoch`` epochs are done."""
+    deadline = time.monotonic() + 180
+    while True:
+        assert process.poll() is None, process.stderr.read().decode()
+        assert time.monotonic() < deadline, "training never got that far"
+        if state.exists() and json.loads(state.read_text())["epoch"] >= epoch:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            return json.loads(state.read_text())["epoch"]
+        time.sleep(0.02)
+
+
+def test_a_killed_run_resumes_to_the_same_figures(small_archive, tmp_path):
+    whole = train_small(small_archive, tmp_path / "whole", "tutorial", epochs=EPOCHS, batch_size=8)
+    out = tmp_path / "run"
+    state = tmp_path / ".run.resume" / "epochs" / "tutorial" / "state.json"
+    first = subprocess.Popen(command(small_archive, out), stderr=subprocess.PIPE)
+    stopped = kill_after_epoch(first, state, 30)
+    assert stopped < EPOCHS and not out.exists()
+    again = subprocess.Popen(command(small_archive, out), stderr=subprocess.PIPE)  # same command
+    assert kill_after_epoch(again, state, stopped + 30) > stopped
+    finished = subprocess.run(
+        [sys.executable, "-m", "movie_sentiment.cli", "train", "--resume", str(out)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert finished.returncode == 0, finished.stderr
+    assert f"Going on with: {out}" in finished.stderr
+    assert not (tmp_path / ".run.resume").exists()  # cleaned up once the run is whole
+    history = json.loads((out / "history.json").read_text())
+    assert len(history["loss"]) == EPOCHS
+    assert history == json.loads((whole.run_dir / "history.json").read_text())
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics == json.loads((whole.run_dir / "metrics.json").read_text())
