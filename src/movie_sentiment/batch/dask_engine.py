@@ -18,6 +18,7 @@ encoder's pool ``MOVIE_SENTIMENT_THREADS``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import uuid
@@ -30,6 +31,11 @@ from movie_sentiment.batch.job import Options, scored_table
 from movie_sentiment.errors import InvalidInputError
 
 PLUGIN = "movie-sentiment-bundle"
+
+
+def plugin_name(bundle: str) -> str:
+    """One plugin per bundle (by its path), so jobs of two bundles can share a cluster."""
+    return f"{PLUGIN}-{hashlib.sha256(bundle.encode()).hexdigest()[:12]}"
 
 
 def worker_environment(threads: int = 1) -> dict[str, str]:
@@ -52,9 +58,8 @@ def _plugin(bundle: str):
     class LoadBundle(WorkerPlugin):
         """Loads the bundle once on each worker (and on any worker that joins later)."""
 
-        name = PLUGIN
-
         def __init__(self, path: str):
+            self.name = plugin_name(path)
             self.path = path
             self.model = None
 
@@ -66,11 +71,11 @@ def _plugin(bundle: str):
     return LoadBundle(bundle)
 
 
-def score_part(part: dict, parts: str, options: dict) -> tuple[int, int, int]:
+def score_part(part: dict, parts: str, options: dict, bundle: str) -> tuple[int, int, int]:
     """On a worker: read, score and write one partition; (index, rows, errors)."""
     from distributed import get_worker
 
-    model = get_worker().plugins[PLUGIN].model
+    model = get_worker().plugins[plugin_name(bundle)].model
     partition = Partition.from_dict(part)
     table = scored_table(model, partition, read_partition(partition), Options(**options))
     out.write_part(Path(parts), partition.index, table)
@@ -136,6 +141,7 @@ class DaskEngine:
                 p.to_dict(),
                 str(parts.resolve()),
                 asdict(options),
+                self.bundle,
                 key=f"score-part-{job}-{p.index}",
                 retries=3,
             )
