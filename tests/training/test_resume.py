@@ -1,6 +1,6 @@
-"""An interrupted training run goes on where it stopped: killed (SIGKILL) twice mid-fit,
-once resumed by the same command and once by ``--resume``, it ends with the same figures
-as a run never interrupted."""
+"""An interrupted training run goes on where it stopped: killed (SIGKILL) mid-fit or
+between the ``best`` recipe's stages, resumed by the same command or by ``--resume``, it
+ends with the same figures as a run never interrupted."""
 
 import json
 import signal
@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from conftest import train_small
 
 EPOCHS = 150
@@ -55,3 +56,36 @@ def test_a_killed_run_resumes_to_the_same_figures(small_archive, tmp_path):
     assert history == json.loads((whole.run_dir / "history.json").read_text())
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics == json.loads((whole.run_dir / "metrics.json").read_text())
+
+
+@pytest.mark.slow
+def test_the_best_recipe_keeps_its_finished_stages(small_archive, tmp_path):
+    """Killed after two of its members finished, ``best`` run again keeps them, trains
+    the rest, and ends with the figures of a run never interrupted."""
+    whole = train_small(small_archive, tmp_path / "whole", "best")
+    out = tmp_path / "run"
+    run = [
+        sys.executable, "-m", "movie_sentiment.cli", "train", "--family", "best",
+        "--data", str(small_archive), "--out", str(out), "--validation-size", "20",
+    ]  # fmt: skip
+    process = subprocess.Popen(run, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stages = tmp_path / ".run.resume" / "stages"
+    deadline = time.monotonic() + 300
+    while len(list(stages.glob("*/state.json"))) < 2:
+        assert process.poll() is None, process.stderr.read().decode()
+        assert time.monotonic() < deadline, "no stage finished"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    kept = sorted(path.parent.name for path in stages.glob("*/state.json"))
+    again = subprocess.run(run, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    for stage in kept:
+        assert f"{stage}: kept from the interrupted run" in again.stderr
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics == json.loads((whole.run_dir / "metrics.json").read_text())
+    card = json.loads((out / "bundle" / "card.json").read_text())
+    assert (
+        card["members"]
+        == json.loads((whole.run_dir / "bundle" / "card.json").read_text())["members"]
+    )

@@ -12,6 +12,10 @@ validation reviews are 10% more training data (nbsvm's validation accuracy rose 
 after it, so no figure reported as validation comes from a model trained on those
 reviews' labels. (Their text, without labels, is part of every family's vocabulary and
 of the cnn's word vectors, as all of train is.)
+
+Each member, first and refit, is a stage kept in the run's resume folder when done
+(``training.resume``), so a run killed at stage 5 goes on from there, with the same
+figures as one never interrupted.
 """
 
 from __future__ import annotations
@@ -30,11 +34,14 @@ from movie_sentiment.models import get_family
 from movie_sentiment.models.ensemble import combine
 from movie_sentiment.text.persist import MultiEncoder
 from movie_sentiment.training.config import TrainConfig
+from movie_sentiment.training.resume import load_stage, save_stage
 from movie_sentiment.training.train import (
+    FittedMember,
     TrainResult,
     calibrate_and_score,
     fit_member,
     load_splits,
+    open_resume,
     prepare_run_dir,
     run_folder,
     save_run,
@@ -55,6 +62,27 @@ def train_ensemble(config: TrainConfig) -> TrainResult:
     keras.utils.set_random_seed(config.seed)
     validation_size = settings["training"]["validation_size"]
     splits = load_splits(config, validation_size)
+    resume = open_resume(config, run_dir)
+
+    def member_stage(stage: str, name: str, member_config: dict, data=None) -> FittedMember:
+        """A member trained on ``data`` (default: the run's splits), or kept from the
+        interrupted run this one goes on with."""
+        data = data or splits
+        if resume.stage_done(stage):
+            keras_model, encoder, state = load_stage(resume, stage)
+            console.print(f"  {stage}: kept from the interrupted run")
+            x_val = encoder.transform(data.validation.encodable)
+            return FittedMember(
+                keras_model, encoder, state["history"], state["epoch_kept"], x_val,
+                state["initialization"],
+            )  # fmt: skip
+        member = fit_member(
+            name, member_config, data, verbosity(config),
+            checkpoints=resume.epochs(stage), before_first_save=resume.start,
+        )  # fmt: skip
+        save_stage(resume, stage, member)
+        return member
+
     names = settings["family_options"]["members"]
     refit = settings["family_options"]["refit"]
     stages = len(names) + 2 + refit
@@ -64,7 +92,7 @@ def train_ensemble(config: TrainConfig) -> TrainResult:
         stage_start = time.perf_counter()
         member_config = TrainConfig(family=name, seed=config.seed, validation_size=validation_size)
         member_settings[name] = member_config.resolved()
-        member = fit_member(name, member_settings[name], splits, verbosity(config))
+        member = member_stage(name, name, member_settings[name])
         fitted.append(member)
         histories[name] = member.history
         stage_seconds[name] = round(time.perf_counter() - stage_start, 2)
@@ -114,7 +142,7 @@ def train_ensemble(config: TrainConfig) -> TrainResult:
             again = copy.deepcopy(member_settings[name])
             again["training"].update(epochs=first.epoch_kept, checkpoint=False, early_stopping=None)
             keras.utils.set_random_seed(config.seed)
-            chosen.append(fit_member(name, again, everything, verbosity(config)))
+            chosen.append(member_stage(f"refit-{name}", name, again, everything))
         stage_seconds["refit"] = round(time.perf_counter() - stage_start, 2)
         console.print(f"  refit in {stage_seconds['refit']:.0f} s")
     keras_model = combine([m.keras_model for m in chosen], weights, bias)
@@ -175,5 +203,6 @@ def train_ensemble(config: TrainConfig) -> TrainResult:
             train_seconds=round(time.perf_counter() - started, 2),
         )
         save_run(staging, model, scored, splits.test)
+    resume.discard()
     seconds = time.perf_counter() - started
     return TrainResult(run_dir, run_dir / "bundle", scored.metrics, histories, seconds)

@@ -1,11 +1,12 @@
 """Resuming an interrupted run: ``train --resume RUN``, or the same command again.
 
 While a run trains, ``.RUN.resume/`` beside its run folder holds what it has finished:
-the settings it runs with (``config.json``), each finished stage of a recipe (a member's
-model, encoder and history), and, for the model being fit, a checkpoint after every epoch
-(weights with the optimizer's state, the history so far, the best epoch's weights, and
-the random number generators' states). Each is written to a temporary name and renamed,
-so a kill at any moment leaves the last whole one. A resumed run picks up after the last
+the settings it runs with (``config.json``), each finished stage of a recipe
+(``stages/NAME/``: a member's model, encoder and history, and the random states after
+it), and, for the model being fit, a checkpoint after every epoch (``epochs/NAME/``:
+weights with the optimizer's state, the history so far, the best epoch's weights, and the
+random number generators' states). A ``state.json`` written last (by rename) marks each
+as whole, so a kill at any moment leaves the last whole one. A resumed run picks up after the last
 finished epoch or stage with the same random state, so it ends with the same model and
 figures as a run that was never interrupted. The folder is removed once the run folder
 is complete.
@@ -112,6 +113,12 @@ class Resume:
     def epochs(self, name: str) -> Path:
         return self.folder / "epochs" / name
 
+    def stage(self, name: str) -> Path:
+        return self.folder / "stages" / name
+
+    def stage_done(self, name: str) -> bool:
+        return (self.stage(name) / STATE).exists()
+
 
 def epoch_checkpoint(folder: Path, keep_best, before_first_save=None):
     """A Keras callback that saves ``folder``'s checkpoint after every epoch (calling
@@ -140,33 +147,79 @@ def epoch_checkpoint(folder: Path, keep_best, before_first_save=None):
             if model.optimizer is not None and not model.optimizer.built:
                 model.optimizer.build(model.trainable_variables)
             if keep_best is not None and self.saved["best_epoch"] is not None:
-                model.load_weights(folder / "best.weights.h5")
+                model.load_weights(folder / self.saved["best_folder"] / "best.weights.h5")
                 keep_best.best = self.saved["best"]
                 keep_best.best_epoch = self.saved["best_epoch"]
                 keep_best.best_weights = model.get_weights()
-            model.load_weights(folder / "last.weights.h5")
-            restore_random_state((folder / "random.pickle").read_bytes(), model)
+            last = folder / self.saved["folder"]
+            model.load_weights(last / "last.weights.h5")
+            restore_random_state((last / "random.pickle").read_bytes(), model)
             self.history = self.saved["history"]
 
         def on_epoch_end(self, epoch, logs=None):
+            """Epoch ``epoch``'s files go to a folder of their own; ``state.json``, replaced
+            last, names it, so a kill at any moment leaves one whole epoch to go on from."""
             if before_first_save is not None:
                 before_first_save()
-            folder.mkdir(parents=True, exist_ok=True)
             for key, value in (logs or {}).items():
                 self.history.setdefault(key, []).append(float(value))
-            improved = keep_best is not None and keep_best.best_epoch == epoch
-            if improved:
-                self.model.save_weights(folder / ".best.weights.h5")
-                os.replace(folder / ".best.weights.h5", folder / "best.weights.h5")
-            self.model.save_weights(folder / ".last.weights.h5")
-            os.replace(folder / ".last.weights.h5", folder / "last.weights.h5")
-            _write(folder / "random.pickle", random_state(self.model))
-            state = {
+            saved = folder / f"epoch-{epoch + 1:05d}"
+            shutil.rmtree(saved, ignore_errors=True)  # a half-written one, from a kill
+            saved.mkdir(parents=True)
+            self.model.save_weights(saved / "last.weights.h5")
+            (saved / "random.pickle").write_bytes(random_state(self.model))
+            best_folder = (self.saved or {}).get("best_folder")
+            if keep_best is not None and keep_best.best_epoch == epoch:
+                self.model.save_weights(saved / "best.weights.h5")
+                best_folder = saved.name
+            self.saved = {
                 "epoch": epoch + 1,
+                "folder": saved.name,
+                "best_folder": best_folder,
                 "history": self.history,
                 "best": None if keep_best is None else keep_best.best,
                 "best_epoch": None if keep_best is None else keep_best.best_epoch,
             }
-            _write(folder / STATE, json.dumps(state).encode())  # last: the epoch is done
+            _write(folder / STATE, json.dumps(self.saved).encode())
+            for old in folder.glob("epoch-*"):  # no longer needed
+                if old.name not in (saved.name, best_folder):
+                    shutil.rmtree(old, ignore_errors=True)
 
     return EpochCheckpoint()
+
+
+def save_stage(resume: Resume, name: str, member) -> None:
+    """A finished member (``FittedMember``) and the random states after it, whole or not
+    at all (``state.json`` last)."""
+    from movie_sentiment.text.persist import save_encoder
+
+    resume.start()
+    folder = resume.stage(name)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    member.keras_model.save(folder / "model.keras")
+    save_encoder(member.encoder, folder)
+    _write(folder / "random.pickle", random_state(member.keras_model))
+    state = {
+        "history": member.history,
+        "epoch_kept": member.epoch_kept,
+        "initialization": member.initialization,
+    }
+    _write(folder / STATE, json.dumps(state).encode())
+    shutil.rmtree(resume.folder / "epochs" / name, ignore_errors=True)
+
+
+def load_stage(resume: Resume, name: str) -> tuple:
+    """(keras model, encoder, state) of a finished member; the random states are set to
+    what they were right after it, as the interrupted run had them."""
+    import keras
+
+    import movie_sentiment.models.layers  # noqa: F401  (registers our layers with Keras)
+    from movie_sentiment.text.persist import load_encoder
+
+    folder = resume.stage(name)
+    keras_model = keras.saving.load_model(folder / "model.keras")
+    encoder = load_encoder(folder)
+    restore_random_state((folder / "random.pickle").read_bytes(), keras_model)
+    return keras_model, encoder, json.loads((folder / STATE).read_text())
