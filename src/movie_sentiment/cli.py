@@ -649,8 +649,10 @@ def score_command(
 
 @contextlib.contextmanager
 def _progress_bar(what: str):
-    """A progress bar (bytes done, rate, time left) on a terminal; nothing otherwise.
-    Yields ``update(done, total)``."""
+    """A progress bar on a terminal (share of the input's bytes done, rows scored and
+    rows/s this run, time left); nothing otherwise. Yields ``update(done, total, rows)``."""
+    import time
+
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -659,27 +661,28 @@ def _progress_bar(what: str):
         TextColumn,
         TimeElapsedColumn,
         TimeRemainingColumn,
-        TransferSpeedColumn,
     )
 
     console = Console(stderr=True)
     if not console.is_terminal:
         yield None
         return
+    started = time.perf_counter()
     with Progress(
         TextColumn(what),
         BarColumn(),
         TaskProgressColumn(),
-        TransferSpeedColumn(),
+        TextColumn("{task.fields[rows]:,} rows, {task.fields[rate]:,.0f} rows/s"),
         TimeElapsedColumn(),
         TextColumn("left"),
         TimeRemainingColumn(),
         console=console,
     ) as bar:
-        task = bar.add_task(what, total=None)
+        task = bar.add_task(what, total=None, rows=0, rate=0.0)
 
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+        def update(done: int, total: int, rows: int) -> None:
+            rate = rows / max(time.perf_counter() - started, 1e-9)
+            bar.update(task, completed=done, total=total, rows=rows, rate=rate)
 
         yield update
 

@@ -187,11 +187,11 @@ def score_files(
     engine: str = "local",
     force: bool = False,
     partition_bytes: int = PARTITION_BYTES,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
     dask_options: dict | None = None,
 ) -> Summary:
     """Score every review of ``inputs`` into ``output``; resumes an interrupted run of the
-    same job. ``progress(done_bytes, total_bytes)`` is told as parts finish."""
+    same job. ``progress(done_bytes, total_bytes, rows_scored)`` is told as parts finish."""
     started = time.perf_counter()
     output = Path(output)
     out.check_output(output)
@@ -223,15 +223,16 @@ def score_files(
         finished = out.finished(parts, len(partitions))
         todo = [p for p in partitions if p.index not in finished]
         total = sum(p.size for p in partitions)
-        counted = {"bytes": sum(p.size for p in partitions if p.index in finished)}
+        counted = {"bytes": sum(p.size for p in partitions if p.index in finished), "rows": 0}
 
         def done(part: Partition, rows: int, errors: int) -> None:
             counted["bytes"] += part.size
+            counted["rows"] += rows
             if progress:
-                progress(counted["bytes"], total)
+                progress(counted["bytes"], total, counted["rows"])
 
         if progress:
-            progress(counted["bytes"], total)
+            progress(counted["bytes"], total, 0)
         if todo:
             runner.run(todo, parts, options, done)
     rows, errors = out.commit(parts, partitions, output)
