@@ -79,7 +79,7 @@ def score_part(part: dict, parts: str, options: dict, bundle: str) -> tuple[int,
     partition = Partition.from_dict(part)
     table = scored_table(model, partition, read_partition(partition), Options(**options))
     out.write_part(Path(parts), partition.index, table)
-    return partition.index, table.num_rows, table.num_rows - table.column("error").null_count
+    return partition.index, table.num_rows, out.error_rows(table)
 
 
 class DaskEngine:

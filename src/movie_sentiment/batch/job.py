@@ -172,7 +172,7 @@ class LocalEngine:
 
 def _write(parts: Path, part: Partition, table, done: Callable) -> None:
     out.write_part(parts, part.index, table)
-    done(part, table.num_rows, table.num_rows - table.column("error").null_count)
+    done(part, table.num_rows, out.error_rows(table))
 
 
 def score_files(

@@ -86,6 +86,11 @@ def write_part(parts: Path, index: int, table) -> None:
     os.replace(temporary, final)
 
 
+def error_rows(table) -> int:
+    """Rows of a part (a pyarrow table) that could not be scored."""
+    return table.num_rows - table.column("error").null_count
+
+
 def finished(parts: Path, count: int) -> set[int]:
     return {i for i in range(count) if part_path(parts, i).exists()}
 
@@ -110,7 +115,7 @@ def commit(parts: Path, partitions: list, output: Path) -> tuple[int, int]:
                 row = pa.compute.add(table.column("row"), offset)
                 table = table.set_column(table.schema.get_field_index("row"), "row", row)
                 total += table.num_rows
-                errors += table.num_rows - table.column("error").null_count
+                errors += error_rows(table)
                 if kind == ".parquet":
                     if writer is None:
                         writer = pq.ParquetWriter(sink, table.schema)

@@ -51,7 +51,9 @@ from movie_sentiment.service.schemas import (
     Ready,
     ScoreResponse,
     ServerMetadata,
+    review_too_long,
     score_request,
+    too_many_reviews,
 )
 
 # Under uvicorn's general logger, so its handlers print ours too ("INFO:     ...").
@@ -89,9 +91,9 @@ def _first_problem(error: RequestValidationError, example: str) -> str:
     if not path:  # the body as a whole: not an object (or not sent as JSON)
         return f"the body must be a JSON object like {example} ({message})"
     if kind == "string_too_long" and path.startswith("reviews["):
-        return f"{path} has {len(problem['input']):,} characters; at most {context['max_length']:,}"
+        return review_too_long(path, len(problem["input"]), context["max_length"])
     if kind == "too_long" and path == "reviews":
-        return f"{len(problem['input'])} reviews in one request; at most {context['max_length']}"
+        return too_many_reviews(len(problem["input"]), context["max_length"])
     return f"{path}: {message}"
 
 

@@ -22,6 +22,14 @@ class Limits:
     max_review_chars: int = 100_000
 
 
+def too_many_reviews(count: int, limit: int) -> str:
+    return f"{count} reviews in one request; at most {limit}"
+
+
+def review_too_long(where: str, length: int, limit: int) -> str:
+    return f"{where} has {length:,} characters; at most {limit:,}"
+
+
 # -- ours ----------------------------------------------------------------------------------
 class ScoreRequestBase(BaseModel):
     explain: bool = Field(False, description="Add each token's contribution to the logit.")

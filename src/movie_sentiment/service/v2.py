@@ -14,6 +14,8 @@ from movie_sentiment.service.schemas import (
     ModelMetadata,
     ResponseOutput,
     TensorMetadata,
+    review_too_long,
+    too_many_reviews,
 )
 
 INPUT = TensorMetadata(name="text", datatype="BYTES", shape=[-1])
@@ -73,16 +75,11 @@ def review_texts(request: InferenceRequest, limits: Limits) -> list[str]:
         if not isinstance(text, str):
             raise RequestError(f"inputs[0].data[{number}] is not text (BYTES as a JSON string)")
     if len(texts) > limits.max_reviews:
-        raise RequestError(
-            f"{len(texts)} reviews in one request; at most {limits.max_reviews}", 422
-        )
+        raise RequestError(too_many_reviews(len(texts), limits.max_reviews), 422)
     for number, text in enumerate(texts):
         if len(text) > limits.max_review_chars:
-            raise RequestError(
-                f"inputs[0].data[{number}] has {len(text):,} characters; at most "
-                f"{limits.max_review_chars:,}",
-                422,
-            )
+            where = f"inputs[0].data[{number}]"
+            raise RequestError(review_too_long(where, len(text), limits.max_review_chars), 422)
     return texts
 
 
