@@ -86,16 +86,19 @@ def reviews_per_second(work, texts: list, warm_up: tuple[int, ...] = (64, 600), 
 RUNS = REPO / "runs" / "benchmarks"
 
 
-def trained_bundle(family: str, data: str | None, runs: Path = RUNS):
-    """The bundle of ``family`` trained with its defaults in ``runs/FAMILY``: loaded when
-    that run exists, trained there first otherwise (``runs/`` is ignored by git)."""
+def trained_bundle(
+    family: str, data: str | None, runs: Path = RUNS, name: str | None = None, **settings
+):
+    """The bundle of ``family`` trained with its defaults (and ``settings``, TrainConfig
+    fields) in ``runs/NAME`` (default: the family's name): loaded when that run exists,
+    trained there first otherwise (``runs/`` is ignored by git)."""
     from movie_sentiment.bundle import SentimentModel
     from movie_sentiment.training import TrainConfig, train
 
-    run = Path(runs) / family
+    run = Path(runs) / (name or family)
     if not (run / "bundle" / "card.json").exists():
         print(f"training {family} into {run} ...", flush=True)
-        train(TrainConfig(family=family, data=data, out=str(run), verbose=0))
+        train(TrainConfig(family=family, data=data, out=str(run), verbose=0, **settings))
     return SentimentModel.load(run)
 
 

@@ -154,6 +154,8 @@ ROWS = [
     ("train-seed-negative", lambda s: ["train", "--seed", "-5"], "seed must be from 0 to 4294967295"),
     ("train-seed-huge", lambda s: ["train", "--seed", "4294967296"], "seed must be from 0 to 4294967295"),
     ("best-epochs", lambda s: ["train", "--family", "best", "--epochs", "3"], "member family's own epochs"),
+    ("train-sentences-many", lambda s: ["train", "--sentence-examples", "11"], "sentence_examples must be from 0 to 10"),
+    ("train-sentence-weight", lambda s: ["train", "--sentence-weight", "0"], "sentence_weight must be above 0"),
     ("best-batch-size", lambda s: ["train", "--family", "best", "--batch-size", "8"], "own batch_size"),
     ("best-early-stopping", lambda s: ["train", "--family", "best", "--early-stopping", "2"], "own early_stopping"),
     ("best-checkpoint", lambda s: ["train", "--family", "best", "--no-checkpoint"], "own checkpoint"),

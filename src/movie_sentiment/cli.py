@@ -180,6 +180,20 @@ def train_command(
             "(default: the family's).",
         ),
     ] = None,
+    sentence_examples: Annotated[
+        int | None,
+        typer.Option(
+            help="Also train on each review's last 1..N sentences, labeled as the review "
+            "(0: none; default: the family's)."
+        ),
+    ] = None,
+    sentence_weight: Annotated[
+        float | None,
+        typer.Option(
+            help="Weight of each such sentence example, above 0 to 1 (reviews weigh 1; "
+            "default: the family's)."
+        ),
+    ] = None,
     config: Annotated[
         Path | None, typer.Option(help="TrainConfig as JSON; options override it.")
     ] = None,
@@ -202,7 +216,8 @@ def train_command(
 
     if resume is not None:
         others = [family, out, data, epochs, batch_size, validation_size, seed, early_stopping,
-                  checkpoint, config] + [True] * (validate_on_test or force)  # fmt: skip
+                  checkpoint, sentence_examples, sentence_weight, config]  # fmt: skip
+        others += [True] * (validate_on_test or force)
         if any(value is not None for value in others):
             raise InvalidInputError("--resume goes on with the run's own settings; give no others")
         result = train(TrainConfig.from_dict(interrupted_config(resume)))
@@ -219,6 +234,8 @@ def train_command(
         "early_stopping": early_stopping,
         "seed": seed,
         "checkpoint": checkpoint,
+        "sentence_examples": sentence_examples,
+        "sentence_weight": sentence_weight,
     }
     base.update({k: v for k, v in given.items() if v is not None})
     flags = {"validate_on_test": validate_on_test, "force": force}

@@ -25,6 +25,29 @@ def test_naive_bayes_ratios_by_hand():
     assert ratios[1] > 0 > ratios[2]
 
 
+def test_naive_bayes_ratios_take_soft_labels():
+    ids = np.array([[1, 3], [1, 0], [2, 3], [2, 1]])
+    hard = naive_bayes_ratios(ids, np.array([1, 1, 0, 0]), size=4, alpha=1.0)
+    as_floats = naive_bayes_ratios(ids, np.array([1.0, 1.0, 0.0, 0.0]), size=4, alpha=1.0)
+    np.testing.assert_allclose(as_floats, hard)
+    # a review at 0.5 counts half to each side: feature 3 (in a sure positive and an
+    # unsure review) leans positive, by less than feature 1 (in two sure positives)
+    soft = naive_bayes_ratios(ids[:3], np.array([1.0, 1.0, 0.5]), size=4, alpha=1.0)
+    p = np.array([0, 2, 0.5, 1.5]) + 1.0
+    q = np.array([0, 0, 0.5, 0.5]) + 1.0
+    np.testing.assert_allclose(soft[1:], np.log((p / p.sum()) / (q / q.sum()))[1:])
+    # counted in blocks of 4,096 reviews: the same as counting all at once
+    many = np.tile(ids, (3000, 1))
+    labels = np.tile(np.array([0.9, 0.2, 0.6, 0.1]), 3000)
+    positive = np.bincount(many.ravel(), np.repeat(labels, 2), 4)
+    negative = np.bincount(many.ravel(), np.repeat(1 - labels, 2), 4)
+    p, q = positive + 1.0, negative + 1.0
+    p[0] = q[0] = 1.0
+    np.testing.assert_allclose(
+        naive_bayes_ratios(many, labels, 4, 1.0)[1:], np.log((p / p.sum()) / (q / q.sum()))[1:]
+    )
+
+
 def test_nbsvm_starts_from_naive_bayes(nbsvm_run):
     model = SentimentModel.load(nbsvm_run.bundle_dir)
     layer = model.keras_model.get_layer("nb_linear")

@@ -30,6 +30,9 @@ def test_tutorial_is_the_tensorflow_notebook_model():
         "batch_size": 512,
         "validation_size": 10000,
         "checkpoint": True,
+        # beyond the notebook: its last sentences as examples too (0 turns them off)
+        "sentence_examples": 2,
+        "sentence_weight": 0.2,
     }
     assert isinstance(keras_model.optimizer, keras.optimizers.Adam)
     assert keras_model.loss == "binary_crossentropy"

@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 from conftest import snapshot, train_small, unwritable_folder
 
@@ -162,6 +163,15 @@ def test_validate_on_test_reproduces_the_mslearn_notebook(small_archive, tmp_pat
         ({"family_options": {"embedding_dim": 1.5}}, ConfigError, "embedding_dim must be a"),
         ({"family_options": {"layers": 3}}, ConfigError, "unknown tutorial options: layers"),
         ({"verbose": 3}, ConfigError, "verbose must be 0, 1 or 2"),
+        ({"sentence_examples": 11}, ConfigError, "sentence_examples must be from 0 to 10"),
+        ({"sentence_examples": -1}, ConfigError, "sentence_examples must be from 0 to 10"),
+        ({"sentence_weight": 0}, ConfigError, "sentence_weight must be above 0 and at most 1"),
+        ({"sentence_weight": 1.5}, ConfigError, "sentence_weight must be above 0 and at most 1"),
+        (
+            {"family": "best", "sentence_examples": 2},
+            ConfigError,
+            "each member with the member family's own sentence_examples",
+        ),
         (
             {"family": "mslearn", "validate_on_test": True, "checkpoint": True},
             ConfigError,
@@ -194,3 +204,44 @@ def test_config_round_trips_through_json_and_reads_old_names(tmp_path):
     assert loaded.resolved()["encoder"]["padding"] == "pre"
     old = {"model": "nbsvm", "model_options": {"alpha": 0.5}}  # files of earlier versions
     assert TrainConfig.from_dict(old).resolved()["family_options"]["alpha"] == 0.5
+
+
+def test_sentence_examples_add_weighted_snippets(small_archive):
+    from movie_sentiment.data.imdb import load_reviews
+    from movie_sentiment.text.persist import make_encoder
+    from movie_sentiment.training.train import with_sentence_examples
+
+    reviews = load_reviews("train", small_archive).select(range(10))
+    encoder = make_encoder({"kind": "ngrams", "ngram_range": [1, 2]}).fit(reviews.texts)
+    x_fit, y_fit = encoder.transform(reviews.texts), reviews.labels.astype("float32")
+    x, y, weights = with_sentence_examples(encoder, reviews, x_fit, y_fit, 2, 0.25)
+    # every toy review has two sentences: one snippet each, its last sentence
+    assert len(x) == len(y) == len(weights) == 20
+    np.testing.assert_array_equal(x[:10], x_fit)
+    np.testing.assert_array_equal(y[10:], y_fit)
+    assert weights.tolist() == [1.0] * 10 + [0.25] * 10
+    last = [text.split(".<br /><br />")[1] for text in reviews.texts]
+    np.testing.assert_array_equal(x[10:], encoder.transform(last))
+
+
+def test_training_with_sentence_examples_keeps_the_reviews_naive_bayes_ratios(
+    small_archive, nbsvm_run, tmp_path
+):
+    from conftest import SMALL_SETTINGS
+
+    from movie_sentiment.bundle import SentimentModel
+
+    result = train_small(
+        small_archive, tmp_path / "r", "nbsvm", sentence_examples=2, sentence_weight=0.5,
+        **SMALL_SETTINGS["nbsvm"],
+    )  # fmt: skip
+    card = json.loads((result.bundle_dir / "card.json").read_text())
+    assert card["config"]["training"]["sentence_examples"] == 2
+    assert card["config"]["training"]["sentence_weight"] == 0.5
+
+    def layer(run):
+        return SentimentModel.load(run.bundle_dir).keras_model.get_layer("nb_linear")
+
+    with_snippets, without = layer(result), layer(nbsvm_run)
+    np.testing.assert_array_equal(np.asarray(with_snippets.ratios), np.asarray(without.ratios))
+    assert not np.array_equal(np.asarray(with_snippets.weights_), np.asarray(without.weights_))

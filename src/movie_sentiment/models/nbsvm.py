@@ -61,10 +61,16 @@ def build(options: dict, encoder) -> keras.Model:
 
 
 def naive_bayes_ratios(ids: np.ndarray, labels: np.ndarray, size: int, alpha: float) -> np.ndarray:
-    """Log-count ratios of binarized features (``ids`` hold each review's distinct ids)."""
-    labels = np.asarray(labels).ravel()
-    positive = np.bincount(ids[labels == 1].ravel(), minlength=size).astype(np.float64)
-    negative = np.bincount(ids[labels == 0].ravel(), minlength=size).astype(np.float64)
+    """Log-count ratios of binarized features (``ids`` hold each review's distinct ids).
+    Labels may be soft (a probability of positive, as a distilled model's targets are):
+    a review then counts ``p`` towards the positive counts and ``1 - p`` the negative."""
+    labels = np.asarray(labels, dtype=np.float64).ravel()
+    positive, negative = np.zeros(size), np.zeros(size)
+    for start in range(0, len(ids), 4096):  # in blocks: the weights are as large as ids
+        block, weight = ids[start : start + 4096], labels[start : start + 4096, None]
+        shape = block.shape
+        positive += np.bincount(block.ravel(), np.broadcast_to(weight, shape).ravel(), size)
+        negative += np.bincount(block.ravel(), np.broadcast_to(1 - weight, shape).ravel(), size)
     positive[0] = negative[0] = 0.0  # padding
     p, q = positive + alpha, negative + alpha
     return np.log((p / p.sum()) / (q / q.sum()))

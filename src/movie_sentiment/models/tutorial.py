@@ -29,7 +29,18 @@ DEFAULTS = {
     "family_options": {"embedding_dim": 16, "hidden_units": 16},
     # The notebook keeps the 40th epoch; keeping the epoch with the lowest validation loss
     # (27-28 here) scored higher validation accuracy over 3 seeds (see README, "Choices").
-    "training": {"epochs": 40, "batch_size": 512, "validation_size": 10000, "checkpoint": True},
+    # Each training review's last one and two sentences are examples too, at weight 0.2:
+    # on validation, last sentences 0.6968 -> 0.7209, last two 0.7720 -> 0.7828, reviews
+    # under 50 words 0.8667 -> 0.8800, whole reviews 0.8884 -> 0.8876
+    # (benchmarks/short_texts.py); --sentence-examples 0 trains the notebook's data alone.
+    "training": {
+        "epochs": 40,
+        "batch_size": 512,
+        "validation_size": 10000,
+        "checkpoint": True,
+        "sentence_examples": 2,
+        "sentence_weight": 0.2,
+    },
 }
 
 

@@ -21,7 +21,9 @@ from movie_sentiment.text.persist import make_encoder
 RENAMED = {"model": "family", "model_options": "family_options"}
 MAX_SEED = 2**32 - 1  # NumPy's RandomState takes seeds from 0 to 2**32 - 1
 # Settings a recipe (the ensemble) takes per member from each member family instead.
-PER_MEMBER = ("epochs", "batch_size", "early_stopping", "checkpoint")
+PER_MEMBER = (
+    "epochs", "batch_size", "early_stopping", "checkpoint", "sentence_examples", "sentence_weight"
+)  # fmt: skip
 
 
 @dataclass
@@ -43,6 +45,10 @@ class TrainConfig:
     validate_on_test: bool = False  # the mslearn notebook's choice; not for model selection
     early_stopping: int | None = None  # patience in epochs on validation loss; None: off
     checkpoint: bool | None = None  # keep the best epoch (validation loss); None: family default
+    # Short training examples: each training review's last 1..N sentences as well, with its
+    # label (``text.sentences.trailing_snippets``); None: the family's default, 0: none.
+    sentence_examples: int | None = None
+    sentence_weight: float | None = None  # each such example's weight (reviews weigh 1)
     encoder: dict = field(default_factory=dict)  # overrides of the family's encoder settings
     family_options: dict = field(default_factory=dict)  # overrides of the family's options
     verbose: int | None = None  # Keras progress: 0 silent, 1 bar, 2 a line per epoch
@@ -54,6 +60,14 @@ class TrainConfig:
             value = getattr(self, name)
             if value is not None and value < 1:
                 raise ConfigError(f"{name} must be a positive whole number, not {value!r}")
+        if self.sentence_examples is not None and not 0 <= self.sentence_examples <= 10:
+            raise ConfigError(
+                f"sentence_examples must be from 0 to 10, not {self.sentence_examples!r}"
+            )
+        if self.sentence_weight is not None and not 0 < self.sentence_weight <= 1:
+            raise ConfigError(
+                f"sentence_weight must be above 0 and at most 1, not {self.sentence_weight!r}"
+            )
         if self.validation_size is not None and self.validation_size < 0:
             raise ConfigError(f"validation_size must be 0 or more, not {self.validation_size}")
         if not 0 <= self.seed <= MAX_SEED:
@@ -93,7 +107,8 @@ class TrainConfig:
         """The complete settings: family defaults overlaid with this config."""
         defaults = get_family(self.family).defaults
         training = dict(defaults["training"])
-        for name in ("epochs", "batch_size", "validation_size", "checkpoint"):
+        per_run = ("epochs", "batch_size", "validation_size", "checkpoint")
+        for name in (*per_run, "sentence_examples", "sentence_weight"):
             if getattr(self, name) is not None:
                 training[name] = getattr(self, name)
         if self.validate_on_test:
@@ -104,6 +119,8 @@ class TrainConfig:
             early_stopping=self.early_stopping,
         )
         training.setdefault("checkpoint", False)
+        training.setdefault("sentence_examples", 0)
+        training.setdefault("sentence_weight", 1.0)
         options = {**defaults["family_options"], **self.family_options}
         for name, value in self.family_options.items():  # 1 where 0.003 was meant as 1.0
             if isinstance(defaults["family_options"][name], float) and isinstance(value, int):

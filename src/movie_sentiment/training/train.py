@@ -153,6 +153,12 @@ def fit_member(
     training = settings["training"]
     encoder = make_encoder(settings["encoder"]).fit(splits.train_all.encodable)
     x_fit, y_fit = encode_split(encoder, splits.fit), splits.fit.labels.astype("float32")
+    x_train, y_train, weights = x_fit, y_fit, None
+    if training.get("sentence_examples") and len(splits.fit):
+        x_train, y_train, weights = with_sentence_examples(
+            encoder, splits.fit, x_fit, y_fit, training["sentence_examples"],
+            training.get("sentence_weight", 1.0),
+        )  # fmt: skip
     x_val, y_val = (
         encode_split(encoder, splits.validation),
         splits.validation.labels.astype("float32"),
@@ -184,8 +190,9 @@ def fit_member(
         initial_epoch = saved.restore(keras_model)
         callbacks.append(saved)
     fit = keras_model.fit(
-        x_fit,
-        y_fit,
+        x_train,
+        y_train,
+        sample_weight=weights,
         epochs=training["epochs"],
         initial_epoch=initial_epoch,
         batch_size=training["batch_size"],
@@ -203,6 +210,24 @@ def fit_member(
         else best_epoch.best_epoch + 1
     )
     return FittedMember(keras_model, encoder, history, kept, x_val, initialization)
+
+
+def with_sentence_examples(encoder, fit: ReviewDataset, x_fit, y_fit, count: int, weight: float):
+    """The training part plus each review's last 1..``count`` sentences as examples of
+    their own, labeled as their review (``text.sentences.trailing_snippets``), so a model
+    trained on ~230-word reviews also sees one-line opinions; with the sample weights
+    (1 for reviews, ``weight`` for the snippets), or None when there are no snippets.
+    What a family derives from the training part (naive-Bayes ratios) still comes from
+    the reviews alone."""
+    from movie_sentiment.text.sentences import trailing_snippets
+
+    snippets, sources = trailing_snippets(fit.texts, count)
+    if not snippets:
+        return x_fit, y_fit, None
+    x_short = encoder.transform(snippets)
+    weights = np.concatenate([np.ones(len(x_fit)), np.full(len(snippets), weight)])
+    x_all, y_all = np.concatenate([x_fit, x_short]), np.concatenate([y_fit, y_fit[sources]])
+    return x_all, y_all, weights.astype("float32")
 
 
 @dataclass
