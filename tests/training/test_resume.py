@@ -89,3 +89,27 @@ def test_the_best_recipe_keeps_its_finished_stages(small_archive, tmp_path):
         card["members"]
         == json.loads((whole.run_dir / "bundle" / "card.json").read_text())["members"]
     )
+
+
+def test_random_layers_are_restored_by_position_not_by_name():
+    """Keras names seed generators from a per-process counter: a process that built other
+    models first must still find the interrupted run's dropout states."""
+    import keras
+    import numpy as np
+
+    from movie_sentiment.training.resume import random_state, restore_random_state
+
+    def dropout_model():
+        inputs = keras.Input((4,))
+        return keras.Model(inputs, keras.layers.Dropout(0.5)(keras.layers.Dense(2)(inputs)))
+
+    saved_model = dropout_model()
+    for variable in saved_model.non_trainable_variables:
+        variable.assign(np.array([7, 9], dtype=variable.dtype))
+    blob = random_state(saved_model)
+    dropout_model()  # moves the counter on: the next model's generator has another name
+    model = dropout_model()
+    states = [v for v in model.non_trainable_variables if "seed_generator" in v.path]
+    assert states and states[0].path != saved_model.non_trainable_variables[0].path
+    restore_random_state(blob, model)
+    assert np.asarray(states[0].value).tolist() == [7, 9]

@@ -56,8 +56,16 @@ def restore_random_state(blob: bytes, model) -> None:
     random.setstate(python_state)
     np.random.set_state(numpy_state)
     global_seed_generator().state.assign(keras_state)
-    for variable in _seed_states(model):
-        variable.assign(layers[variable.path])
+    # By position, not by path: Keras names seed generators from a per-process counter,
+    # so a process that built other models first ("seed_generator_7") must still match.
+    variables = _seed_states(model)
+    if len(variables) != len(layers):
+        raise ConfigError(
+            f"the interrupted run's model had {len(layers)} random layers, this one has "
+            f"{len(variables)}; start again with --force"
+        )
+    for variable, state in zip(variables, layers.values(), strict=True):
+        variable.assign(state)
 
 
 def _seed_states(model) -> list:

@@ -1,0 +1,163 @@
+"""Distillation study: can one fast model learn the ensemble's calibrated scores?
+
+The teacher is ``best`` without its refit (``refit: false``): its members trained on the
+22,500 training reviews, its weights and temperature fit on the 2,500 validation reviews
+(seed 42), so the students' validation accuracy is honest. Each student is trained on
+the teacher's calibrated probabilities (soft targets, not hard pseudo-labels) over the
+training reviews and the 50,000 unlabeled ones, and compared with the same architecture
+trained on the true labels of the training reviews alone:
+
+* ``nbsvm`` (NB-weighted 1-3-grams; the ratios counted from the soft targets);
+* ``nbsvm`` on the training reviews plus only the unlabeled reviews the teacher is sure
+  of (probability below 0.2 or above 0.8: ``unsup`` holds the 5-6-star reviews the
+  labeled splits leave out);
+* ``fasttext`` (mean of 1-2-gram vectors);
+* ridge regression of the teacher's logits (clipped to +-8) on the NB-scaled binary
+  1-3-grams (alpha 30), the classic logit-matching form of distillation for a linear
+  student.
+
+Figures: validation accuracy after each epoch (the reviews as the encoder truncates
+them, the same for every row), and seconds. Test is not scored: no student beat the
+plain ``nbsvm`` on validation, so none became a family.
+
+    python benchmarks/distil_study.py [--data PATH] [--runs DIR] [--epochs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import RUNS, default_data, trained_bundle, write_results  # noqa: E402
+
+from movie_sentiment.data.imdb import load_reviews  # noqa: E402
+from movie_sentiment.evaluation.scores import logit, sigmoid  # noqa: E402
+from movie_sentiment.models import get_family  # noqa: E402
+from movie_sentiment.models.nbsvm import naive_bayes_ratios  # noqa: E402
+from movie_sentiment.text.persist import make_encoder  # noqa: E402
+from movie_sentiment.training.train import split_validation  # noqa: E402
+
+SURE = 0.3  # |p - 0.5| of the unlabeled reviews kept in the "sure" row
+
+
+def keras_student(family: str, encoder, x, y, x_val, y_val, epochs: int, ratios_from=None):
+    """Validation accuracy after each epoch of ``family``'s model fit on (x, y)."""
+    import keras
+
+    keras.utils.set_random_seed(42)
+    defaults = get_family(family).defaults
+    model = get_family(family).build(defaults["family_options"], encoder)
+    if family == "nbsvm":
+        layer = model.get_layer("nb_linear")
+        rx, ry = ratios_from or (x, y)
+        layer.set_ratios(naive_bayes_ratios(rx, ry, layer.num_features, 1.0))
+    accuracies = []
+    for _ in range(epochs):
+        model.fit(x, y, epochs=1, batch_size=defaults["training"]["batch_size"], verbose=0)
+        p = model.predict(x_val, batch_size=512, verbose=0).ravel()
+        accuracies.append(round(float(np.mean((p >= 0.5) == y_val)), 4))
+    return accuracies
+
+
+def ridge_student(x_fit_ids, y_fit, x_ids, targets, x_val_ids, y_val, size: int) -> float:
+    """Ridge on NB-scaled binary n-grams against the teacher's logits."""
+    import scipy.sparse as sparse
+    from sklearn.linear_model import Ridge
+
+    def binary(ids):
+        rows = np.repeat(np.arange(len(ids)), ids.shape[1])
+        matrix = sparse.csr_matrix(
+            (np.ones(ids.size, np.float32), (rows, ids.ravel())), shape=(len(ids), size)
+        )
+        matrix.sum_duplicates()
+        matrix.data[:] = 1.0
+        return matrix
+
+    ratios = naive_bayes_ratios(x_fit_ids, y_fit, size, 1.0).astype(np.float32)
+    ratios[0] = 0.0
+    scale = sparse.diags(ratios)
+    model = Ridge(alpha=30.0, solver="sparse_cg", max_iter=200)
+    model.fit(binary(x_ids) @ scale, np.clip(targets, -8, 8))
+    predicted = model.predict(binary(x_val_ids) @ scale)
+    return round(float(np.mean((predicted > 0) == y_val)), 4)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=default_data())
+    parser.add_argument("--runs", type=Path, default=RUNS)
+    parser.add_argument("--epochs", type=int, default=3)
+    args = parser.parse_args()
+    teacher = trained_bundle(
+        "best", args.data, args.runs, "best-norefit", family_options={"refit": False}
+    )
+    train_all, unsup = load_reviews("train", args.data), load_reviews("unsup", args.data)
+    training = teacher.card.config["training"]
+    fit_idx, val_idx = split_validation(
+        len(train_all), training["validation_size"], training["seed"]
+    )
+    fit, validation = train_all.select(fit_idx), train_all.select(val_idx)
+    started = time.perf_counter()
+    p_fit, p_unsup = (
+        sigmoid(teacher.raw_scores(part.encodable).logit / teacher.temperature)
+        for part in (fit, unsup)
+    )
+    teacher_seconds = time.perf_counter() - started
+    y_fit, y_val = fit.labels.astype("float32"), validation.labels
+    sure = np.abs(p_unsup - 0.5) >= SURE
+    rows = []
+
+    def record(name: str, accuracies, seconds: float) -> None:
+        rows.append({"student": name, "validation_accuracy": accuracies, "seconds": seconds})
+        print(f"{name:58s} {accuracies}  {seconds:.0f} s", flush=True)
+
+    for family in ("nbsvm", "fasttext"):
+        encoder = make_encoder(get_family(family).defaults["encoder"]).fit(train_all.encodable)
+        x_fit, x_unsup, x_val = (encoder.transform(d.encodable) for d in (fit, unsup, validation))
+        x_soft = np.concatenate([x_fit, x_unsup])
+        y_soft = np.concatenate([p_fit, p_unsup]).astype("float32")
+        trials = [
+            ("true labels, training reviews", x_fit, y_fit),
+            ("teacher's scores, training + unlabeled reviews", x_soft, y_soft),
+        ]
+        if family == "nbsvm":
+            trials.append(
+                (
+                    f"teacher's scores, training + {int(sure.sum()):,} sure unlabeled",
+                    np.concatenate([x_fit, x_unsup[sure]]),
+                    np.concatenate([p_fit, p_unsup[sure]]).astype("float32"),
+                )
+            )
+        for what, x, y in trials:
+            started = time.perf_counter()
+            accuracies = keras_student(family, encoder, x, y, x_val, y_val, args.epochs)
+            record(f"{family}: {what}", accuracies, time.perf_counter() - started)
+        if family == "nbsvm":
+            started = time.perf_counter()
+            accuracy = ridge_student(
+                x_fit, y_fit, x_soft, logit(y_soft), x_val, y_val, encoder.vocabulary_size
+            )
+            record("ridge on teacher's logits, training + unlabeled", [accuracy],
+                   time.perf_counter() - started)  # fmt: skip
+    write_results(
+        "distil_study",
+        {
+            "teacher": {
+                "validation_accuracy": teacher.card.metrics["validation"]["accuracy"],
+                "members": {k: v["validation_accuracy"] for k, v in teacher.card.members.items()},
+                "scoring_seconds": round(teacher_seconds, 1),
+            },
+            "unlabeled": len(unsup),
+            "unlabeled_sure": int(sure.sum()),
+            "rows": rows,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
