@@ -12,6 +12,12 @@ weights fit on the reviews it is scored on).
         --candidate 'cnn-random=cnn:{"pretrained_vectors": null, "embedding_dim": 64}' \\
         --candidate cnn --set nbsvm,fasttext,cnn-random --set nbsvm,fasttext,cnn
 
+Bagging (the same family from other seeds: does a second or third cnn help?):
+
+    python benchmarks/member_study.py --candidate nbsvm --candidate fasttext \\
+        --candidate cnn --candidate cnn-43=cnn@43 --candidate cnn-44=cnn@44 \\
+        --set nbsvm,fasttext,cnn --set nbsvm,fasttext,cnn,cnn-43,cnn-44 --name bagging
+
 A learning curve (does more training data still help? it decides the ensemble's refit):
 
     python benchmarks/member_study.py --candidate nbsvm --fit-size 17500 --name learning_17500
@@ -39,17 +45,21 @@ VALIDATION_SIZE = 2500
 SEED = 42
 
 
-def parse_candidate(text: str) -> tuple[str, str, dict]:
-    """``label=family:{json family options}``, ``family:{...}`` or ``family``."""
+def parse_candidate(text: str) -> tuple[str, str, dict, int]:
+    """``label=family@seed:{json family options}``, ``family:{...}`` or ``family`` (the
+    seed, for bagging the same family, defaults to 42)."""
     label, _, rest = text.partition("=") if "=" in text else (None, "", text)
     family, _, options = rest.partition(":")
+    family, _, seed = family.partition("@")
+    if seed and not seed.isdigit():
+        raise SystemExit(f"error: --candidate {text!r}: the seed after @ must be a number")
     try:
         parsed = json.loads(options) if options else {}
     except json.JSONDecodeError as error:
         raise SystemExit(f"error: --candidate {text!r}: options are not JSON ({error})") from None
     if not isinstance(parsed, dict):
         raise SystemExit(f"error: --candidate {text!r}: options must be a JSON object")
-    return label or family, family, parsed
+    return label or family, family, parsed, int(seed or SEED)
 
 
 def cross_validated_accuracy(columns: np.ndarray, labels: np.ndarray) -> float:
@@ -83,15 +93,15 @@ def main() -> None:
     labels = splits.validation.labels
     probabilities, rows = {}, []
     for text in args.candidate:
-        label, family, options = parse_candidate(text)
+        label, family, options, seed = parse_candidate(text)
         candidate = TrainConfig(
-            family=family, seed=SEED, validation_size=VALIDATION_SIZE, family_options=options
+            family=family, seed=seed, validation_size=VALIDATION_SIZE, family_options=options
         )
         try:
             settings = candidate.resolved()  # unknown families or options: one-line error
         except MovieSentimentError as error:
             raise SystemExit(f"error: --candidate {text!r}: {error}") from None
-        keras.utils.set_random_seed(SEED)
+        keras.utils.set_random_seed(seed)  # the split stays seed 42's
         start = time.perf_counter()
         member = fit_member(family, settings, splits, verbose=0)
         seconds = time.perf_counter() - start
@@ -104,6 +114,7 @@ def main() -> None:
                 "candidate": label,
                 "family": family,
                 "options": options,
+                "seed": seed,
                 "validation_accuracy": accuracy(labels, scores),
                 "epoch_kept": member.epoch_kept,
                 "train_seconds": round(seconds, 1),

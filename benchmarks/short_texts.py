@@ -37,7 +37,14 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RUNS, default_data, trained_bundle, validation_part, write_results  # noqa: E402
+from _common import (  # noqa: E402
+    RESULTS,
+    RUNS,
+    default_data,
+    trained_bundle,
+    validation_part,
+    write_results,
+)
 
 from movie_sentiment.data.imdb import load_reviews  # noqa: E402
 from movie_sentiment.models import get_family  # noqa: E402
@@ -146,12 +153,29 @@ def main() -> None:
             print(f"{name:22s} validation  {line(variant, 'validation')}", flush=True)
             print(f"{'':22s} test        {line(variant, 'test')}", flush=True)
         chosen = None
-        if not recipe:
+        if len(variants) > 1:  # nothing to choose between otherwise
             best = choose(variants)
             chosen = {k: best[k] for k in ("sentence_examples", "sentence_weight")}
             print(f"{family}: validation chooses {chosen}", flush=True)
         rows.append({"family": family, "variants": variants, "chosen": chosen})
-    write_results("short_texts", {"short_words": SHORT_WORDS, "rows": rows})
+    write_results("short_texts", {"short_words": SHORT_WORDS, "rows": kept_rows(rows)})
+
+
+def kept_rows(rows: list[dict]) -> list[dict]:
+    """This run's rows after the earlier results' rows of the families it did not run, so
+    the families can be measured in several runs (each row says when)."""
+    import json
+    from datetime import UTC, datetime
+
+    when = datetime.now(UTC).isoformat(timespec="seconds")
+    for row in rows:
+        row["when"] = when
+    path = RESULTS / "short_texts.json"
+    earlier = json.loads(path.read_text())["rows"] if path.exists() else []
+    ran = {row["family"] for row in rows}
+    order = {name: i for i, name in enumerate(FAMILIES)}
+    merged = [row for row in earlier if row["family"] not in ran] + rows
+    return sorted(merged, key=lambda row: order.get(row["family"], len(order)))
 
 
 if __name__ == "__main__":
