@@ -433,13 +433,13 @@ def _print_learned(model, count: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from movie_sentiment.models import get_family
+    from movie_sentiment.models import member_family
 
     members, _ = model.members()
     shown = 0
     console = Console()
     for member in members:
-        if member.family_name is None or get_family(member.family_name).feature_values is None:
+        if member.family_name is None or member_family(member.family_name).feature_values is None:
             continue
         words = model.learned_ngrams(member, count)
         per = "per n-gram"

@@ -184,9 +184,9 @@ class SentimentModel:
         """A linear member's ``count`` most positive and most negative n-grams, with what
         each adds to the bundle's calibrated logit (an averaging model's before the
         average). Families without ``feature_values`` are not linear: an error."""
-        from movie_sentiment.models import get_family
+        from movie_sentiment.models import member_family
 
-        family = get_family(member.family_name)
+        family = member_family(member.family_name)
         if family.feature_values is None:
             raise InvalidInputError(f"the {family.name} family has no weight per n-gram")
         values, _, averaged = family.feature_values(member.keras_model)

@@ -338,7 +338,7 @@ def score_tokens(
 ) -> RawScores:
     """Raw (uncalibrated) logits of tokenized reviews, combined over chunks and members.
     ``long_reviews`` None: each member its family's default (see ``LONG_REVIEWS``)."""
-    from movie_sentiment.models import get_family
+    from movie_sentiment.models import member_family
 
     if long_reviews is not None and long_reviews not in LONG_REVIEWS:
         raise InvalidInputError(f"long_reviews must be one of {LONG_REVIEWS}, not {long_reviews!r}")
@@ -353,7 +353,7 @@ def score_tokens(
     single = len(members) == 1 and bias == 0.0 and members[0].weight == 1.0
     for member in members:
         policy = long_reviews or (
-            get_family(member.family_name).long_reviews if member.family_name else "mean"
+            member_family(member.family_name).long_reviews if member.family_name else "mean"
         )
         chunks = make_chunks(reviews, member.encoder, policy)
         x = member.encoder.transform(chunks.tokens)
@@ -368,7 +368,7 @@ def score_tokens(
             known, np.bincount(chunks.owner, member.encoder.known_counts(x), minlength=count)
         )
         if explain:
-            family = get_family(member.family_name) if member.family_name else None
+            family = member_family(member.family_name) if member.family_name else None
             if family is None or family.explain is None:
                 raise BundleError(
                     f"the {member.family_name or 'unknown'} family cannot explain its scores"

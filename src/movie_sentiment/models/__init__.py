@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
-from movie_sentiment.errors import UnknownFamilyError
+from movie_sentiment.errors import ConfigError, UnknownFamilyError
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,21 @@ def get_family(name: str) -> ModelFamily:
         return _REGISTRY[name]
     known = ", ".join(sorted(_REGISTRY))
     raise UnknownFamilyError(f"unknown model family {name!r}; choose one of: {known}")
+
+
+def member_family(name: str) -> ModelFamily:
+    """The family of an ensemble member called ``family`` or ``family@SEED`` (the same
+    family trained from another seed, for bagging)."""
+    family, _, seed = str(name).partition("@")
+    if "@" in str(name) and not seed.isdigit():
+        raise ConfigError(f"ensemble member {name!r}: the seed after @ must be a whole number")
+    return get_family(family)
+
+
+def member_seed(name: str, default: int) -> int:
+    """The seed an ensemble member trains from: its ``@SEED``, else ``default``."""
+    _, _, seed = str(name).partition("@")
+    return int(seed) if seed else default
 
 
 def families() -> list[ModelFamily]:

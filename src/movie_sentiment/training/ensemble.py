@@ -30,8 +30,8 @@ import numpy as np
 from movie_sentiment.bundle import ModelCard, SentimentModel
 from movie_sentiment.bundle.scoring import MEMBER_LOGIT_LIMIT
 from movie_sentiment.evaluation.scores import accuracy, sigmoid
-from movie_sentiment.models import get_family
-from movie_sentiment.models.ensemble import combine
+from movie_sentiment.models import member_family, member_seed
+from movie_sentiment.models.ensemble import combine, member_model_name
 from movie_sentiment.text.persist import MultiEncoder
 from movie_sentiment.training.config import TrainConfig
 from movie_sentiment.training.resume import load_stage, save_stage
@@ -77,7 +77,7 @@ def train_ensemble(config: TrainConfig) -> TrainResult:
                 state["initialization"],
             )  # fmt: skip
         member = fit_member(
-            name, member_config, data, verbosity(config),
+            member_family(name).name, member_config, data, verbosity(config),
             checkpoints=resume.epochs(stage), before_first_save=resume.start,
         )  # fmt: skip
         save_stage(resume, stage, member)
@@ -90,8 +90,13 @@ def train_ensemble(config: TrainConfig) -> TrainResult:
     for number, name in enumerate(names, start=1):
         console.print(f"[bold]Stage {number}/{stages}[/bold]: training {name}")
         stage_start = time.perf_counter()
-        member_config = TrainConfig(family=name, seed=config.seed, validation_size=validation_size)
+        seed = member_seed(name, config.seed)
+        member_config = TrainConfig(
+            family=member_family(name).name, seed=seed, validation_size=validation_size
+        )
         member_settings[name] = member_config.resolved()
+        if seed != config.seed:  # a bagged member (family@SEED) starts from its own seed
+            keras.utils.set_random_seed(seed)
         member = member_stage(name, name, member_settings[name])
         fitted.append(member)
         histories[name] = member.history
@@ -111,7 +116,7 @@ def train_ensemble(config: TrainConfig) -> TrainResult:
         model's ``ProbabilityToLogit`` layers clip."""
         columns = [
             SentimentModel(m.keras_model, m.encoder)
-            .raw_scores(data.encodable, long_reviews=get_family(name).long_reviews)
+            .raw_scores(data.encodable, long_reviews=member_family(name).long_reviews)
             .logit
             for name, m in zip(names, members, strict=True)
         ]
@@ -141,10 +146,12 @@ def train_ensemble(config: TrainConfig) -> TrainResult:
         for name, first in zip(names, fitted, strict=True):
             again = copy.deepcopy(member_settings[name])
             again["training"].update(epochs=first.epoch_kept, checkpoint=False, early_stopping=None)
-            keras.utils.set_random_seed(config.seed)
+            keras.utils.set_random_seed(member_seed(name, config.seed))
             chosen.append(member_stage(f"refit-{name}", name, again, everything))
         stage_seconds["refit"] = round(time.perf_counter() - stage_start, 2)
         console.print(f"  refit in {stage_seconds['refit']:.0f} s")
+    for name, member in zip(names, chosen, strict=True):
+        member.keras_model.name = member_model_name(name)  # two cnns need two names
     keras_model = combine([m.keras_model for m in chosen], weights, bias)
     model = SentimentModel(keras_model, MultiEncoder([m.encoder for m in chosen]))
 
