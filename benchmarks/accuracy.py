@@ -14,6 +14,9 @@ The scikit-learn reference is TfidfVectorizer(word uni+bigrams, sublinear tf) +
 LogisticRegression, with C chosen on the same 2,500 validation reviews.
 
     python benchmarks/accuracy.py [--data PATH] [--families nbsvm,best] [--throughput 5000]
+
+A run of some families keeps the other rows of ``results/accuracy.json`` (each row says
+when it was measured).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
+    RESULTS,
     default_data,
     peak_memory_mib,
     reviews_per_second,
@@ -146,7 +150,27 @@ def main() -> None:
             f"{row['bundle_mb']:>6.1f} {row['ece']:>6.3f} {stars:>9.3f} {baseline:>6.3f} "
             f"{coverage:>8.3f} {aurc:>6.4f}"
         )
-    write_results("accuracy", {"rows": rows, "peak_memory_mib": peak_memory_mib()})
+    write_results("accuracy", {"rows": kept_rows(rows), "peak_memory_mib": peak_memory_mib()})
+
+
+def kept_rows(rows: list[dict]) -> list[dict]:
+    """This run's rows and the earlier results' rows of the models it did not run, so a
+    changed family is measured again alone (each row says when it was measured)."""
+    import json
+    from datetime import UTC, datetime
+
+    when = datetime.now(UTC).isoformat(timespec="seconds")
+    for row in rows:
+        row["when"] = when
+    path = RESULTS / "accuracy.json"
+    earlier = json.loads(path.read_text()) if path.exists() else {"rows": []}
+    ran = {row["model"] for row in rows}
+    kept = [
+        {**row, "when": row.get("when", earlier.get("when"))}
+        for row in earlier["rows"]
+        if row["model"] not in ran
+    ]
+    return sorted(kept + rows, key=lambda row: -row["test_accuracy"])
 
 
 if __name__ == "__main__":

@@ -62,21 +62,16 @@ def test_nbsvm_starts_from_naive_bayes(nbsvm_run):
 def test_best_is_one_bundle_with_weighted_members(family_run, small_archive):
     result = family_run("ensemble")
     stages = re.findall(r"Stage (\d)/(\d)", result.stderr)
-    assert stages == [(str(n), "8") for n in range(1, 9)]  # 5 members, weights, refit, test
+    assert stages == [(str(n), "6") for n in range(1, 7)]  # 3 members, weights, refit, test
     card = SentimentModel.load(result.bundle_dir).card
-    assert list(card.members) == ["nbsvm", "fasttext", "cnn", "cnn@43", "cnn@44"]
-    assert set(card.stage_seconds) >= {"nbsvm", "fasttext", "cnn", "cnn@44", "weights", "refit"}
-    # the bagged cnns started from their own seeds: three different models
-    cnns = [SentimentModel.load(result.bundle_dir).keras_model.get_layer(n)
-            for n in ("cnn", "cnn_seed43", "cnn_seed44")]  # fmt: skip
-    kernels = [np.asarray(m.get_layer("probability").kernel) for m in cnns]
-    assert not np.allclose(kernels[0], kernels[1]) and not np.allclose(kernels[1], kernels[2])
+    assert list(card.members) == ["nbsvm", "fasttext", "cnn"]
+    assert set(card.stage_seconds) >= {"nbsvm", "fasttext", "cnn", "weights", "refit"}
     assert card.metrics["validation"]["count"] == 30
     # weights and temperature came from members fit on 50 reviews; the saved ones saw all 80
     assert card.refit["train_reviews"] == card.data["train_reviews"] == 80
     assert "pretrained_vectors" in card.members["cnn"]
     model = SentimentModel.load(result.bundle_dir)
-    assert len(model.keras_model.inputs) == 5
+    assert len(model.keras_model.inputs) == 3
     weights = model.keras_model.get_layer("weights").get_weights()[0].ravel()
     np.testing.assert_allclose(weights, [card.members[n]["weight"] for n in card.members])
     predictions = model.predict(["wonderful superb brilliant film", "awful boring worst waste"])
@@ -145,6 +140,26 @@ def test_best_options_are_checked_before_any_work(small_archive, tmp_path):
         TrainConfig(family="best", epochs=3)
     with pytest.raises(ConfigError, match="cannot validate on test"):
         TrainConfig(family="best", validate_on_test=True)
+
+
+def test_a_member_from_another_seed_is_a_second_model_of_its_family(small_archive, tmp_path):
+    from conftest import train_small
+
+    result = train_small(
+        small_archive, tmp_path / "bagged", "best", validation_size=30,
+        family_options={"members": ["nbsvm", "nbsvm@7"], "refit": False},
+    )  # fmt: skip
+    model = SentimentModel.load(result.bundle_dir)
+    assert list(model.card.members) == ["nbsvm", "nbsvm@7"]
+    first, second = (model.keras_model.get_layer(n) for n in ("nbsvm", "nbsvm_seed7"))
+    # the same ratios (counted from the same reviews), trained from other shuffles
+    layers = [m.get_layer("nb_linear") for m in (first, second)]
+    np.testing.assert_array_equal(np.asarray(layers[0].ratios), np.asarray(layers[1].ratios))
+    assert not np.allclose(np.asarray(layers[0].weights_), np.asarray(layers[1].weights_))
+    members, _ = model.members()
+    assert [m.family_name for m in members] == ["nbsvm", "nbsvm@7"]
+    explanation = model.explain("wonderful superb film")  # exact, from both members
+    assert explanation.logit == pytest.approx(model.score(["wonderful superb film"]).logit[0])
 
 
 @pytest.mark.parametrize(
