@@ -262,7 +262,15 @@ def _print_trained(result) -> None:
         _print(
             f"Uncertain zone: {zone['coverage']:.1%} of test answered"
             + (f" at {answered:.1%} accuracy" if answered is not None else "")
-            + f" (target {zone['target_accuracy']:.0%})"
+            + f" (target {zone['target_accuracy']:.0%}; uncertain from {zone['band'][0]:.3f} "
+            + f"to {zone['band'][1]:.3f}"
+            + (
+                f", for texts under {zone['short_under_words']} tokens "
+                f"{zone['short_band'][0]:.3f} to {zone['short_band'][1]:.3f}"
+                if "short_band" in zone
+                else ""
+            )
+            + ")"
         )
     _print(f"Trained in {result.seconds:.1f} s; run folder: {result.run_dir}")
     _print(f"Saved bundle: {result.bundle_dir}")
@@ -358,6 +366,7 @@ def _scored_rows(model, rows: list, explain: bool, target: float | None) -> list
                 stars=None,
                 chunks=0,
                 no_known_words=False,
+                short_text=False,
                 error=row.error,
             )
         records.append(record)

@@ -126,10 +126,40 @@ def test_score_columns_and_marked_rows(nbsvm_run):
         "stars",
         "chunks",
         "no_known_words",
+        "short_text",
         "error",
     }
     assert row["stars"] in (7, 8, 9, 10) and row["label"] in ("positive", "uncertain")
     assert scores.row(1)["probability"] is None
+
+
+def test_short_texts_are_labeled_by_their_own_band(nbsvm_run):
+    """Training fits a second uncertain band on the validation reviews' last sentences;
+    a text of fewer than 40 tokens is labeled by it, a longer one by the reviews' band."""
+    from movie_sentiment.bundle.uncertain import SHORT_WORDS
+
+    model = SentimentModel.load(nbsvm_run.bundle_dir)
+    short = model.card.uncertain["short"]
+    assert short["under_words"] == SHORT_WORDS and 0 < short["texts"] <= 20
+    one_liner = "wonderful film but the plot was dull"
+    long_text = " ".join([one_liner] * 8)  # 64 tokens: the reviews' band
+    scores = model.score([one_liner, long_text])
+    assert scores.short_text.tolist() == [True, False]
+    assert scores.short_text_band == model.short_text_band()
+    for i, band in enumerate((model.short_text_band(), model.uncertain_band())):
+        inside = band[0] < scores.probability[i] < band[1]
+        assert (scores.label[i] == "uncertain") == inside
+    # The toy model is right on every short validation text, so its short band is as
+    # narrow as its reviews'. A short table where no confidence reaches the target makes
+    # every short text uncertain and leaves the long one alone.
+    model.card.uncertain["short"]["table"] = [[0.3, 0.9, 0.2], [0.0, 0.8, 1.0]]
+    assert model.short_text_band() == (0.0, 1.0)
+    scores = model.score([one_liner, long_text])
+    assert 0 < scores.probability[0] < 1
+    assert scores.label[0] == "uncertain" and scores.label[1] != "uncertain"
+    assert scores.row(0)["short_text"] and not scores.row(1)["short_text"]
+    # A lower target answers the short texts at 0.9 accuracy from confidence 0.3 on.
+    assert model.short_text_band(0.85) == (0.2, 0.8)
 
 
 def test_explain_one_review(nbsvm_run):

@@ -3,8 +3,17 @@
 import numpy as np
 import pytest
 
-from movie_sentiment.bundle.uncertain import fit_zone, selective_report, uncertain_band
-from movie_sentiment.errors import InvalidInputError
+from movie_sentiment.bundle.uncertain import (
+    SHORT_WORDS,
+    check_zone,
+    fit_short_zone,
+    fit_zone,
+    review_bands,
+    selective_report,
+    short_band,
+    uncertain_band,
+)
+from movie_sentiment.errors import ConfigError, InvalidInputError
 
 
 def validation(count=2000, seed=0):
@@ -48,3 +57,58 @@ def test_bad_targets_are_refused(target):
     zone = fit_zone(*validation(100))
     with pytest.raises(InvalidInputError, match="target accuracy must be a number from 0.5 to 1"):
         uncertain_band(zone, target)
+
+
+def test_short_texts_get_a_band_of_their_own():
+    labels, probabilities = validation()
+    zone = fit_zone(labels, probabilities)
+    # Short texts read less surely: right less often at the same confidence. Their set
+    # holds some long texts too, which the short part leaves out.
+    rng = np.random.default_rng(1)
+    short_labels, short_p = validation(3000, seed=2)
+    flip = rng.uniform(0, 1, 3000) < 0.15
+    short_labels = np.where(flip, 1 - short_labels, short_labels)
+    words = rng.integers(1, 2 * SHORT_WORDS, 3000)
+    zone["short"] = fit_short_zone(short_labels, short_p, words)
+    check_zone(zone)
+    kept = words < SHORT_WORDS
+    assert zone["short"]["texts"] == kept.sum() and zone["short"]["under_words"] == SHORT_WORDS
+    long_band, short = uncertain_band(zone), short_band(zone)
+    assert short[0] < long_band[0] and short[1] > long_band[1]  # wider: it answers less
+    # The short band meets the target on the short texts it was fit on.
+    answered = kept & ((short_p <= short[0]) | (short_p >= short[1]))
+    assert ((short_p >= 0.5).astype(int) == short_labels)[answered].mean() >= 0.97
+    low, high = review_bands(zone, [3, SHORT_WORDS - 1, SHORT_WORDS, 400])
+    assert list(zip(low, high, strict=True)) == [short, short, long_band, long_band]
+    # A report given token counts answers each review by its own band.
+    sizes = np.where(np.arange(len(labels)) % 2 == 0, 10, 200)
+    report = selective_report(labels, probabilities, zone, sizes)
+    low, high = review_bands(zone, sizes)
+    expected = ((probabilities <= low) | (probabilities >= high)).mean()
+    assert report["coverage"] == pytest.approx(expected)
+    assert report["short_band"] == [round(v, 6) for v in short]
+    assert selective_report(labels, probabilities, zone)["coverage"] > expected
+    # Without a short part (bundles trained before it) every text gets the reviews' band.
+    del zone["short"]
+    assert short_band(zone) is None
+    assert set(review_bands(zone, [3, 400])[0]) == {long_band[0]}
+
+
+def test_no_short_texts_no_short_part():
+    labels, probabilities = validation(100)
+    assert fit_short_zone(labels, probabilities, np.full(100, SHORT_WORDS)) == {}
+
+
+@pytest.mark.parametrize(
+    ("short", "message"),
+    [
+        ({"under_words": 0, "table": [[0.1, 0.9, 1.0]]}, "under_words must be a positive whole"),
+        ({"under_words": True, "table": [[0.1, 0.9, 1.0]]}, "under_words must be a positive"),
+        ({"under_words": 50, "table": [[0.1, 0.9]]}, "uncertain short table must be a list"),
+        ("fifty", "under_words must be a positive whole number, not None"),
+    ],
+)
+def test_bad_short_parts_are_refused(short, message):
+    zone = {**fit_zone(*validation(100)), "short": short}
+    with pytest.raises(ConfigError, match=message):
+        check_zone(zone)

@@ -1,5 +1,6 @@
 """What the stronger families do beyond the contract every family keeps."""
 
+import json
 import re
 
 import numpy as np
@@ -8,6 +9,7 @@ import pytest
 from movie_sentiment.bundle import SentimentModel
 from movie_sentiment.bundle.model import is_bundle
 from movie_sentiment.errors import ConfigError
+from movie_sentiment.models import get_family
 from movie_sentiment.models.nbsvm import naive_bayes_ratios
 from movie_sentiment.training import TrainConfig
 from movie_sentiment.training.train import is_run_folder
@@ -147,10 +149,20 @@ def test_a_member_from_another_seed_is_a_second_model_of_its_family(small_archiv
 
     result = train_small(
         small_archive, tmp_path / "bagged", "best", validation_size=30,
-        family_options={"members": ["nbsvm", "nbsvm@7"], "refit": False},
+        family_options={
+            "members": ["nbsvm", "nbsvm@7"],
+            "refit": False,
+            "member_training": {"nbsvm": {"epochs": 2, "sentence_examples": 1}},
+        },
     )  # fmt: skip
     model = SentimentModel.load(result.bundle_dir)
     assert list(model.card.members) == ["nbsvm", "nbsvm@7"]
+    # member_training changes both nbsvm members' own training, nothing else of theirs
+    members_config = json.loads((result.run_dir / "config.json").read_text())["members"]
+    for name in ("nbsvm", "nbsvm@7"):
+        training = members_config[name]["training"]
+        assert training["epochs"] == 2 and training["sentence_examples"] == 1
+        assert training["batch_size"] == get_family("nbsvm").defaults["training"]["batch_size"]
     first, second = (model.keras_model.get_layer(n) for n in ("nbsvm", "nbsvm_seed7"))
     # the same ratios (counted from the same reviews), trained from other shuffles
     layers = [m.get_layer("nb_linear") for m in (first, second)]

@@ -69,3 +69,27 @@ def test_ensemble_options_are_checked():
         check({"members": ["nbsvm", "nbsvm"]})
     with pytest.raises(UnknownFamilyError, match="'lstm'"):
         check({"members": ["lstm"]})
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"nbsvm": {"encoder": {}}}, r"member_training\['nbsvm'\] cannot set encoder"),
+        ({"nbsvm@7": {"epochs": 1}}, "keyed by family names"),
+        ({"lstm": {"epochs": 1}}, "'lstm'"),
+        ({"nbsvm": 3}, r"member_training\['nbsvm'\] must be a mapping"),
+        (["nbsvm"], "member_training must be a mapping"),
+    ],
+)
+def test_member_training_is_checked(changes, message):
+    check = get_family("ensemble").check_options
+    with pytest.raises((ConfigError, UnknownFamilyError), match=message):
+        check({"members": ["nbsvm", "fasttext"], "member_training": changes})
+
+
+def test_best_trains_its_fasttext_member_on_reviews_alone():
+    """fastText's own default adds short examples; the ensemble's validation chose its
+    member without them."""
+    assert get_family("fasttext").defaults["training"]["sentence_examples"] == 2
+    options = get_family("best").defaults["family_options"]
+    assert options["member_training"] == {"fasttext": {"sentence_examples": 0}}

@@ -94,6 +94,11 @@ def test_a_typed_review_is_scored_with_label_stars_and_coloured_words(visit, ser
     assert float(width.rstrip("%")) == pytest.approx(expected["probability"] * 100, abs=0.005)
     assert page.text_content("#stars").endswith(f"{expected['stars']} / 10")
     assert page.get_attribute("#stars", "aria-label") == f"{expected['stars']} out of 10 stars"
+    # Under 40 tokens: labeled by the short-text band, which the note names.
+    assert expected["short_text"]
+    models = service.get("/v1/models").json()["models"]
+    low, high = next(m for m in models if m["name"] == "tutorial")["short_text_band"]
+    assert f"short validation texts ({low:.0%}\u2013{high:.0%})" in page.text_content("#note")
 
     words = page.locator("#words")
     assert words.text_content() == review  # every character, line break and emoji kept

@@ -43,7 +43,7 @@ from movie_sentiment.bundle.scoring import (
     run_keras,
     score_tokens,
 )
-from movie_sentiment.bundle.uncertain import uncertain_band
+from movie_sentiment.bundle.uncertain import SHORT_WORDS, review_bands, short_band, uncertain_band
 from movie_sentiment.errors import BundleError, InvalidDataError, InvalidInputError
 from movie_sentiment.evaluation.calibration import apply_temperature
 from movie_sentiment.evaluation.scores import sigmoid
@@ -169,6 +169,14 @@ class SentimentModel:
             return None
         return uncertain_band(self.card.uncertain, target_accuracy)
 
+    def short_text_band(self, target_accuracy: float | None = None) -> tuple[float, float] | None:
+        """The uncertain band of short texts (fewer than ``SHORT_WORDS`` tokens), fit on
+        short validation texts; None when the bundle has none (trained before it)."""
+        self.uncertain_band(target_accuracy)  # the same checks
+        if self.card is None or not self.card.uncertain:
+            return None
+        return short_band(self.card.uncertain, target_accuracy)
+
     def predict_stars(self, calibrated_logits: np.ndarray, reviews) -> np.ndarray | None:
         """Predicted 1-10 ratings, or None when the bundle has no rating model."""
         if self.card is None or not self.card.ratings:
@@ -240,12 +248,14 @@ class SentimentModel:
         if on_error == "raise":
             raise_first(problems)
         band = self.uncertain_band(target_accuracy)
+        short_texts_band = self.short_text_band(target_accuracy)
         good = [i for i in range(len(texts)) if i not in problems]
         count = len(texts)
         probability = np.full(count, np.nan)
         logit = np.full(count, np.nan)
         chunks = np.zeros(count, dtype=np.int64)
         no_known = np.zeros(count, dtype=bool)
+        short = np.zeros(count, dtype=bool)
         labels: list[str | None] = [None] * count
         star_column: list[int | None] = [None] * count
         explained: list[Explanation | None] | None = [None] * count if explain else None
@@ -269,7 +279,13 @@ class SentimentModel:
             probability[index[ok]] = sigmoid(calibrated[ok])
             chunks[index] = raw.chunks
             no_known[index] = raw.known == 0
-            for i, label in zip(index[ok], labels_for(probability[index[ok]], band), strict=True):
+            words = reviews.lengths()
+            short[index] = words < SHORT_WORDS
+            bands = None
+            if band is not None:
+                low, high = review_bands(self.card.uncertain, words, target_accuracy)
+                bands = (low[ok], high[ok])
+            for i, label in zip(index[ok], labels_for(probability[index[ok]], bands), strict=True):
                 labels[i] = label
             predicted = self.predict_stars(calibrated, reviews) if stars else None
             if predicted is not None:
@@ -285,8 +301,9 @@ class SentimentModel:
                         explained[i] = item
         errors = [f"review {problems[i]}" if i in problems else None for i in range(count)]
         return Scores(
-            labels, probability, logit, star_column, chunks, no_known, errors, explained, band
-        )
+            labels, probability, logit, star_column, chunks, no_known, errors, explained,
+            short, band, short_texts_band,
+        )  # fmt: skip
 
     def warm_up(self, batch_size: int = 512) -> float:
         """Compile every input shape scoring calls the Keras models with (``row_buckets``,

@@ -98,7 +98,10 @@ class Scores:
     no_known_words: np.ndarray  # none of its words is in the model's vocabulary
     error: list[str | None]
     explanation: list[Explanation | None] | None = None
+    # fewer than ``uncertain.SHORT_WORDS`` tokens: labeled by the short-text band, if any
+    short_text: np.ndarray | None = None
     uncertain_band: tuple[float, float] | None = field(default=None, repr=False)
+    short_text_band: tuple[float, float] | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return len(self.label)
@@ -113,6 +116,7 @@ class Scores:
             "stars": self.stars[i],
             "chunks": int(self.chunks[i]),
             "no_known_words": bool(self.no_known_words[i]),
+            "short_text": bool(self.short_text[i]) if self.short_text is not None else False,
             "error": self.error[i],
         }
         if self.explanation is not None:
@@ -420,8 +424,9 @@ def raise_first(problems: dict[int, str], error: type = InvalidInputError) -> No
         raise error(f"review {position + 1} {problems[position]}")
 
 
-def labels_for(probabilities: np.ndarray, band: tuple[float, float] | None) -> list[str]:
-    """positive / negative by ``THRESHOLD``; "uncertain" strictly inside ``band``."""
+def labels_for(probabilities: np.ndarray, band: tuple | None) -> list[str]:
+    """positive / negative by ``THRESHOLD``; "uncertain" strictly inside ``band`` (two
+    bounds, or two arrays of one bound per review)."""
     labels = np.where(probabilities >= THRESHOLD, "positive", "negative").astype(object)
     if band is not None:
         low, high = band

@@ -5,6 +5,13 @@ review is answered when its confidence ``|p - 0.5|`` reaches ``c``, and ``c`` is
 smallest value whose answered validation reviews reach the target (so the most reviews are
 answered). The card keeps the whole validation curve (``table``: confidence, accuracy of
 the answered, share answered), so another target can be chosen at scoring time.
+
+Short texts get a zone of their own (``short``): a model reads a one-line opinion less
+surely than a review, so texts of fewer than ``SHORT_WORDS`` tokens are answered by a
+table fit on short validation texts, the validation reviews' last sentence and last two
+sentences, each labeled as its review (``fit_short_zone``). Those labels are a noisy
+proxy (a last sentence may be neutral or turn against the review), so this zone errs on
+the side of saying "uncertain".
 """
 
 from __future__ import annotations
@@ -16,6 +23,9 @@ from movie_sentiment.evaluation.scores import THRESHOLD, predicted_labels
 
 DEFAULT_TARGET = 0.97
 TABLE_POINTS = 200
+SHORT_WORDS = 40  # texts of fewer tokens than this are scored with the short-text zone
+# (chosen on validation: benchmarks/short_texts.py --zone-cutoffs; see the README)
+SHORT_SOURCE = "the validation reviews' last sentence and last two, labeled as their review"
 
 
 def answered_curve(labels, probabilities) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -32,13 +42,43 @@ def answered_curve(labels, probabilities) -> tuple[np.ndarray, np.ndarray, np.nd
 
 def fit_zone(labels, probabilities, target: float = DEFAULT_TARGET) -> dict:
     """The card's ``uncertain`` part from validation labels and calibrated probabilities."""
+    table = answered_table(labels, probabilities)
+    if not table:
+        return {}
+    return {
+        "target_accuracy": target,
+        "source": "validation",
+        "reviews": len(np.asarray(labels).ravel()),
+        "table": table,
+    }
+
+
+def fit_short_zone(labels, probabilities, words) -> dict:
+    """The zone's ``short`` part: the table of the short texts among ``labels`` /
+    ``probabilities`` (those of fewer than ``SHORT_WORDS`` tokens by ``words``); empty when
+    there are none."""
+    keep = np.asarray(words).ravel() < SHORT_WORDS
+    labels = np.asarray(labels).ravel()[keep]
+    table = answered_table(labels, np.asarray(probabilities).ravel()[keep])
+    if not table:
+        return {}
+    return {
+        "under_words": SHORT_WORDS,
+        "source": SHORT_SOURCE,
+        "texts": len(labels),
+        "table": table,
+    }
+
+
+def answered_table(labels, probabilities) -> list[list[float]]:
+    """Rows (confidence threshold, accuracy of the answered, share answered) at evenly
+    spaced shares answered. Each row's threshold lies halfway between the confidence of
+    the last review it answers (ties included) and the next one's, and the row answering
+    every review has threshold 0: new reviews as unsure as the least sure answered one
+    are answered too."""
     confidence, accuracy, coverage = answered_curve(labels, probabilities)
     if not len(confidence):
-        return {}
-    # Rows at evenly spaced shares answered. Each row's threshold lies halfway between the
-    # confidence of the last review it answers (ties included) and the next one's, and the
-    # row answering every review has threshold 0: new reviews as unsure as validation's
-    # least sure answered one are answered too.
+        return []
     picks = np.unique(np.linspace(0, len(confidence) - 1, TABLE_POINTS).round().astype(int))
     table = []
     for k in picks:
@@ -47,21 +87,29 @@ def fit_zone(labels, probabilities, target: float = DEFAULT_TARGET) -> dict:
         row = [round(float(c), 6), round(float(accuracy[last]), 6), round(float(coverage[last]), 6)]
         if not table or table[-1] != row:
             table.append(row)
-    return {
-        "target_accuracy": target,
-        "source": "validation",
-        "reviews": len(confidence),
-        "table": table,
-    }
+    return table
 
 
 def check_zone(zone: dict) -> None:
-    """A card's ``uncertain`` part must be a target and a table of number triples."""
+    """A card's ``uncertain`` part must be a target and a table of number triples (and so
+    must its ``short`` part's table, with a positive ``under_words``)."""
     if not zone:
         return
-    target, table = zone.get("target_accuracy"), zone.get("table")
+    target = zone.get("target_accuracy")
     if not isinstance(target, int | float) or not 0.5 <= target <= 1:
         raise ConfigError(f"uncertain target_accuracy must be from 0.5 to 1, not {target!r}")
+    check_table(zone.get("table"), "uncertain table")
+    short = zone.get("short")
+    if short is not None:
+        words = short.get("under_words") if isinstance(short, dict) else None
+        if isinstance(words, bool) or not isinstance(words, int) or words < 1:
+            raise ConfigError(
+                f"uncertain short under_words must be a positive whole number, not {words!r}"
+            )
+        check_table(short.get("table"), "uncertain short table")
+
+
+def check_table(table, what: str) -> None:
     if (
         not isinstance(table, list)
         or not table
@@ -70,16 +118,16 @@ def check_zone(zone: dict) -> None:
             for row in table
         )
     ):
-        raise ConfigError("uncertain table must be a list of [confidence, accuracy, share] rows")
+        raise ConfigError(f"{what} must be a list of [confidence, accuracy, share] rows")
 
 
-def zone_threshold(zone: dict, target: float | None = None) -> float:
+def zone_threshold(zone: dict, target: float | None = None, table: list | None = None) -> float:
     """The confidence ``c`` answering the most validation reviews at ``target`` accuracy
-    (0.5: none reach it, so every review is uncertain)."""
+    (0.5: none reach it, so every review is uncertain), by the zone's table or ``table``."""
     target = zone["target_accuracy"] if target is None else target
     if isinstance(target, bool) or not isinstance(target, int | float) or not 0.5 <= target <= 1:
         raise InvalidInputError(f"target accuracy must be a number from 0.5 to 1, not {target!r}")
-    reaching = [row for row in zone["table"] if row[1] >= target]
+    reaching = [row for row in (table or zone["table"]) if row[1] >= target]
     if not reaching:
         return THRESHOLD
     return min(row[0] for row in reaching)
@@ -91,19 +139,53 @@ def uncertain_band(zone: dict, target: float | None = None) -> tuple[float, floa
     return (THRESHOLD - c, THRESHOLD + c)
 
 
-def selective_report(labels, probabilities, zone: dict) -> dict:
+def short_band(zone: dict, target: float | None = None) -> tuple[float, float] | None:
+    """The band of texts of fewer than ``zone["short"]["under_words"]`` tokens, or None
+    when the zone has no short part (bundles trained before it)."""
+    short = zone.get("short")
+    if not short:
+        return None
+    c = zone_threshold(zone, target, short["table"])
+    return (THRESHOLD - c, THRESHOLD + c)
+
+
+def review_bands(zone: dict, words, target: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Each text's uncertain band (low and high bounds, arrays) by its token count
+    ``words``: the short-text band for texts of fewer than the short part's
+    ``under_words`` tokens, the reviews' band for the rest."""
+    words = np.asarray(words).ravel()
+    c = np.full(len(words), zone_threshold(zone, target))
+    if zone.get("short"):
+        c[words < zone["short"]["under_words"]] = zone_threshold(
+            zone, target, zone["short"]["table"]
+        )
+    return THRESHOLD - c, THRESHOLD + c
+
+
+def selective_report(labels, probabilities, zone: dict, words=None) -> dict:
     """On held-out reviews: the area under the risk-coverage curve (AURC, the mean error
     of the answered over every share answered; lower is better), and the share answered
-    and their accuracy at the zone's default target."""
-    confidence, accuracy, coverage = answered_curve(labels, probabilities)
-    c = zone_threshold(zone)
-    answered = np.abs(np.asarray(probabilities) - THRESHOLD) >= c
+    and their accuracy at the zone's default target (short texts by the short-text zone
+    when their token counts ``words`` are given)."""
+    probabilities = np.asarray(probabilities, dtype=np.float64).ravel()
     labels = np.asarray(labels).ravel()
-    hits = predicted_labels(np.asarray(probabilities)[answered]) == labels[answered]
-    return {
+    _, accuracy, _ = answered_curve(labels, probabilities)
+    c = zone_threshold(zone)
+    if words is None:
+        answered = np.abs(probabilities - THRESHOLD) >= c
+    else:
+        low, high = review_bands(zone, words)
+        answered = (probabilities <= low) | (probabilities >= high)
+    hits = predicted_labels(probabilities[answered]) == labels[answered]
+    report = {
         "aurc": round(float(np.mean(1 - accuracy)), 6),
         "target_accuracy": zone["target_accuracy"],
         "coverage": round(float(answered.mean()), 6),
         "answered_accuracy": round(float(hits.mean()), 6) if answered.any() else None,
         "band": [round(THRESHOLD - c, 6), round(THRESHOLD + c, 6)],
     }
+    short = short_band(zone)
+    if short is not None:
+        report["short_band"] = [round(v, 6) for v in short]
+        report["short_under_words"] = zone["short"]["under_words"]
+    return report

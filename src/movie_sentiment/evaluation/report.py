@@ -72,7 +72,13 @@ def _metrics_tables(metrics: dict) -> str:
                 [
                     (
                         f"{zone['target_accuracy']:.0%}",
-                        f"{zone['band'][0]:.3f} - {zone['band'][1]:.3f}",
+                        f"{zone['band'][0]:.3f} - {zone['band'][1]:.3f}"
+                        + (
+                            f" (texts under {zone['short_under_words']} tokens: "
+                            f"{zone['short_band'][0]:.3f} - {zone['short_band'][1]:.3f})"
+                            if "short_band" in zone
+                            else ""
+                        ),
                         zone["coverage"],
                         zone["answered_accuracy"] if zone["answered_accuracy"] is not None else "-",
                         zone["aurc"],

@@ -65,13 +65,14 @@ MAX_WAIT_MS = 2.0  # how long a request waits for others to join its batch
 
 def _model_info(name: str, model) -> ModelInfo:
     metrics = model.card.metrics if model.card else {}
-    band = model.uncertain_band()
+    band, short = model.uncertain_band(), model.short_text_band()
     return ModelInfo(
         name=name,
         family=model.card.family if model.card else "unknown",
         test_accuracy=metrics.get("test", {}).get("accuracy"),
         validation_accuracy=metrics.get("validation", {}).get("accuracy"),
         uncertain_band=list(band) if band else None,
+        short_text_band=list(short) if short else None,
         created=model.card.created if model.card else None,
     )
 

@@ -69,6 +69,9 @@ class ReviewScore(BaseModel):
     stars: int | None = Field(description="Predicted rating, 1-10")
     chunks: int = Field(description="Windows the review was read in")
     no_known_words: bool
+    short_text: bool = Field(
+        description="Fewer than 40 tokens: labeled by the model's short-text uncertain band"
+    )
     error: str | None = Field(description="Why this review could not be scored")
     explanation: ExplanationOut | None = None
 
@@ -84,6 +87,9 @@ class ModelInfo(BaseModel):
     test_accuracy: float | None
     validation_accuracy: float | None
     uncertain_band: list[float] | None
+    short_text_band: list[float] | None = Field(
+        default=None, description="The uncertain band of short texts (fewer than 40 tokens)"
+    )
     created: str | None
 
 

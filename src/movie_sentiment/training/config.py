@@ -14,6 +14,7 @@ from pathlib import Path
 
 from movie_sentiment.errors import ConfigError, DataNotFoundError
 from movie_sentiment.models import get_family
+from movie_sentiment.models.ensemble import MEMBER_TRAINING
 from movie_sentiment.settings import check_fields, check_options, from_settings
 from movie_sentiment.text.persist import make_encoder
 
@@ -21,9 +22,7 @@ from movie_sentiment.text.persist import make_encoder
 RENAMED = {"model": "family", "model_options": "family_options"}
 MAX_SEED = 2**32 - 1  # NumPy's RandomState takes seeds from 0 to 2**32 - 1
 # Settings a recipe (the ensemble) takes per member from each member family instead.
-PER_MEMBER = (
-    "epochs", "batch_size", "early_stopping", "checkpoint", "sentence_examples", "sentence_weight"
-)  # fmt: skip
+PER_MEMBER = MEMBER_TRAINING
 
 
 @dataclass

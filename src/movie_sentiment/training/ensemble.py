@@ -33,6 +33,7 @@ from movie_sentiment.evaluation.scores import accuracy, sigmoid
 from movie_sentiment.models import member_family, member_seed
 from movie_sentiment.models.ensemble import combine, member_model_name
 from movie_sentiment.text.persist import MultiEncoder
+from movie_sentiment.text.tokenize import Tokenized
 from movie_sentiment.training.config import TrainConfig
 from movie_sentiment.training.resume import load_stage, save_stage
 from movie_sentiment.training.train import (
@@ -91,8 +92,12 @@ def train_ensemble(config: TrainConfig) -> TrainResult:
         console.print(f"[bold]Stage {number}/{stages}[/bold]: training {name}")
         stage_start = time.perf_counter()
         seed = member_seed(name, config.seed)
+        family = member_family(name).name
         member_config = TrainConfig(
-            family=member_family(name).name, seed=seed, validation_size=validation_size
+            family=family,
+            seed=seed,
+            validation_size=validation_size,
+            **settings["family_options"].get("member_training", {}).get(family, {}),
         )
         member_settings[name] = member_config.resolved()
         if seed != config.seed:  # a bagged member (family@SEED) starts from its own seed
@@ -111,12 +116,14 @@ def train_ensemble(config: TrainConfig) -> TrainResult:
     y_val = splits.validation.labels
 
     def member_logits(members, data) -> np.ndarray:
-        """Each member's raw logit per review (a column each), scored as ``score`` scores
+        """Each member's raw logit per review of ``data`` (a split, or a tokenized
+        corpus) (a column each), scored as ``score`` scores
         them (long reviews as the member's family chose) and clipped as the combined
         model's ``ProbabilityToLogit`` layers clip."""
+        reviews = data if isinstance(data, Tokenized) else data.encodable
         columns = [
             SentimentModel(m.keras_model, m.encoder)
-            .raw_scores(data.encodable, long_reviews=member_family(name).long_reviews)
+            .raw_scores(reviews, long_reviews=member_family(name).long_reviews)
             .logit
             for name, m in zip(names, members, strict=True)
         ]
@@ -167,8 +174,10 @@ def train_ensemble(config: TrainConfig) -> TrainResult:
         # Each member scores test once; the combined model's logit is the same fixed
         # weighted sum of these logits, so test is not run through the members again.
         test_logits = member_logits(chosen, splits.test)
+        # The short validation texts, by the members that were validated (as val_logits).
+        short_logits = combined(member_logits(fitted, splits.short_validation()[0]))
         scored = calibrate_and_score(
-            splits, combined(val_logits), combined(test_logits), verbosity(config)
+            splits, combined(val_logits), combined(test_logits), verbosity(config), short_logits
         )
         stage_seconds["calibrate_and_test"] = round(time.perf_counter() - stage_start, 2)
         data = splits.summary()

@@ -94,6 +94,19 @@ class Splits:
         and ``unsup``. Never test."""
         return [as_tokens(self.train_all.encodable), ImdbCache.open(self.data).tokens("unsup")]
 
+    def short_validation(self) -> tuple[Tokenized, np.ndarray]:
+        """Short validation texts, for the short-text uncertain zone: each validation
+        review's last sentence and last two (when shorter than the review), labeled as
+        their review (``bundle.uncertain.SHORT_SOURCE``)."""
+        if "short_validation" not in self.memo:
+            from movie_sentiment.text.sentences import trailing_snippets
+            from movie_sentiment.text.tokenize import tokenize_corpus
+
+            snippets, sources = trailing_snippets(self.validation.texts, 2)
+            labels = self.validation.labels[np.asarray(sources, dtype=np.int64)]
+            self.memo["short_validation"] = (tokenize_corpus(snippets), labels)
+        return self.memo["short_validation"]
+
     def summary(self) -> dict:
         """The card's ``data`` part: the archive's checksum and the reviews per part."""
         return {
@@ -246,13 +259,23 @@ class Scored:
 
 
 def calibrate_and_score(
-    splits: Splits, raw_validation: np.ndarray | None, raw_test: np.ndarray, verbose: int = 0
+    splits: Splits,
+    raw_validation: np.ndarray | None,
+    raw_test: np.ndarray,
+    verbose: int = 0,
+    raw_short: np.ndarray | None = None,
 ) -> Scored:
     """From a model's uncalibrated logits on validation and test (``raw_scores``, as
     ``score`` scores): fit the temperature, the uncertain zone and the stars on validation,
     then report test once: classification metrics, the answered share and AURC, and the
-    ratings' errors beside the "polarity then class median" baseline."""
-    from movie_sentiment.bundle.uncertain import answered_curve, fit_zone, selective_report
+    ratings' errors beside the "polarity then class median" baseline. ``raw_short``: the
+    logits of ``splits.short_validation()``, for the zone of short texts."""
+    from movie_sentiment.bundle.uncertain import (
+        answered_curve,
+        fit_short_zone,
+        fit_zone,
+        selective_report,
+    )
     from movie_sentiment.training.ratings import fit_stars
 
     raw_test_p = sigmoid(raw_test)
@@ -268,6 +291,15 @@ def calibrate_and_score(
         calibrated_validation = apply_temperature(sigmoid(raw_validation), temperature)
         metrics["validation"] = classification_metrics(source.labels, calibrated_validation)
         uncertain = fit_zone(source.labels, calibrated_validation)
+        if uncertain and raw_short is not None:
+            short_tokens, short_labels = splits.short_validation()
+            short = fit_short_zone(
+                short_labels,
+                apply_temperature(sigmoid(raw_short), temperature),
+                short_tokens.lengths(),
+            )
+            if short:
+                uncertain["short"] = short
         ratings, rating_model, star_figures = fit_stars(
             splits, raw_validation / temperature, raw_test / temperature, verbose
         )
@@ -276,8 +308,9 @@ def calibrate_and_score(
         curves["validation"] = (accuracy, coverage)
     metrics["test"] = classification_metrics(splits.test.labels, calibrated_test)
     if uncertain:
+        test_words = as_tokens(splits.test.encodable).lengths()
         metrics["test"]["uncertain"] = selective_report(
-            splits.test.labels, calibrated_test, uncertain
+            splits.test.labels, calibrated_test, uncertain, test_words
         )
         _, accuracy, coverage = answered_curve(splits.test.labels, calibrated_test)
         curves["test"] = (accuracy, coverage)
@@ -324,13 +357,17 @@ def save_run(
 
 def raw_logits(
     model: SentimentModel, splits: Splits, long_reviews: str
-) -> tuple[np.ndarray | None, np.ndarray]:
-    """The model's uncalibrated logits on validation (None when there is none) and test,
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
+    """The model's uncalibrated logits on validation (None when there is none), test, and
+    the short validation texts (``Splits.short_validation``; None without validation),
     scored as ``SentimentModel.score`` scores (long reviews in chunks)."""
-    validation = None
+    validation = short = None
     if len(splits.validation) and splits.validation_source != "test":
         validation = model.raw_scores(splits.validation.encodable, long_reviews=long_reviews).logit
-    return validation, model.raw_scores(splits.test.encodable, long_reviews=long_reviews).logit
+    if len(splits.validation):
+        short = model.raw_scores(splits.short_validation()[0], long_reviews=long_reviews).logit
+    test = model.raw_scores(splits.test.encodable, long_reviews=long_reviews).logit
+    return validation, test, short
 
 
 def verbosity(config: TrainConfig) -> int:
@@ -399,9 +436,8 @@ def train(config: TrainConfig) -> TrainResult:
 
         plot_history(member.history, staging)
         model = SentimentModel(member.keras_model, member.encoder)
-        scored = calibrate_and_score(
-            splits, *raw_logits(model, splits, family.long_reviews), verbosity(config)
-        )
+        validation, test, short = raw_logits(model, splits, family.long_reviews)
+        scored = calibrate_and_score(splits, validation, test, verbosity(config), short)
         model.card = ModelCard(
             family=config.family,
             config=settings,
