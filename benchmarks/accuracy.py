@@ -14,6 +14,11 @@ The scikit-learn reference is TfidfVectorizer(word uni+bigrams, sublinear tf) +
 LogisticRegression, with C chosen on the same 2,500 validation reviews.
 
     python benchmarks/accuracy.py [--data PATH] [--families nbsvm,best] [--throughput 5000]
+        [--keep runs/benchmarks]
+
+``--keep DIR`` keeps each family's run in ``DIR/FAMILY`` (replacing one there), so other
+benchmarks (``short_texts.py --runs DIR --sentence-examples default``) read the same
+bundles; by default the runs go to a temporary folder.
 
 A run of some families keeps the other rows of ``results/accuracy.json`` (each row says
 when it was measured).
@@ -51,7 +56,8 @@ def folder_megabytes(folder: Path) -> float:
 
 
 def family_row(name: str, data: str, scratch: Path, texts: list[str]) -> dict:
-    result = train(TrainConfig(family=name, data=data, out=str(scratch / name), verbose=0))
+    out = str(scratch / name)
+    result = train(TrainConfig(family=name, data=data, out=out, verbose=0, force=True))
     model = SentimentModel.load(result.bundle_dir)
     card = model.card
     row = {
@@ -124,13 +130,15 @@ def main() -> None:
     parser.add_argument("--families", default=",".join(FAMILIES))
     parser.add_argument("--throughput", type=int, default=5000, help="reviews to time scoring on")
     parser.add_argument("--no-sklearn", action="store_true")
+    parser.add_argument("--keep", type=Path, help="keep each family's run in KEEP/FAMILY")
     args = parser.parse_args()
     texts = load_reviews("test", args.data).texts[: args.throughput]
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
+        runs = args.keep or Path(scratch)
         for name in args.families.split(","):
             print(f"training {name} ...", flush=True)
-            rows.append(family_row(name, args.data, Path(scratch), texts))
+            rows.append(family_row(name, args.data, runs, texts))
             print(f"  {rows[-1]}", flush=True)
         if not args.no_sklearn:
             print("training the scikit-learn reference ...", flush=True)

@@ -22,10 +22,16 @@ Recipes (``best``, ``fast``) take each member's own setting and are trained once
 validation figures are shown but not used (their refit members trained on those labels).
 
 For each set: accuracy (the label by the calibrated probability's side of 0.5), and the
-share answered (outside the uncertain zone).
+share answered (outside the uncertain zone; texts under 50 tokens by the bundle's
+short-text zone when it has one) with their accuracy.
 
     python benchmarks/short_texts.py [--data PATH] [--families nbsvm,best] [--runs DIR]
-        [--sentence-examples 0,1:0.5,2:0.5,3:0.3]
+        [--sentence-examples 0,1:0.5,2:0.5,3:0.3] [--results short_texts]
+
+``--sentence-examples default --runs DIR`` reads each family's default bundle in
+``DIR/FAMILY`` (``accuracy.py --keep DIR``) and measures it once. ``--zone-cutoffs
+15,20,...`` sweeps, on validation only, how short a text must be for the short-text
+uncertain zone (``bundle.uncertain.SHORT_WORDS``).
 """
 
 from __future__ import annotations
@@ -75,12 +81,23 @@ def figures(model, sets: dict) -> dict:
         scores = model.score(texts, stars=False)
         predicted = (scores.probability >= 0.5).astype(int)
         answered = np.array([label != "uncertain" for label in scores.label])
+        right = predicted == labels
         result[name] = {
             "reviews": len(texts),
-            "accuracy": round(float(np.mean(predicted == labels)), 4),
+            "accuracy": round(float(np.mean(right)), 4),
             "answered": round(float(np.mean(answered)), 4),
+            "answered_accuracy": share_right(right, answered),
         }
+        if scores.short_text_band is not None:  # as before it: the reviews' band for all
+            low, high = scores.uncertain_band
+            before = (scores.probability <= low) | (scores.probability >= high)
+            result[name]["answered_by_reviews_zone"] = round(float(np.mean(before)), 4)
+            result[name]["their_accuracy_by_reviews_zone"] = share_right(right, before)
     return result
+
+
+def share_right(right: np.ndarray, answered: np.ndarray) -> float | None:
+    return round(float(np.mean(right[answered])), 4) if answered.any() else None
 
 
 def mean_short(figures_on: dict) -> float:
@@ -96,25 +113,98 @@ def choose(variants: list[dict]) -> dict:
     return max(eligible, key=lambda v: mean_short(v["validation"]))
 
 
-def variant_settings(spec: str) -> dict:
-    """``N`` or ``N:WEIGHT`` -> the TrainConfig settings of that variant."""
+def variant_settings(spec: str) -> dict | None:
+    """``N`` or ``N:WEIGHT`` (default 1) -> the TrainConfig settings of that variant, both
+    given, so a family's own defaults never decide what a variant's name says;
+    ``default`` -> None: the family's defaults, in ``RUNS/FAMILY`` (where
+    ``accuracy.py --keep`` leaves them)."""
+    if spec == "default":
+        return None
     count, _, weight = spec.partition(":")
     settings = {"sentence_examples": int(count)}
-    if weight:
-        settings["sentence_weight"] = float(weight)
+    if settings["sentence_examples"]:
+        settings["sentence_weight"] = float(weight or 1.0)
     return settings
 
 
 def variant_name(family: str, settings: dict) -> str:
     name = f"{family}-sentences{settings['sentence_examples']}"
-    if "sentence_weight" in settings:
+    if settings["sentence_examples"]:
         name += f"-w{settings['sentence_weight']:g}"
     return name
 
 
 def line(row: dict, split: str) -> str:
+    """Accuracy per set, then the share answered (their accuracy)."""
     on = row[split]
-    return "  ".join(f"{name} {on[name]['accuracy']:.4f}" for name in ("full", *SHORT_SETS))
+
+    def answered(figures_on: dict) -> str:
+        their = figures_on["answered_accuracy"]
+        return f"{figures_on['answered']:.0%} ({their:.3f})" if their is not None else "0%"
+
+    return "  ".join(
+        f"{name} {on[name]['accuracy']:.4f} [{answered(on[name])}]"
+        for name in ("full", *SHORT_SETS)
+    )
+
+
+def cutoff_sweep(families: list[str], runs: Path, data: str, cutoffs: list[int]) -> None:
+    """How long a text may be for the short-text zone, chosen on validation only: per
+    default bundle in ``runs/FAMILY`` and cutoff, the short zone fit (as training fits
+    it) on the validation reviews' last one and two sentences under the cutoff, then the
+    share of each validation short set answered, with their accuracy. Writes
+    ``results/short_zone_cutoffs.json``."""
+    from movie_sentiment.bundle.uncertain import answered_table, zone_threshold
+    from movie_sentiment.text.sentences import trailing_snippets
+    from movie_sentiment.text.tokenize import tokenize_corpus
+
+    train_all = load_reviews("train", data)
+    rows = []
+    for family in families:
+        model = trained_bundle(family, data, runs)
+        validation = validation_part(model, train_all)
+        snippets, sources = trailing_snippets(validation.texts, 2)
+        labels = validation.labels[np.asarray(sources, dtype=np.int64)]
+        words = tokenize_corpus(snippets).lengths()
+        probabilities = model.score(snippets, stars=False).probability
+        sets = short_sets(validation)
+        scored = {
+            name: (model.score(texts, stars=False).probability, tokenize_corpus(texts).lengths())
+            for name, (texts, _) in sets.items()
+            if name in SHORT_SETS
+        }
+        zone = model.card.uncertain
+        for cutoff in cutoffs:
+            keep = words < cutoff
+            short_c = zone_threshold(zone, None, answered_table(labels[keep], probabilities[keep]))
+            row = {"family": family, "cutoff": cutoff, "short_confidence": round(short_c, 4)}
+            for name, (p, lengths) in scored.items():
+                c = np.where(lengths < cutoff, short_c, zone_threshold(zone))
+                answered = np.abs(p - 0.5) >= c
+                right = (p >= 0.5) == sets[name][1]
+                row[name] = {
+                    "answered": round(float(answered.mean()), 4),
+                    "answered_accuracy": share_right(right, answered),
+                }
+            rows.append(row)
+            print(
+                f"{family:10s} under {cutoff:3d}: "
+                + "  ".join(
+                    f"{n} {row[n]['answered']:.2f} ({row[n]['answered_accuracy']})"
+                    for n in SHORT_SETS
+                ),
+                flush=True,
+            )
+    summary = {}
+    for cutoff in cutoffs:
+        pairs = [r[n] for r in rows if r["cutoff"] == cutoff for n in SHORT_SETS]
+        accuracies = [f["answered_accuracy"] for f in pairs if f["answered_accuracy"] is not None]
+        summary[cutoff] = {
+            "mean_answered": round(float(np.mean([f["answered"] for f in pairs])), 4),
+            "mean_answered_accuracy": round(float(np.mean(accuracies)), 4),
+        }
+        print(f"under {cutoff}: {summary[cutoff]}", flush=True)
+    write_results("short_zone_cutoffs", {"rows": rows, "summary": summary})
 
 
 def main() -> None:
@@ -125,9 +215,24 @@ def main() -> None:
     parser.add_argument(
         "--sentence-examples",
         default="0,1:0.5,2:0.5,3:0.3",
-        help="the variants of each single-model family: N or N:WEIGHT, comma-separated",
+        help="the variants of each single-model family: N or N:WEIGHT, or default (the "
+        "family's defaults, in RUNS/FAMILY), comma-separated",
+    )
+    parser.add_argument(
+        "--results",
+        default="short_texts",
+        help="the results file's name (results/NAME.json); its rows of other families stay",
+    )
+    parser.add_argument(
+        "--zone-cutoffs",
+        help="instead: sweep the short-text zone's length cutoff (e.g. 15,20,25,30,40,50) "
+        "over the default bundles in RUNS/FAMILY, on validation only",
     )
     args = parser.parse_args()
+    if args.zone_cutoffs:
+        cutoffs = [int(c) for c in args.zone_cutoffs.split(",")]
+        cutoff_sweep(args.families.split(","), args.runs, args.data, cutoffs)
+        return
     counts = [variant_settings(spec) for spec in args.sentence_examples.split(",")]
     train_all, test = load_reviews("train", args.data), load_reviews("test", args.data)
     test_sets = short_sets(test)
@@ -137,14 +242,14 @@ def main() -> None:
         variants = []
         for settings in [None] if recipe else counts:
             name = family if settings is None else variant_name(family, settings)
-            count = None if settings is None else settings["sentence_examples"]
             settings = settings or {}
             model = trained_bundle(family, args.data, args.runs, name, **settings)
+            training = {} if recipe else model.card.config["training"]
             validation = short_sets(validation_part(model, train_all))
             variant = {
                 "family": family,
-                "sentence_examples": count,
-                "sentence_weight": settings.get("sentence_weight"),
+                "sentence_examples": training.get("sentence_examples"),
+                "sentence_weight": training.get("sentence_weight"),
                 "train_seconds": model.card.train_seconds,
                 "validation": figures(model, validation),
                 "test": figures(model, test_sets),
@@ -158,10 +263,10 @@ def main() -> None:
             chosen = {k: best[k] for k in ("sentence_examples", "sentence_weight")}
             print(f"{family}: validation chooses {chosen}", flush=True)
         rows.append({"family": family, "variants": variants, "chosen": chosen})
-    write_results("short_texts", {"short_words": SHORT_WORDS, "rows": kept_rows(rows)})
+    write_results(args.results, {"short_words": SHORT_WORDS, "rows": kept_rows(rows, args.results)})
 
 
-def kept_rows(rows: list[dict]) -> list[dict]:
+def kept_rows(rows: list[dict], results: str) -> list[dict]:
     """This run's rows after the earlier results' rows of the families it did not run, so
     the families can be measured in several runs (each row says when)."""
     import json
@@ -170,7 +275,7 @@ def kept_rows(rows: list[dict]) -> list[dict]:
     when = datetime.now(UTC).isoformat(timespec="seconds")
     for row in rows:
         row["when"] = when
-    path = RESULTS / "short_texts.json"
+    path = RESULTS / f"{results}.json"
     earlier = json.loads(path.read_text())["rows"] if path.exists() else []
     ran = {row["family"] for row in rows}
     order = {name: i for i, name in enumerate(FAMILIES)}
