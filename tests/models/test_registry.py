@@ -87,9 +87,13 @@ def test_member_training_is_checked(changes, message):
         check({"members": ["nbsvm", "fasttext"], "member_training": changes})
 
 
-def test_best_trains_its_fasttext_member_on_reviews_alone():
-    """fastText's own default adds short examples; the ensemble's validation chose its
-    member without them."""
-    assert get_family("fasttext").defaults["training"]["sentence_examples"] == 2
+def test_best_trains_its_neural_members_on_reviews_alone():
+    """fastText's and the cnn's own defaults add short examples; the ensemble's
+    validation chose its fastText member without them, and its time budget the cnn."""
+    for family in ("fasttext", "cnn"):
+        assert get_family(family).defaults["training"]["sentence_examples"] == 2
     options = get_family("best").defaults["family_options"]
-    assert options["member_training"] == {"fasttext": {"sentence_examples": 0}}
+    assert options["member_training"] == {
+        "fasttext": {"sentence_examples": 0},
+        "cnn": {"sentence_examples": 0},
+    }
