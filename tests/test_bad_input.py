@@ -183,6 +183,8 @@ ROWS = [
     ("config-encoder-key", lambda s: ["train", "--config", s.config({"encoder": {"maxlne": 10}})], "unknown words encoder settings: maxlne"),
     ("config-encoder-learned", lambda s: ["train", "--config", s.config({"encoder": {"vocabulary_": []}})], "learned by fit"),
     ("config-option-type", lambda s: ["train", "--config", s.config({"family_options": {"hidden_units": "16"}})], "hidden_units must be a whole number"),
+    ("config-member-training-key", lambda s: ["train", "--config", s.config({"family": "best", "family_options": {"member_training": {"cnn": {"encoder": {}}}}})], "member_training['cnn'] cannot set encoder"),
+    ("config-member-training-value", lambda s: ["train", "--config", s.config({"family": "best", "family_options": {"member_training": {"cnn": {"epochs": 0}}}})], "member_training['cnn']: epochs must be a positive whole number"),
     ("config-option-key", lambda s: ["train", "--config", s.config({"family_options": {"units": 3}})], "unknown tutorial options: units"),
     ("config-unknown-key", lambda s: ["train", "--config", s.config({"epoch": 3})], "unknown training settings: epoch"),
     ("config-learning-rate", lambda s: ["train", "--config", s.config({"family": "nbsvm", "family_options": {"learning_rate": 0}})], "learning_rate must be above 0"),

@@ -142,6 +142,14 @@ def test_best_options_are_checked_before_any_work(small_archive, tmp_path):
         TrainConfig(family="best", epochs=3)
     with pytest.raises(ConfigError, match="cannot validate on test"):
         TrainConfig(family="best", validate_on_test=True)
+    with pytest.raises(
+        ConfigError, match=r"member_training\['nbsvm'\]: epochs must be a positive whole number"
+    ):
+        TrainConfig(family="best", family_options={"member_training": {"nbsvm": {"epochs": 0}}})
+    with pytest.raises(ConfigError, match=r"member_training\['cnn'\]: sentence_weight must be"):
+        TrainConfig(
+            family="best", family_options={"member_training": {"cnn": {"sentence_weight": 2}}}
+        )
 
 
 def test_a_member_from_another_seed_is_a_second_model_of_its_family(small_archive, tmp_path):

@@ -101,6 +101,14 @@ class TrainConfig:
                 f"{self.family} fits its member weights on a validation split carved from "
                 "train; it needs validation_size above 0 and cannot validate on test"
             )
+        # Each member family's changed settings, checked now as that family's own config,
+        # not only when its stage starts training.
+        options = {**get_family(self.family).defaults["family_options"], **self.family_options}
+        for family, settings in options.get("member_training", {}).items():
+            try:
+                TrainConfig(family=family, **settings)
+            except ConfigError as error:
+                raise ConfigError(f"{self.family} member_training[{family!r}]: {error}") from None
 
     def resolved(self) -> dict:
         """The complete settings: family defaults overlaid with this config."""
