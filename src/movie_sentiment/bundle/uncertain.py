@@ -6,12 +6,12 @@ smallest value whose answered validation reviews reach the target (so the most r
 answered). The card keeps the whole validation curve (``table``: confidence, accuracy of
 the answered, share answered), so another target can be chosen at scoring time.
 
-Short texts get a zone of their own (``short``): a model reads a one-line opinion less
-surely than a review, so texts of fewer than ``SHORT_WORDS`` tokens are answered by a
-table fit on short validation texts, the validation reviews' last sentence and last two
-sentences, each labeled as its review (``fit_short_zone``). Those labels are a noisy
-proxy (a last sentence may be neutral or turn against the review), so this zone errs on
-the side of saying "uncertain".
+Short texts get a zone of their own (``short``): at the same confidence a model is right
+less often on a one-line opinion than on a review, so texts of fewer than ``SHORT_WORDS``
+tokens are answered by a table fit on short validation texts, the validation reviews'
+last sentence and last two sentences, each labeled as its review (``fit_short_zone``).
+Those labels are a noisy proxy (a last sentence may be neutral or turn against the
+review), so on real one-liners this zone may say "uncertain" more often than needed.
 """
 
 from __future__ import annotations
@@ -154,12 +154,12 @@ def review_bands(zone: dict, words, target: float | None = None) -> tuple[np.nda
     ``words``: the short-text band for texts of fewer than the short part's
     ``under_words`` tokens, the reviews' band for the rest."""
     words = np.asarray(words).ravel()
-    c = np.full(len(words), zone_threshold(zone, target))
-    if zone.get("short"):
-        c[words < zone["short"]["under_words"]] = zone_threshold(
-            zone, target, zone["short"]["table"]
-        )
-    return THRESHOLD - c, THRESHOLD + c
+    low, high = (np.full(len(words), bound) for bound in uncertain_band(zone, target))
+    short = short_band(zone, target)
+    if short is not None:
+        is_short = words < zone["short"]["under_words"]
+        low[is_short], high[is_short] = short
+    return low, high
 
 
 def selective_report(labels, probabilities, zone: dict, words=None) -> dict:
