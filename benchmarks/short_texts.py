@@ -22,8 +22,9 @@ Recipes (``best``, ``fast``) take each member's own setting and are trained once
 validation figures are shown but not used (their refit members trained on those labels).
 
 For each set: accuracy (the label by the calibrated probability's side of 0.5), and the
-share answered (outside the uncertain zone; texts under 50 tokens by the bundle's
-short-text zone when it has one) with their accuracy.
+share answered (outside the uncertain zone; texts under
+``bundle.uncertain.SHORT_WORDS`` tokens by the bundle's short-text zone when it has one)
+with their accuracy.
 
     python benchmarks/short_texts.py [--data PATH] [--families nbsvm,best] [--runs DIR]
         [--sentence-examples 0,1:0.5,2:0.5,3:0.3] [--results short_texts]
@@ -154,7 +155,7 @@ def cutoff_sweep(families: list[str], runs: Path, data: str, cutoffs: list[int])
     it) on the validation reviews' last one and two sentences under the cutoff, then the
     share of each validation short set answered, with their accuracy. Writes
     ``results/short_zone_cutoffs.json``."""
-    from movie_sentiment.bundle.uncertain import answered_table, zone_threshold
+    from movie_sentiment.bundle.uncertain import answered_table, review_bands, short_band
     from movie_sentiment.text.sentences import trailing_snippets
     from movie_sentiment.text.tokenize import tokenize_corpus
 
@@ -173,14 +174,18 @@ def cutoff_sweep(families: list[str], runs: Path, data: str, cutoffs: list[int])
             for name, (texts, _) in sets.items()
             if name in SHORT_SETS
         }
-        zone = model.card.uncertain
         for cutoff in cutoffs:
             keep = words < cutoff
-            short_c = zone_threshold(zone, None, answered_table(labels[keep], probabilities[keep]))
+            short = {
+                "under_words": cutoff,
+                "table": answered_table(labels[keep], probabilities[keep]),
+            }
+            zone = {**model.card.uncertain, "short": short}  # as scoring reads a card's zone
+            short_c = 0.5 - short_band(zone)[0]
             row = {"family": family, "cutoff": cutoff, "short_confidence": round(short_c, 4)}
             for name, (p, lengths) in scored.items():
-                c = np.where(lengths < cutoff, short_c, zone_threshold(zone))
-                answered = np.abs(p - 0.5) >= c
+                low, high = review_bands(zone, lengths)
+                answered = (p <= low) | (p >= high)
                 right = (p >= 0.5) == sets[name][1]
                 row[name] = {
                     "answered": round(float(answered.mean()), 4),
