@@ -135,7 +135,8 @@ def test_score_columns_and_marked_rows(nbsvm_run):
 
 def test_short_texts_are_labeled_by_their_own_band(nbsvm_run):
     """Training fits a second uncertain band on the validation reviews' last sentences;
-    a text of fewer than 40 tokens is labeled by it, a longer one by the reviews' band."""
+    a text of fewer than SHORT_WORDS tokens is labeled by it, a longer one by the
+    reviews' band."""
     from movie_sentiment.bundle.uncertain import SHORT_WORDS
 
     model = SentimentModel.load(nbsvm_run.bundle_dir)
@@ -160,6 +161,10 @@ def test_short_texts_are_labeled_by_their_own_band(nbsvm_run):
     assert scores.row(0)["short_text"] and not scores.row(1)["short_text"]
     # A lower target answers the short texts at 0.9 accuracy from confidence 0.3 on.
     assert model.short_text_band(0.85) == (0.2, 0.8)
+    # A bundle keeps the limit its short zone was fit with, whatever SHORT_WORDS says now.
+    model.card.uncertain["short"]["under_words"] = 5  # the one-liner has 7 tokens
+    scores = model.score([one_liner])
+    assert not scores.short_text[0] and scores.label[0] != "uncertain"
 
 
 def test_explain_one_review(nbsvm_run):

@@ -5,6 +5,7 @@ import pytest
 
 from movie_sentiment.bundle.uncertain import (
     SHORT_WORDS,
+    answered,
     check_zone,
     fit_short_zone,
     fit_zone,
@@ -92,6 +93,20 @@ def test_short_texts_get_a_band_of_their_own():
     del zone["short"]
     assert short_band(zone) is None
     assert set(review_bands(zone, [3, 400])[0]) == {long_band[0]}
+
+
+def test_a_band_no_confidence_reached_answers_nothing():
+    """Zone threshold 0.5 (no confidence reached the target) gives the band (0, 1): no
+    probability is answered, not even one that rounded to exactly 0 or 1."""
+    p = np.array([0.0, 1e-9, 0.3, 0.5, 0.9, 1.0])
+    assert not answered(p, 0.0, 1.0).any()
+    np.testing.assert_array_equal(answered(p, 0.2, 0.8), [1, 1, 0, 0, 1, 1])
+    # one band per review: the first two reviews' band answers nothing
+    low, high = np.array([0.0, 0.0, 0.2, 0.2, 0.2, 0.2]), np.array([1.0, 1.0, 0.8, 0.8, 0.8, 0.8])
+    np.testing.assert_array_equal(answered(p, low, high), [0, 0, 0, 0, 1, 1])
+    zone = {"target_accuracy": 0.97, "table": [[0.3, 0.9, 0.5], [0.0, 0.8, 1.0]]}
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    assert selective_report(labels, p, zone)["coverage"] == 0.0
 
 
 def test_no_short_texts_no_short_part():

@@ -94,7 +94,7 @@ def test_a_typed_review_is_scored_with_label_stars_and_coloured_words(visit, ser
     assert float(width.rstrip("%")) == pytest.approx(expected["probability"] * 100, abs=0.005)
     assert page.text_content("#stars").endswith(f"{expected['stars']} / 10")
     assert page.get_attribute("#stars", "aria-label") == f"{expected['stars']} out of 10 stars"
-    # Under 40 tokens: labeled by the short-text band, which the note names.
+    # Under 50 tokens: labeled by the short-text band, which the note names.
     assert expected["short_text"]
     models = service.get("/v1/models").json()["models"]
     low, high = next(m for m in models if m["name"] == "tutorial")["short_text_band"]

@@ -43,7 +43,12 @@ from movie_sentiment.bundle.scoring import (
     run_keras,
     score_tokens,
 )
-from movie_sentiment.bundle.uncertain import SHORT_WORDS, review_bands, short_band, uncertain_band
+from movie_sentiment.bundle.uncertain import (
+    review_bands,
+    short_band,
+    short_limit,
+    uncertain_band,
+)
 from movie_sentiment.errors import BundleError, InvalidDataError, InvalidInputError
 from movie_sentiment.evaluation.calibration import apply_temperature
 from movie_sentiment.evaluation.scores import sigmoid
@@ -170,8 +175,9 @@ class SentimentModel:
         return uncertain_band(self.card.uncertain, target_accuracy)
 
     def short_text_band(self, target_accuracy: float | None = None) -> tuple[float, float] | None:
-        """The uncertain band of short texts (fewer than ``SHORT_WORDS`` tokens), fit on
-        short validation texts; None when the bundle has none (trained before it)."""
+        """The uncertain band of short texts (fewer than ``short_limit`` tokens: 50 unless
+        the bundle was fit with another limit), fit on short validation texts; None when
+        the bundle has none (trained before it)."""
         self.uncertain_band(target_accuracy)  # the same checks
         if self.card is None or not self.card.uncertain:
             return None
@@ -280,7 +286,7 @@ class SentimentModel:
             chunks[index] = raw.chunks
             no_known[index] = raw.known == 0
             words = reviews.lengths()
-            short[index] = words < SHORT_WORDS
+            short[index] = words < short_limit(self.card.uncertain if self.card else None)
             bands = None
             if band is not None:
                 low, high = review_bands(self.card.uncertain, words, target_accuracy)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from movie_sentiment.bundle.uncertain import answered
 from movie_sentiment.errors import BundleError, InvalidInputError
 from movie_sentiment.evaluation.scores import THRESHOLD, logit
 from movie_sentiment.text.tokenize import Tokenized, as_tokens
@@ -98,7 +99,8 @@ class Scores:
     no_known_words: np.ndarray  # none of its words is in the model's vocabulary
     error: list[str | None]
     explanation: list[Explanation | None] | None = None
-    # fewer than ``uncertain.SHORT_WORDS`` tokens: labeled by the short-text band, if any
+    # fewer tokens than the bundle's ``uncertain.short_limit``: labeled by the short-text
+    # band, if any
     short_text: np.ndarray | None = None
     uncertain_band: tuple[float, float] | None = field(default=None, repr=False)
     short_text_band: tuple[float, float] | None = field(default=None, repr=False)
@@ -425,12 +427,12 @@ def raise_first(problems: dict[int, str], error: type = InvalidInputError) -> No
 
 
 def labels_for(probabilities: np.ndarray, band: tuple | None) -> list[str]:
-    """positive / negative by ``THRESHOLD``; "uncertain" strictly inside ``band`` (two
-    bounds, or two arrays of one bound per review)."""
+    """positive / negative by ``THRESHOLD``; "uncertain" where ``band`` (two bounds, or
+    two arrays of one bound per review) does not answer (``uncertain.answered``: strictly
+    inside it, or anywhere when it is (0, 1))."""
     labels = np.where(probabilities >= THRESHOLD, "positive", "negative").astype(object)
     if band is not None:
-        low, high = band
-        labels[(probabilities > low) & (probabilities < high)] = "uncertain"
+        labels[~answered(probabilities, *band)] = "uncertain"
     return labels.tolist()
 
 

@@ -23,8 +23,9 @@ from movie_sentiment.evaluation.scores import THRESHOLD, predicted_labels
 
 DEFAULT_TARGET = 0.97
 TABLE_POINTS = 200
-SHORT_WORDS = 40  # texts of fewer tokens than this are scored with the short-text zone
-# (chosen on validation: benchmarks/short_texts.py --zone-cutoffs; see the README)
+SHORT_WORDS = 50  # texts of fewer tokens than this are scored with the short-text zone
+# (chosen on validation: benchmarks/short_texts.py --zone-cutoffs; see the README). A
+# bundle keeps the limit it was fit with (``short_limit``).
 SHORT_SOURCE = "the validation reviews' last sentence and last two, labeled as their review"
 
 
@@ -133,6 +134,17 @@ def zone_threshold(zone: dict, target: float | None = None, table: list | None =
     return min(row[0] for row in reaching)
 
 
+def answered(probabilities, low, high) -> np.ndarray:
+    """Which probabilities a band (``low``, ``high``: two bounds, or one of each per
+    review) answers: those outside it, bounds included. A band of (0, 1), where no
+    confidence reached the target, answers nothing, not even a probability of exactly 0
+    or 1."""
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    low, high = np.asarray(low), np.asarray(high)
+    outside = (probabilities <= low) | (probabilities >= high)
+    return outside & ~((low <= 0.0) & (high >= 1.0))
+
+
 def uncertain_band(zone: dict, target: float | None = None) -> tuple[float, float]:
     """Probabilities strictly inside this band are "uncertain" (see ``zone_threshold``)."""
     c = zone_threshold(zone, target)
@@ -147,6 +159,13 @@ def short_band(zone: dict, target: float | None = None) -> tuple[float, float] |
         return None
     c = zone_threshold(zone, target, short["table"])
     return (THRESHOLD - c, THRESHOLD + c)
+
+
+def short_limit(zone: dict | None) -> int:
+    """Texts of fewer tokens than this are short for a bundle's ``zone``: the limit its
+    short part was fit with, else today's ``SHORT_WORDS``."""
+    short = (zone or {}).get("short")
+    return short["under_words"] if short else SHORT_WORDS
 
 
 def review_bands(zone: dict, words, target: float | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -171,17 +190,14 @@ def selective_report(labels, probabilities, zone: dict, words=None) -> dict:
     labels = np.asarray(labels).ravel()
     _, accuracy, _ = answered_curve(labels, probabilities)
     c = zone_threshold(zone)
-    if words is None:
-        answered = np.abs(probabilities - THRESHOLD) >= c
-    else:
-        low, high = review_bands(zone, words)
-        answered = (probabilities <= low) | (probabilities >= high)
-    hits = predicted_labels(probabilities[answered]) == labels[answered]
+    bands = uncertain_band(zone) if words is None else review_bands(zone, words)
+    kept = answered(probabilities, *bands)
+    hits = predicted_labels(probabilities[kept]) == labels[kept]
     report = {
         "aurc": round(float(np.mean(1 - accuracy)), 6),
         "target_accuracy": zone["target_accuracy"],
-        "coverage": round(float(answered.mean()), 6),
-        "answered_accuracy": round(float(hits.mean()), 6) if answered.any() else None,
+        "coverage": round(float(kept.mean()), 6),
+        "answered_accuracy": round(float(hits.mean()), 6) if kept.any() else None,
         "band": [round(THRESHOLD - c, 6), round(THRESHOLD + c, 6)],
     }
     short = short_band(zone)

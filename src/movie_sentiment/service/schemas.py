@@ -70,7 +70,8 @@ class ReviewScore(BaseModel):
     chunks: int = Field(description="Windows the review was read in")
     no_known_words: bool
     short_text: bool = Field(
-        description="Fewer than 40 tokens: labeled by the model's short-text uncertain band"
+        description="Fewer tokens than the model's short-text limit (50 by default): labeled "
+        "by its short-text uncertain band"
     )
     error: str | None = Field(description="Why this review could not be scored")
     explanation: ExplanationOut | None = None
@@ -88,7 +89,9 @@ class ModelInfo(BaseModel):
     validation_accuracy: float | None
     uncertain_band: list[float] | None
     short_text_band: list[float] | None = Field(
-        default=None, description="The uncertain band of short texts (fewer than 40 tokens)"
+        default=None,
+        description="The uncertain band of short texts (fewer tokens than the model's "
+        "short-text limit, 50 by default)",
     )
     created: str | None
 
