@@ -142,6 +142,7 @@ SMALL_SETTINGS = {
     "fasttext": dict(epochs=10, batch_size=8),
     "cnn": dict(epochs=4, batch_size=8, encoder={"maxlen": 60}),
     "ensemble": dict(validation_size=30),
+    "fast": dict(validation_size=30, epochs=3),  # trains its teacher (best, no refit) first
 }
 
 

@@ -196,6 +196,12 @@ ROWS = [
     ("config-folder", lambda s: ["train", "--config", s.tmp], "is a folder, not a JSON file"),
     ("cnn-kernel-too-long", lambda s: ["train", "--family", "cnn", "--data", s.archive, "--out", s.tmp / "r", "--validation-size", "20", "--config", s.config({"encoder": {"maxlen": 3}, "family_options": {"pretrained_vectors": None}})], "kernel_size 5 is longer than the reviews"),
     ("config-refit-text", lambda s: ["train", "--config", s.config({"family": "best", "family_options": {"refit": "no"}})], "refit must be true or false"),
+    ("fast-teacher-number", lambda s: ["train", "--config", s.config({"family": "fast", "family_options": {"teacher": 5}})], "teacher must be null (train one) or the path"),
+    ("fast-unlabeled-weight", lambda s: ["train", "--config", s.config({"family": "fast", "family_options": {"unlabeled_weight": 0}})], "unlabeled_weight must be above 0"),
+    ("fast-on-test", lambda s: ["train", "--family", "fast", "--validate-on-test"], "it needs validation_size above 0 and cannot validate on test"),
+    ("fast-teacher-missing", lambda s: ["train", "--data", s.archive, "--out", s.tmp / "r", "--validation-size", "20", "--config", s.config({"family": "fast", "family_options": {"teacher": str(s.tmp / "none")}})], "no model bundle at"),
+    # the nbsvm bundle held out 20 validation reviews, not 30
+    ("fast-teacher-split", lambda s: ["train", "--data", s.archive, "--out", s.tmp / "r", "--validation-size", "30", "--config", s.config({"family": "fast", "family_options": {"teacher": str(s.nbsvm)}})], "did not hold out this run's validation reviews (seed 42, 30 reviews)"),
     # -- train: where it writes -----------------------------------------------------------
     ("out-exists", lambda s: ["train", "--out", user_folder(s), "--data", s.archive], "already exists; pass --force"),
     (

@@ -130,7 +130,7 @@ def families_command(
     _print(f"{'name':<10} {'parameters':>11}  description")
     for family in families():
         settings = dict(family.defaults["encoder"])
-        if family.recipe is not None:
+        if family.recipe == "ensemble":
             _print(f"{family.name:<10} {'members':>11}  {family.summary}")
             continue
         if settings.pop("kind", "words") != "words":

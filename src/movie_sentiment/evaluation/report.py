@@ -123,6 +123,15 @@ def report_html(folder: Path, card: dict, examples: list[dict], note: str = "") 
             ),
         ),
     ]
+    teacher = card.get("initialization", {}).get("teacher")
+    if teacher:  # a distilled model (fast): who taught it, and how well it scored
+        summary.append(
+            (
+                "teacher",
+                f"{teacher.get('family')} ({teacher.get('source')}): validation accuracy "
+                f"{teacher.get('validation_accuracy')}, test {teacher.get('test_accuracy')}",
+            )
+        )
     plots = "".join(_figure(folder, name, caption) for name, caption in PLOTS)
     explained = "".join(
         f"<h3>{html.escape(item['title'])}</h3>{review_html(item, 8)}" for item in examples

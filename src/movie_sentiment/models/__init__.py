@@ -20,7 +20,8 @@ hooks:
   validation reviews preferred, see ``bundle.scoring`` and
   ``benchmarks/long_reviews.py``);
 * ``RECIPE`` names a multi-stage training recipe in ``training`` that replaces the
-  one-model run (the ensemble); a family never imports ``training`` itself.
+  one-model run (the ensemble; ``fast``'s distillation); a family never imports
+  ``training`` itself.
 
 Register a new family with ``register``.
 """
@@ -96,8 +97,16 @@ def families() -> list[ModelFamily]:
     return [_REGISTRY[name] for name in sorted(_REGISTRY) if _REGISTRY[name].name == name]
 
 
-from movie_sentiment.models import cnn, ensemble, fasttext, mslearn, nbsvm, tutorial  # noqa: E402
+from movie_sentiment.models import (  # noqa: E402
+    cnn,
+    ensemble,
+    fast,
+    fasttext,
+    mslearn,
+    nbsvm,
+    tutorial,
+)
 
-for _family in (tutorial, mslearn, nbsvm, fasttext, cnn, ensemble):
+for _family in (tutorial, mslearn, nbsvm, fasttext, cnn, ensemble, fast):
     register(_family)
 _REGISTRY["best"] = _REGISTRY["ensemble"]  # `train --family best`: the accuracy recipe

@@ -82,12 +82,18 @@ class TrainConfig:
         check_options(self.family_options, defaults["family_options"], f"{self.family} options")
         if family.check_options is not None:
             family.check_options({**defaults["family_options"], **self.family_options})
-        if family.recipe is not None:
-            self._check_recipe()
+        if family.recipe == "ensemble":
+            self._check_ensemble()
         else:
             make_encoder({**defaults["encoder"], **self.encoder})  # checks every setting
+        if family.recipe == "distil" and (self.validate_on_test or self.validation_size == 0):
+            raise ConfigError(
+                f"{self.family} learns from a teacher that never saw the validation labels "
+                "and is judged on them; it needs validation_size above 0 and cannot "
+                "validate on test"
+            )
 
-    def _check_recipe(self) -> None:
+    def _check_ensemble(self) -> None:
         given = [name for name in PER_MEMBER if getattr(self, name) is not None]
         if given:
             raise ConfigError(

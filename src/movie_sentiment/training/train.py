@@ -154,10 +154,14 @@ def fit_member(
     callbacks: list | None = None,
     checkpoints: Path | None = None,
     before_first_save=None,
+    soft: tuple | None = None,
 ) -> FittedMember:
     """Fit encoder and model of family ``family_name`` with resolved ``settings``. With
     ``checkpoints`` (a folder), every epoch is saved there and a fit interrupted earlier
-    goes on after its last saved epoch (``training.resume``)."""
+    goes on after its last saved epoch (``training.resume``). ``soft``: (texts, targets,
+    weight), more training examples with soft targets (a teacher's probabilities, for
+    distillation), each weighing ``weight``; what the family derives from the training
+    part (naive-Bayes ratios) counts them too."""
     import keras
 
     from movie_sentiment.training.callbacks import KeepBestEpoch
@@ -172,6 +176,16 @@ def fit_member(
             encoder, splits.fit, x_fit, y_fit, training["sentence_examples"],
             training.get("sentence_weight", 1.0),
         )  # fmt: skip
+    if soft is not None:
+        texts, targets, weight = soft
+        x_fit = np.concatenate([x_fit, encoder.transform(texts)])
+        y_fit = np.concatenate([y_fit, np.asarray(targets, dtype="float32")])
+        added = len(x_fit) - len(x_train)
+        x_train = np.concatenate([x_train, x_fit[-added:]])
+        y_train = np.concatenate([y_train, y_fit[-added:]])
+        weights = np.concatenate(
+            [np.ones(len(x_train) - added) if weights is None else weights, np.full(added, weight)]
+        ).astype("float32")
     x_val, y_val = (
         encode_split(encoder, splits.validation),
         splits.validation.labels.astype("float32"),
@@ -410,9 +424,10 @@ def train(config: TrainConfig) -> TrainResult:
 
     family = get_family(config.family)
     if family.recipe is not None:  # a multi-stage recipe (the ensemble)
+        from movie_sentiment.training.distil import train_distilled
         from movie_sentiment.training.ensemble import train_ensemble
 
-        recipes = {"ensemble": train_ensemble}
+        recipes = {"ensemble": train_ensemble, "distil": train_distilled}
         return recipes[family.recipe](config)
     started = time.perf_counter()
     settings = config.resolved()
@@ -430,32 +445,49 @@ def train(config: TrainConfig) -> TrainResult:
             checkpoints=resume.epochs(config.family),
             before_first_save=resume.start,
         )
-        (staging / "history.json").write_text(json.dumps(member.history, indent=2))
-        write_history_csv(member.history, staging / "history.csv")
-        from movie_sentiment.evaluation.plots import plot_history
-
-        plot_history(member.history, staging)
-        model = SentimentModel(member.keras_model, member.encoder)
-        validation, test, short = raw_logits(model, splits, family.long_reviews)
-        scored = calibrate_and_score(splits, validation, test, verbosity(config), short)
-        model.card = ModelCard(
-            family=config.family,
-            config=settings,
-            metrics=scored.metrics,
-            calibration=scored.calibration,
-            data=splits.summary(),
-            parameters=member.keras_model.count_params(),
-            epochs_run=len(member.history.get("loss", [])),
-            epoch_kept=member.epoch_kept,
-            initialization=member.initialization,
-            uncertain=scored.uncertain,
-            ratings=scored.ratings,
-            train_seconds=round(time.perf_counter() - started, 2),
-        )
-        save_run(staging, model, scored, splits.test)
+        scored = score_and_save(config, settings, splits, member, staging, started)
     resume.discard()
     seconds = time.perf_counter() - started
     return TrainResult(run_dir, run_dir / "bundle", scored.metrics, member.history, seconds)
+
+
+def score_and_save(
+    config: TrainConfig,
+    settings: dict,
+    splits: Splits,
+    member: FittedMember,
+    staging: Path,
+    started: float,
+    stage_seconds: dict | None = None,
+) -> Scored:
+    """A trained single model's end of run: its history and plots, validation and test
+    scored once (``calibrate_and_score``), its card, and the bundle and report saved in
+    the run's ``staging`` folder."""
+    from movie_sentiment.evaluation.plots import plot_history
+
+    (staging / "history.json").write_text(json.dumps(member.history, indent=2))
+    write_history_csv(member.history, staging / "history.csv")
+    plot_history(member.history, staging)
+    model = SentimentModel(member.keras_model, member.encoder)
+    validation, test, short = raw_logits(model, splits, get_family(config.family).long_reviews)
+    scored = calibrate_and_score(splits, validation, test, verbosity(config), short)
+    model.card = ModelCard(
+        family=config.family,
+        config=settings,
+        metrics=scored.metrics,
+        calibration=scored.calibration,
+        data=splits.summary(),
+        parameters=member.keras_model.count_params(),
+        epochs_run=len(member.history.get("loss", [])),
+        epoch_kept=member.epoch_kept,
+        initialization=member.initialization,
+        uncertain=scored.uncertain,
+        ratings=scored.ratings,
+        stage_seconds=stage_seconds or {},
+        train_seconds=round(time.perf_counter() - started, 2),
+    )
+    save_run(staging, model, scored, splits.test)
+    return scored
 
 
 def open_resume(config: TrainConfig, run_dir: Path):
