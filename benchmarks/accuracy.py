@@ -48,7 +48,7 @@ from movie_sentiment.evaluation.scores import accuracy  # noqa: E402
 from movie_sentiment.training import TrainConfig, train  # noqa: E402
 from movie_sentiment.training.train import split_validation  # noqa: E402
 
-FAMILIES = ["tutorial", "mslearn", "nbsvm", "fasttext", "cnn", "best"]
+FAMILIES = ["tutorial", "mslearn", "nbsvm", "fasttext", "cnn", "best", "fast"]
 
 
 def folder_megabytes(folder: Path) -> float:

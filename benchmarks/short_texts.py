@@ -19,7 +19,8 @@ their own, labeled as the review, each of weight ``sentence_weight``;
 names the variant validation prefers: the best mean accuracy over the three short sets
 among the variants whose ``full`` validation accuracy is within 0.2 points of the best.
 Recipes (``best``, ``fast``) take each member's own setting and are trained once; their
-validation figures are shown but not used (their refit members trained on those labels).
+validation figures are shown but not used (``best``'s refit members trained on those
+labels).
 
 For each set: accuracy (the label by the calibrated probability's side of 0.5), and the
 share answered (outside the uncertain zone; texts under
@@ -53,11 +54,12 @@ from _common import (  # noqa: E402
     write_results,
 )
 
+from movie_sentiment.bundle.uncertain import answered as answered_by  # noqa: E402
 from movie_sentiment.data.imdb import load_reviews  # noqa: E402
 from movie_sentiment.models import get_family  # noqa: E402
 from movie_sentiment.text.sentences import last_sentences  # noqa: E402
 
-FAMILIES = ["tutorial", "mslearn", "nbsvm", "fasttext", "cnn", "best"]
+FAMILIES = ["tutorial", "mslearn", "nbsvm", "fasttext", "cnn", "best", "fast"]
 SHORT_SETS = ("last_sentence", "last_two", "under_50_words")
 SHORT_WORDS = 50
 FULL_MARGIN = 0.002  # a variant may lose this much full-review validation accuracy
@@ -90,8 +92,7 @@ def figures(model, sets: dict) -> dict:
             "answered_accuracy": share_right(right, answered),
         }
         if scores.short_text_band is not None:  # as before it: the reviews' band for all
-            low, high = scores.uncertain_band
-            before = (scores.probability <= low) | (scores.probability >= high)
+            before = answered_by(scores.probability, *scores.uncertain_band)
             result[name]["answered_by_reviews_zone"] = round(float(np.mean(before)), 4)
             result[name]["their_accuracy_by_reviews_zone"] = share_right(right, before)
     return result
@@ -184,8 +185,7 @@ def cutoff_sweep(families: list[str], runs: Path, data: str, cutoffs: list[int])
             short_c = 0.5 - short_band(zone)[0]
             row = {"family": family, "cutoff": cutoff, "short_confidence": round(short_c, 4)}
             for name, (p, lengths) in scored.items():
-                low, high = review_bands(zone, lengths)
-                answered = (p <= low) | (p >= high)
+                answered = answered_by(p, *review_bands(zone, lengths))
                 right = (p >= 0.5) == sets[name][1]
                 row[name] = {
                     "answered": round(float(answered.mean()), 4),
