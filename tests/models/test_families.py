@@ -129,6 +129,22 @@ def test_fit_member_learns_soft_targets_and_counts_them_in_the_ratios(small_arch
     assert not np.allclose(expected[1:], without[1:])
 
 
+def test_fast_learns_from_a_trained_teacher_it_is_given(nbsvm_run, small_archive, tmp_path):
+    from conftest import train_small
+
+    # any bundle that held out the same validation reviews can teach (here nbsvm's: seed
+    # 42, 20 reviews); it is read, not trained again, and not copied into the run
+    result = train_small(
+        small_archive, tmp_path / "fast", "fast", epochs=2,
+        family_options={"teacher": str(nbsvm_run.run_dir)},
+    )  # fmt: skip
+    card = SentimentModel.load(result.bundle_dir).card
+    teacher = card.initialization["teacher"]
+    assert teacher["source"] == str(nbsvm_run.run_dir) and teacher["family"] == "nbsvm"
+    assert card.stage_seconds["teacher"] < 5
+    assert not (result.run_dir / "teacher").exists()
+
+
 def test_fast_refuses_a_teacher_refit_on_validation(family_run, small_archive, tmp_path):
     from conftest import train_small
 
