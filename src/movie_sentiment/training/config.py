@@ -23,6 +23,11 @@ RENAMED = {"model": "family", "model_options": "family_options"}
 MAX_SEED = 2**32 - 1  # NumPy's RandomState takes seeds from 0 to 2**32 - 1
 # Settings a recipe (the ensemble) takes per member from each member family instead.
 PER_MEMBER = MEMBER_TRAINING
+# Why each training recipe needs a validation split carved from train.
+NEEDS_VALIDATION = {
+    "ensemble": "fits its member weights on a validation split carved from train",
+    "distil": "learns from a teacher that never saw the validation labels and is judged on them",
+}
 
 
 @dataclass
@@ -86,11 +91,10 @@ class TrainConfig:
             self._check_ensemble()
         else:
             make_encoder({**defaults["encoder"], **self.encoder})  # checks every setting
-        if family.recipe == "distil" and (self.validate_on_test or self.validation_size == 0):
+        if family.recipe is not None and (self.validate_on_test or self.validation_size == 0):
             raise ConfigError(
-                f"{self.family} learns from a teacher that never saw the validation labels "
-                "and is judged on them; it needs validation_size above 0 and cannot "
-                "validate on test"
+                f"{self.family} {NEEDS_VALIDATION[family.recipe]}; it needs validation_size "
+                "above 0 and cannot validate on test"
             )
 
     def _check_ensemble(self) -> None:
@@ -102,11 +106,6 @@ class TrainConfig:
             )
         if self.encoder:
             raise ConfigError(f"{self.family} uses each member family's encoder; set no encoder")
-        if self.validate_on_test or self.validation_size == 0:
-            raise ConfigError(
-                f"{self.family} fits its member weights on a validation split carved from "
-                "train; it needs validation_size above 0 and cannot validate on test"
-            )
         # Each member family's changed settings, checked now as that family's own config,
         # not only when its stage starts training.
         options = {**get_family(self.family).defaults["family_options"], **self.family_options}

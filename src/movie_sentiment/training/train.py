@@ -178,14 +178,12 @@ def fit_member(
         )  # fmt: skip
     if soft is not None:
         texts, targets, weight = soft
-        x_fit = np.concatenate([x_fit, encoder.transform(texts)])
-        y_fit = np.concatenate([y_fit, np.asarray(targets, dtype="float32")])
-        added = len(x_fit) - len(x_train)
-        x_train = np.concatenate([x_train, x_fit[-added:]])
-        y_train = np.concatenate([y_train, y_fit[-added:]])
+        x_soft, y_soft = encoder.transform(texts), np.asarray(targets, dtype="float32")
         weights = np.concatenate(
-            [np.ones(len(x_train) - added) if weights is None else weights, np.full(added, weight)]
+            [np.ones(len(x_train)) if weights is None else weights, np.full(len(x_soft), weight)]
         ).astype("float32")
+        x_fit, y_fit = np.concatenate([x_fit, x_soft]), np.concatenate([y_fit, y_soft])
+        x_train, y_train = np.concatenate([x_train, x_soft]), np.concatenate([y_train, y_soft])
     x_val, y_val = (
         encode_split(encoder, splits.validation),
         splits.validation.labels.astype("float32"),
