@@ -111,3 +111,21 @@ def validation_part(model, train_all):
         len(train_all), training["validation_size"], training.get("seed", 42)
     )
     return train_all.select(validation)
+
+
+def epochs_by_validation_loss(fit_one_epoch, model, x_validation, labels, epochs: int, label: str):
+    """Train ``epochs`` times ``fit_one_epoch()``, scoring the validation reviews with
+    ``model`` after each (as ``checkpoint`` keeps a family's best epoch): the per-epoch
+    figures, the epoch of lowest validation loss and its probabilities."""
+    from movie_sentiment.evaluation.metrics import classification_metrics
+
+    figures, best = [], None
+    for epoch in range(1, epochs + 1):
+        fit_one_epoch()
+        p = model.predict(x_validation, batch_size=512, verbose=0).ravel()
+        scores = classification_metrics(labels, p)
+        figures.append({"epoch": epoch, "loss": scores["loss"], "accuracy": scores["accuracy"]})
+        if best is None or scores["loss"] < best[0]:
+            best = (scores["loss"], epoch, p)
+        print(f"  {label}: epoch {epoch} {figures[-1]}", flush=True)
+    return figures, best[1], best[2]

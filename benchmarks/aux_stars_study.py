@@ -24,7 +24,12 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import default_data, peak_memory_mib, write_results  # noqa: E402
+from _common import (  # noqa: E402
+    default_data,
+    epochs_by_validation_loss,
+    peak_memory_mib,
+    write_results,
+)
 from member_study import cross_validated_accuracy  # noqa: E402
 
 from movie_sentiment.evaluation.scores import accuracy  # noqa: E402
@@ -57,8 +62,6 @@ def trial(family: str, weight: float, splits) -> dict:
     probabilities at the epoch of lowest validation binary loss, per-epoch figures."""
     import keras
 
-    from movie_sentiment.evaluation.metrics import classification_metrics
-
     settings = TrainConfig(family=family, seed=SEED, sentence_examples=0).resolved()
     keras.utils.set_random_seed(SEED)
     spec = get_family(family)
@@ -72,29 +75,22 @@ def trial(family: str, weight: float, splits) -> dict:
         spec.initialize(model, x_fit, y_fit, options, encoder=encoder, splits=splits)
     both = with_stars_head(model, weight, options["learning_rate"])
     training = settings["training"]
-    started, epochs = time.perf_counter(), []
-    best = None
-    for epoch in range(training["epochs"]):
-        both.fit(
+    started = time.perf_counter()
+    epochs, kept, p = epochs_by_validation_loss(
+        lambda: both.fit(
             x_fit, {"probability": y_fit, "stars": stars},
             epochs=1, batch_size=training["batch_size"], verbose=0,
-        )  # fmt: skip
-        p = model.predict(x_val, batch_size=512, verbose=0).ravel()
-        figures = classification_metrics(y_val, p)
-        epochs.append(
-            {"epoch": epoch + 1, "loss": figures["loss"], "accuracy": figures["accuracy"]}
-        )
-        if best is None or figures["loss"] < best[0]:
-            best = (figures["loss"], epoch + 1, p)
-        print(f"  {family} stars weight {weight}: epoch {epoch + 1} {epochs[-1]}", flush=True)
+        ),  # fmt: skip
+        model, x_val, y_val, training["epochs"], f"{family} stars weight {weight}",
+    )  # fmt: skip
     return {
         "family": family,
         "stars_weight": weight,
-        "epoch_kept": best[1],
-        "validation_accuracy": accuracy(y_val, best[2]),
+        "epoch_kept": kept,
+        "validation_accuracy": accuracy(y_val, p),
         "epochs": epochs,
         "seconds": round(time.perf_counter() - started, 1),
-        "probabilities": best[2],
+        "probabilities": p,
     }
 
 
