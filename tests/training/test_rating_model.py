@@ -66,3 +66,43 @@ def test_stacked_stars_survive_save_and_load(nbsvm_run, splits, tmp_path):
     shutil.rmtree(tmp_path / "stacked" / "ratings")
     with pytest.raises(BundleError, match="stars need .*ratings/model.keras"):
         SentimentModel.load(tmp_path / "stacked")
+
+
+def test_a_rating_model_sharing_the_models_encoder_is_saved_once_and_reuses_its_encoding(
+    nbsvm_run, splits, tmp_path
+):
+    model = SentimentModel.load(nbsvm_run.bundle_dir)
+    logits = model.raw_scores(splits.validation.encodable).logit
+    keras_model, encoder = train_rating_model(splits, model.encoder)
+    assert encoder is model.encoder
+    features = np.column_stack(
+        [logits, np.log(rating_probabilities(keras_model, encoder, splits.validation.encodable))]
+    )
+    model.card.ratings = {
+        **model.card.ratings,
+        "method": "stacked",
+        "stack": _fit_stack(features, splits.validation.ratings),
+        "shared_encoder": True,
+    }
+    model.rating_model = (keras_model, encoder)
+    texts = ["wonderful superb film", "awful boring waste", " ".join(splits.test.texts[:40])]
+    # The sentiment model's encoding of the reviews serves the rating model as well...
+    assert model.raw_scores(texts).encoded == {}  # kept only when asked for
+    raw = model.raw_scores(texts, keep_encoding_of=encoder)
+    assert list(raw.encoded) == [(id(encoder), "mean")]
+    reused = rating_probabilities(keras_model, encoder, texts, encoded=raw.encoded)
+    np.testing.assert_allclose(reused, rating_probabilities(keras_model, encoder, texts))
+    stars = model.score(texts).stars
+    # ... and the bundle keeps one encoder, which the loaded rating model reads.
+    saved = SentimentModel.load(model.save(tmp_path / "shared"))
+    assert sorted(p.name for p in (tmp_path / "shared" / "ratings").iterdir()) == ["model.keras"]
+    assert saved.rating_model[1] is saved.encoder
+    assert saved.score(texts).stars == stars
+    (tmp_path / "shared" / "ratings" / "model.keras").unlink()
+    with pytest.raises(BundleError, match=r"stars need .*ratings/model.keras, which is missing"):
+        SentimentModel.load(tmp_path / "shared")
+    # A card that says "shared" over a rating model with its own encoder is not saved.
+    model.rating_model = train_rating_model(splits)
+    with pytest.raises(BundleError, match="has one of its own"):
+        model.save(tmp_path / "mismatched")
+    assert not (tmp_path / "mismatched").exists()

@@ -183,15 +183,19 @@ class SentimentModel:
             return None
         return short_band(self.card.uncertain, target_accuracy)
 
-    def predict_stars(self, calibrated_logits: np.ndarray, reviews) -> np.ndarray | None:
-        """Predicted 1-10 ratings, or None when the bundle has no rating model."""
+    def predict_stars(
+        self, calibrated_logits: np.ndarray, reviews, encoded: dict | None = None
+    ) -> np.ndarray | None:
+        """Predicted 1-10 ratings, or None when the bundle has no rating model.
+        ``encoded``: ``RawScores.encoded`` of the same reviews, reused when the rating
+        model reads the same features."""
         if self.card is None or not self.card.ratings:
             return None
         probabilities = None
         if self.card.ratings.get("method") == "stacked":
             if self.rating_model is None:
                 raise BundleError("this model's stars need its rating model, which it lacks")
-            probabilities = rating_probabilities(*self.rating_model, reviews)
+            probabilities = rating_probabilities(*self.rating_model, reviews, encoded=encoded)
         return predict_stars(self.card.ratings, calibrated_logits, probabilities)
 
     def learned_ngrams(self, member, count: int = 20) -> dict:
@@ -268,7 +272,11 @@ class SentimentModel:
         if good:
             reviews = tokenize_corpus([texts[i] for i in good])
             raw = self.raw_scores(
-                reviews, long_reviews=long_reviews, explain=explain, batch_size=batch_size
+                reviews,
+                long_reviews=long_reviews,
+                explain=explain,
+                batch_size=batch_size,
+                keep_encoding_of=self.rating_model[1] if stars and self.rating_model else None,
             )
             calibrated = raw.logit / self.temperature
             broken = ~np.isfinite(calibrated)
@@ -293,7 +301,7 @@ class SentimentModel:
                 bands = (low[ok], high[ok])
             for i, label in zip(index[ok], labels_for(probability[index[ok]], bands), strict=True):
                 labels[i] = label
-            predicted = self.predict_stars(calibrated, reviews) if stars else None
+            predicted = self.predict_stars(calibrated, reviews, raw.encoded) if stars else None
             if predicted is not None:
                 for i, value in zip(index[ok], predicted[ok], strict=True):
                     star_column[i] = int(value)
@@ -337,9 +345,11 @@ class SentimentModel:
         long_reviews: str | None = None,
         explain: bool = False,
         batch_size: int = 512,
+        keep_encoding_of=None,
     ) -> RawScores:
         """Uncalibrated logits of reviews (texts or a ``Tokenized`` corpus), chunked and
-        combined over members; training scores validation and test through this."""
+        combined over members; training scores validation and test through this.
+        ``keep_encoding_of``: see ``score_tokens``."""
         members, bias = self.members()
         return score_tokens(
             members,
@@ -348,6 +358,7 @@ class SentimentModel:
             long_reviews=long_reviews,
             explain=explain,
             batch_size=batch_size,
+            keep_encoding_of=keep_encoding_of,
         )
 
     def predict_proba(self, texts: Sequence[str], batch_size: int = 512) -> np.ndarray:
@@ -413,7 +424,13 @@ class SentimentModel:
                 ratings = staging / RATINGS_FOLDER
                 ratings.mkdir()
                 _inference_copy(self.rating_model[0]).save(ratings / MODEL_FILE)
-                save_encoder(self.rating_model[1], ratings)
+                if not self.card.ratings.get("shared_encoder"):
+                    save_encoder(self.rating_model[1], ratings)
+                elif self.rating_model[1] is not self.encoder:
+                    raise BundleError(
+                        "the card says the stars read the model's encoder, but the rating "
+                        "model has one of its own"
+                    )
             (staging / CARD_FILE).write_text(self.card.to_json(), encoding="utf-8")
         return Path(path)
 
@@ -435,17 +452,26 @@ class SentimentModel:
         keras_model, encoder = _load_pair(path, "text encoder")
         rating_model = None
         if card.ratings.get("method") == "stacked":
-            rating_model = _load_rating_model(path / RATINGS_FOLDER)
+            shared = encoder if card.ratings.get("shared_encoder") else None
+            rating_model = _load_rating_model(path / RATINGS_FOLDER, shared)
         return cls(keras_model, encoder, card, rating_model)
 
 
-def _load_rating_model(folder: Path) -> tuple:
-    """The rating model a card with stacked stars needs, checked as the main model is."""
-    if not (folder / MODEL_FILE).is_file() or not (folder / ENCODER_FILE).is_file():
+def _load_rating_model(folder: Path, shared=None) -> tuple:
+    """The rating model a card with stacked stars needs, checked as the main model is;
+    ``shared``: the model's encoder, when the card says the stars read it."""
+    needed = (MODEL_FILE,) if shared is not None else (MODEL_FILE, ENCODER_FILE)
+    missing = [name for name in needed if not (folder / name).is_file()]
+    if missing:
         raise BundleError(
-            f"the bundle's stars need {folder}/{MODEL_FILE} and {ENCODER_FILE}, which are missing"
+            f"the bundle's stars need {' and '.join(f'{folder}/{name}' for name in missing)}, "
+            f"which {'is' if len(missing) == 1 else 'are'} missing"
         )
-    return _load_pair(folder, "rating encoder")
+    if shared is None:
+        return _load_pair(folder, "rating encoder")
+    keras_model = _load_keras_model(folder / MODEL_FILE)
+    check_compatible(keras_model, shared, folder)
+    return keras_model, shared
 
 
 def _load_pair(folder: Path, what: str) -> tuple:

@@ -296,12 +296,22 @@ def run_keras(keras_model, ids, batch_size: int = 512) -> np.ndarray:
     return outputs[:, 0] if outputs.shape[1] == 1 else outputs
 
 
-def rating_probabilities(keras_model, encoder, reviews, batch_size: int = 512) -> np.ndarray:
+def rating_probabilities(
+    keras_model, encoder, reviews, batch_size: int = 512, encoded: dict | None = None
+) -> np.ndarray:
     """The rating model's probabilities per review (rows) and rating (columns); a review
-    longer than its window is read in chunks and their log-probabilities averaged."""
+    longer than its window is read in chunks and their log-probabilities averaged.
+    ``encoded``: ``RawScores.encoded`` of the same reviews (their chunks and encoding by
+    each member's encoder and policy), reused when the sentiment model has encoded them
+    as the rating model reads them."""
     reviews = as_tokens(reviews)
-    chunks = make_chunks(reviews, encoder, "mean")
-    outputs = run_keras(keras_model, encoder.transform(chunks.tokens), batch_size)
+    reused = (encoded or {}).get((id(encoder), "mean"))
+    if reused is not None:
+        chunks, x = reused
+    else:
+        chunks = make_chunks(reviews, encoder, "mean")
+        x = encoder.transform(chunks.tokens)
+    outputs = run_keras(keras_model, x, batch_size)
     logs = np.log(np.clip(outputs, 1e-12, 1.0)) * chunks.weight[:, None]
     combined = np.zeros((len(reviews), outputs.shape[1]))
     np.add.at(combined, chunks.owner, logs)
@@ -331,6 +341,8 @@ class RawScores:
     contributions: np.ndarray | None = None  # per token of the reviews, flat
     gap: np.ndarray | None = None
     method: str | None = None
+    # (id(encoder), long-reviews policy) -> (Chunks, encoded chunks): see keep_encoding_of
+    encoded: dict = field(default_factory=dict, repr=False)
 
 
 def score_tokens(
@@ -341,9 +353,12 @@ def score_tokens(
     long_reviews: str | None = None,
     explain: bool = False,
     batch_size: int = 512,
+    keep_encoding_of=None,
 ) -> RawScores:
     """Raw (uncalibrated) logits of tokenized reviews, combined over chunks and members.
-    ``long_reviews`` None: each member its family's default (see ``LONG_REVIEWS``)."""
+    ``long_reviews`` None: each member its family's default (see ``LONG_REVIEWS``).
+    ``keep_encoding_of``: an encoder whose member's chunks and encoding ``RawScores``
+    keeps (``encoded``), for a rating model that reads the same features."""
     from movie_sentiment.models import member_family
 
     if long_reviews is not None and long_reviews not in LONG_REVIEWS:
@@ -357,12 +372,15 @@ def score_tokens(
     gap = np.zeros(count, dtype=np.float64) if explain else None
     methods = []
     single = len(members) == 1 and bias == 0.0 and members[0].weight == 1.0
+    encoded = {}
     for member in members:
         policy = long_reviews or (
             member_family(member.family_name).long_reviews if member.family_name else "mean"
         )
         chunks = make_chunks(reviews, member.encoder, policy)
         x = member.encoder.transform(chunks.tokens)
+        if member.encoder is keep_encoding_of:  # only what the rating model can reuse
+            encoded[(id(member.encoder), policy)] = (chunks, x)
         chunk_logits = run_keras(member.logit_model(), x, batch_size)
         unclipped = np.bincount(chunks.owner, chunk_logits * chunks.weight, minlength=count)
         member_logits = unclipped
@@ -396,7 +414,7 @@ def score_tokens(
             else "members weighted as the ensemble weights their logits: "
             + "; ".join(f"{n} {m}" for n, m in zip(names, methods, strict=True))
         )
-    return RawScores(logits, chunks_scored, known, base, contributions, gap, method)
+    return RawScores(logits, chunks_scored, known, base, contributions, gap, method, encoded)
 
 
 def review_problems(texts) -> tuple[list, dict[int, str]]:

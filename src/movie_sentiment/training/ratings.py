@@ -18,11 +18,14 @@ from movie_sentiment.bundle.scoring import rating_probabilities
 from movie_sentiment.text.persist import make_encoder
 
 
-def train_rating_model(splits):
-    """(keras_model, encoder): ratings from words, trained on the training part only."""
+def train_rating_model(splits, encoder=None):
+    """(keras_model, encoder): ratings from words, trained on the training part only.
+    ``encoder``: the model's own n-gram encoder, to read the same features (scoring then
+    encodes a review once for both); None fits ``ratings.ENCODER``."""
     from movie_sentiment.models import ratings
 
-    encoder = make_encoder(ratings.ENCODER).fit(splits.train_all.encodable)
+    if encoder is None:
+        encoder = make_encoder(ratings.ENCODER).fit(splits.train_all.encodable)
     index = {star: i for i, star in enumerate(CLASSES)}
     targets = np.array([index[int(r)] for r in splits.fit.ratings], dtype="int32")
     keras_model = ratings.build(encoder)
@@ -54,19 +57,22 @@ def _fit_stack(features: np.ndarray, ratings: np.ndarray) -> dict:
     return {"coef": coef.tolist(), "intercept": intercept.tolist()}
 
 
-def fit_stars(splits, validation_logits, test_logits, verbose: int = 0) -> tuple:
+def fit_stars(splits, validation_logits, test_logits, verbose: int = 0, encoder=None) -> tuple:
     """The card's ``ratings``, the rating model ((keras_model, encoder) or None when cut
     points won), and the test figures: stars beside the polarity baseline.
 
     ``validation_logits`` and ``test_logits`` are calibrated. Both ways are compared by
     two-fold cross-validation on the validation reviews; the better is fit on all of them.
+    ``encoder``: the model's n-gram encoder for the rating model to share (nbsvm's stacked
+    stars, validation MAE two-fold: 1.009 over their own uni- and bigrams, 1.007 over
+    nbsvm's 1-3-grams), or None.
     """
     validation = splits.validation
     true = np.asarray(validation.ratings, dtype=np.int64)
     cuts = fit_ratings(validation_logits, true)
     if len(np.unique(true)) < 3:  # too few ratings to learn a distribution: cut points
         return cuts, None, _test_figures(splits, cuts, test_logits, None)
-    rating_model = train_rating_model(splits)
+    rating_model = train_rating_model(splits, encoder)
     validation_probabilities = rating_probabilities(*rating_model, validation.encodable)
     features = stack_features(validation_logits, validation_probabilities)
     folds = np.array_split(np.random.RandomState(0).permutation(len(true)), 2)
@@ -94,6 +100,8 @@ def fit_stars(splits, validation_logits, test_logits, verbose: int = 0) -> tuple
             highlight=False,
         )
     ratings = {**cuts, "method": method, "validation_mae_two_fold": mae}
+    if encoder is not None and method == "stacked":
+        ratings["shared_encoder"] = True  # the bundle saves and loads one encoder
     test_probabilities = None
     if method == "stacked":
         ratings["stack"] = _fit_stack(features, true)

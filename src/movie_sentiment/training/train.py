@@ -276,12 +276,14 @@ def calibrate_and_score(
     raw_test: np.ndarray,
     verbose: int = 0,
     raw_short: np.ndarray | None = None,
+    rating_encoder=None,
 ) -> Scored:
     """From a model's uncalibrated logits on validation and test (``raw_scores``, as
     ``score`` scores): fit the temperature, the uncertain zone and the stars on validation,
     then report test once: classification metrics, the answered share and AURC, and the
     ratings' errors beside the "polarity then class median" baseline. ``raw_short``: the
-    logits of ``splits.short_validation()``, for the zone of short texts."""
+    logits of ``splits.short_validation()``, for the zone of short texts;
+    ``rating_encoder``: the model's encoder when the rating model may share it."""
     from movie_sentiment.bundle.uncertain import (
         answered_curve,
         fit_short_zone,
@@ -313,7 +315,7 @@ def calibrate_and_score(
             if short:
                 uncertain["short"] = short
         ratings, rating_model, star_figures = fit_stars(
-            splits, raw_validation / temperature, raw_test / temperature, verbose
+            splits, raw_validation / temperature, raw_test / temperature, verbose, rating_encoder
         )
         uncertain["source"] = ratings["source"] = splits.validation_source
         _, accuracy, coverage = answered_curve(source.labels, calibrated_validation)
@@ -468,7 +470,9 @@ def score_and_save(
     plot_history(member.history, staging)
     model = SentimentModel(member.keras_model, member.encoder)
     validation, test, short = raw_logits(model, splits, get_family(config.family).long_reviews)
-    scored = calibrate_and_score(splits, validation, test, verbosity(config), short)
+    # A single n-gram model's rating model reads its features: one encoding scores both.
+    shared = member.encoder if member.encoder.kind == "ngrams" else None
+    scored = calibrate_and_score(splits, validation, test, verbosity(config), short, shared)
     model.card = ModelCard(
         family=config.family,
         config=settings,
