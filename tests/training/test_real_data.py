@@ -2,6 +2,7 @@
 
 import pytest
 
+from movie_sentiment.bundle import SentimentModel
 from movie_sentiment.data.imdb import load_data, load_reviews
 from movie_sentiment.training import TrainConfig, train
 
@@ -34,3 +35,11 @@ def test_nbsvm_beats_91_percent(real_archive, tmp_path):
     )
     assert result.metrics["test"]["count"] == 25000
     assert result.metrics["test"]["accuracy"] >= 0.91
+    # Its stars are stacked on a rating model that reads nbsvm's own n-grams: the bundle
+    # keeps one encoder, and the loaded rating model reads it.
+    model = SentimentModel.load(result.bundle_dir)
+    assert model.card.ratings["method"] == "stacked" and model.card.ratings["shared_encoder"]
+    assert [p.name for p in (result.bundle_dir / "ratings").iterdir()] == ["model.keras"]
+    assert model.rating_model[1] is model.encoder
+    stars = model.score(["A wonderful, moving film.", "Dull and far too long."]).stars
+    assert stars[0] >= 7 and stars[1] <= 4
