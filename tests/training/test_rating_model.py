@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 from movie_sentiment.bundle import SentimentModel
-from movie_sentiment.bundle.ratings import CLASSES, stacked_stars
+from movie_sentiment.bundle.ratings import CLASSES, check_ratings, stacked_stars
 from movie_sentiment.bundle.scoring import rating_probabilities
-from movie_sentiment.errors import BundleError
+from movie_sentiment.errors import BundleError, ConfigError
+from movie_sentiment.text.tokenize import tokenize_corpus
 from movie_sentiment.training import TrainConfig
 from movie_sentiment.training.ratings import _fit_stack, fit_stars, train_rating_model
 from movie_sentiment.training.train import load_splits
@@ -87,11 +88,25 @@ def test_a_rating_model_sharing_the_models_encoder_is_saved_once_and_reuses_its_
     model.rating_model = (keras_model, encoder)
     texts = ["wonderful superb film", "awful boring waste", " ".join(splits.test.texts[:40])]
     # The sentiment model's encoding of the reviews serves the rating model as well...
-    assert model.raw_scores(texts).encoded == {}  # kept only when asked for
-    raw = model.raw_scores(texts, keep_encoding_of=encoder)
-    assert list(raw.encoded) == [(id(encoder), "mean")]
-    reused = rating_probabilities(keras_model, encoder, texts, encoded=raw.encoded)
-    np.testing.assert_allclose(reused, rating_probabilities(keras_model, encoder, texts))
+    reviews = tokenize_corpus(texts)
+    assert model.raw_scores(reviews).encoded == {}  # kept only when asked for
+    raw = model.raw_scores(reviews, keep_encoding_of=encoder)
+    key = (id(encoder), "mean")
+    assert list(raw.encoded) == [key]
+    alone = rating_probabilities(keras_model, encoder, reviews)
+    np.testing.assert_allclose(
+        rating_probabilities(keras_model, encoder, reviews, encoded=raw.encoded), alone
+    )
+    # ... it is that encoding the rating model reads (a blanked one reads as no n-grams),
+    # and only for the very reviews it was made from.
+    blank = {key: (*raw.encoded[key][:3], np.zeros_like(raw.encoded[key][3]))}
+    assert not np.allclose(
+        rating_probabilities(keras_model, encoder, reviews, encoded=blank), alone
+    )
+    again = tokenize_corpus(texts)
+    np.testing.assert_allclose(
+        rating_probabilities(keras_model, encoder, again, encoded=blank), alone
+    )
     stars = model.score(texts).stars
     # ... and the bundle keeps one encoder, which the loaded rating model reads.
     saved = SentimentModel.load(model.save(tmp_path / "shared"))
@@ -106,3 +121,8 @@ def test_a_rating_model_sharing_the_models_encoder_is_saved_once_and_reuses_its_
     with pytest.raises(BundleError, match="has one of its own"):
         model.save(tmp_path / "mismatched")
     assert not (tmp_path / "mismatched").exists()
+
+
+def test_the_shared_encoder_flag_must_be_true_or_false():
+    with pytest.raises(ConfigError, match="shared_encoder must be true or false, not 'false'"):
+        check_ratings({"method": "cut_points", "shared_encoder": "false"})

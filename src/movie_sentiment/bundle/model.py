@@ -302,6 +302,7 @@ class SentimentModel:
             for i, label in zip(index[ok], labels_for(probability[index[ok]], bands), strict=True):
                 labels[i] = label
             predicted = self.predict_stars(calibrated, reviews, raw.encoded) if stars else None
+            raw.encoded.clear()  # the encoded reviews are not needed past the stars
             if predicted is not None:
                 for i, value in zip(index[ok], predicted[ok], strict=True):
                     star_column[i] = int(value)
@@ -470,7 +471,7 @@ def _load_rating_model(folder: Path, shared=None) -> tuple:
     if shared is None:
         return _load_pair(folder, "rating encoder")
     keras_model = _load_keras_model(folder / MODEL_FILE)
-    check_compatible(keras_model, shared, folder)
+    check_compatible(keras_model, shared, f"{folder / MODEL_FILE} (it reads the bundle's encoder)")
     return keras_model, shared
 
 

@@ -83,6 +83,10 @@ def fit_ratings(logits, ratings) -> dict:
 def check_ratings(ratings: dict) -> None:
     if not ratings:
         return
+    if not isinstance(ratings.get("shared_encoder", False), bool):
+        raise ConfigError(
+            f"ratings shared_encoder must be true or false, not {ratings['shared_encoder']!r}"
+        )
     if ratings.get("method", "cut_points") == "stacked":
         stack = ratings.get("stack")
         if not isinstance(stack, dict):

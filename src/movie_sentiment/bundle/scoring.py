@@ -306,8 +306,8 @@ def rating_probabilities(
     as the rating model reads them."""
     reviews = as_tokens(reviews)
     reused = (encoded or {}).get((id(encoder), "mean"))
-    if reused is not None:
-        chunks, x = reused
+    if reused is not None and reused[0] is encoder and reused[1] is reviews:
+        chunks, x = reused[2:]
     else:
         chunks = make_chunks(reviews, encoder, "mean")
         x = encoder.transform(chunks.tokens)
@@ -341,7 +341,8 @@ class RawScores:
     contributions: np.ndarray | None = None  # per token of the reviews, flat
     gap: np.ndarray | None = None
     method: str | None = None
-    # (id(encoder), long-reviews policy) -> (Chunks, encoded chunks): see keep_encoding_of
+    # (id(encoder), long-reviews policy) -> (encoder, reviews, Chunks, encoded chunks),
+    # see keep_encoding_of; reused only for the very same encoder and reviews objects
     encoded: dict = field(default_factory=dict, repr=False)
 
 
@@ -380,7 +381,7 @@ def score_tokens(
         chunks = make_chunks(reviews, member.encoder, policy)
         x = member.encoder.transform(chunks.tokens)
         if member.encoder is keep_encoding_of:  # only what the rating model can reuse
-            encoded[(id(member.encoder), policy)] = (chunks, x)
+            encoded[(id(member.encoder), policy)] = (member.encoder, reviews, chunks, x)
         chunk_logits = run_keras(member.logit_model(), x, batch_size)
         unclipped = np.bincount(chunks.owner, chunk_logits * chunks.weight, minlength=count)
         member_logits = unclipped
