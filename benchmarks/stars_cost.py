@@ -24,6 +24,7 @@ from _common import default_data, peak_memory_mib, write_results  # noqa: E402
 
 from movie_sentiment.bundle import SentimentModel  # noqa: E402
 from movie_sentiment.data.imdb import load_reviews  # noqa: E402
+from movie_sentiment.errors import MovieSentimentError  # noqa: E402
 
 
 def main() -> None:
@@ -38,7 +39,10 @@ def main() -> None:
         label, _, path = item.partition("=")
         if not path:
             raise SystemExit(f"error: --bundle {item!r}: expected label=path")
-        bundles[label] = SentimentModel.load(path)
+        try:
+            bundles[label] = SentimentModel.load(path)
+        except MovieSentimentError as error:
+            raise SystemExit(f"error: --bundle {item!r}: {error}") from None
     texts = list(load_reviews("test", args.data).texts[: args.reviews])
     for model in bundles.values():  # compile the shapes, build the lookup tables
         for size in (64, 600, len(texts)):

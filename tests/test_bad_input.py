@@ -248,6 +248,8 @@ ROWS = [
     ("card-uncertain-table", lambda s: ["predict", s.edited_card(uncertain={"target_accuracy": 0.97, "table": "x"}), "hi"], "uncertain table must be a list"),
     ("card-uncertain-target", lambda s: ["predict", s.edited_card(uncertain={"target_accuracy": 2, "table": [[0, 1, 1]]}), "hi"], "uncertain target_accuracy must be from 0.5 to 1"),
     ("card-ratings-cuts", lambda s: ["predict", s.edited_card(ratings={"negative_cuts": [1], "positive_cuts": [1, 2, 3]}), "hi"], "ratings negative_cuts must be three ascending numbers"),
+    ("card-ratings-shared-text", lambda s: ["predict", s.edited_card(ratings={"shared_encoder": "false", "negative_cuts": [1, 2, 3], "positive_cuts": [1, 2, 3]}), "hi"], "ratings shared_encoder must be true or false"),
+    ("card-ratings-shared-no-model", lambda s: ["predict", s.edited_card(ratings={"method": "stacked", "shared_encoder": True, "stack": {"coef": [[0.0] * 9] * 8, "intercept": [0.0] * 8}, "negative_cuts": [1, 2, 3], "positive_cuts": [1, 2, 3]}), "hi"], "ratings/model.keras, which is missing"),
     # -- predict: input -------------------------------------------------------------------
     ("predict-nothing", lambda s: ["predict", s.tutorial], "no reviews given"),
     ("predict-both", lambda s: ["predict", s.tutorial, "hi", "--file", s.write("r.txt", "x\n")], "not both"),

@@ -1,6 +1,7 @@
 """Stars through the rating model: trained on the training part, stacked with the
 logit, saved in the bundle's ``ratings/`` folder and used by ``score``."""
 
+import dataclasses
 import shutil
 
 import numpy as np
@@ -89,24 +90,19 @@ def test_a_rating_model_sharing_the_models_encoder_is_saved_once_and_reuses_its_
     texts = ["wonderful superb film", "awful boring waste", " ".join(splits.test.texts[:40])]
     # The sentiment model's encoding of the reviews serves the rating model as well...
     reviews = tokenize_corpus(texts)
-    assert model.raw_scores(reviews).encoded == {}  # kept only when asked for
-    raw = model.raw_scores(reviews, keep_encoding_of=encoder)
-    key = (id(encoder), "mean")
-    assert list(raw.encoded) == [key]
+    assert model.raw_scores(reviews).kept is None  # kept only when asked for
+    kept = model.raw_scores(reviews, keep_encoding_of=encoder).kept
+    assert kept.encoder is encoder and kept.reviews is reviews and kept.policy == "mean"
     alone = rating_probabilities(keras_model, encoder, reviews)
     np.testing.assert_allclose(
-        rating_probabilities(keras_model, encoder, reviews, encoded=raw.encoded), alone
+        rating_probabilities(keras_model, encoder, reviews, kept=kept), alone
     )
     # ... it is that encoding the rating model reads (a blanked one reads as no n-grams),
     # and only for the very reviews it was made from.
-    blank = {key: (*raw.encoded[key][:3], np.zeros_like(raw.encoded[key][3]))}
-    assert not np.allclose(
-        rating_probabilities(keras_model, encoder, reviews, encoded=blank), alone
-    )
+    blank = dataclasses.replace(kept, x=np.zeros_like(kept.x))
+    assert not np.allclose(rating_probabilities(keras_model, encoder, reviews, kept=blank), alone)
     again = tokenize_corpus(texts)
-    np.testing.assert_allclose(
-        rating_probabilities(keras_model, encoder, again, encoded=blank), alone
-    )
+    np.testing.assert_allclose(rating_probabilities(keras_model, encoder, again, kept=blank), alone)
     stars = model.score(texts).stars
     # ... and the bundle keeps one encoder, which the loaded rating model reads.
     saved = SentimentModel.load(model.save(tmp_path / "shared"))

@@ -31,6 +31,7 @@ from movie_sentiment.bundle.ratings import predict_stars
 from movie_sentiment.bundle.scoring import (
     ON_ERROR,
     Explanation,
+    KeptEncoding,
     RawScores,
     Scores,
     explanations,
@@ -184,18 +185,18 @@ class SentimentModel:
         return short_band(self.card.uncertain, target_accuracy)
 
     def predict_stars(
-        self, calibrated_logits: np.ndarray, reviews, encoded: dict | None = None
+        self, calibrated_logits: np.ndarray, reviews, kept: KeptEncoding | None = None
     ) -> np.ndarray | None:
         """Predicted 1-10 ratings, or None when the bundle has no rating model.
-        ``encoded``: ``RawScores.encoded`` of the same reviews, reused when the rating
-        model reads the same features."""
+        ``kept``: ``RawScores.kept`` of the same reviews, reused when the rating model
+        reads the same features."""
         if self.card is None or not self.card.ratings:
             return None
         probabilities = None
         if self.card.ratings.get("method") == "stacked":
             if self.rating_model is None:
                 raise BundleError("this model's stars need its rating model, which it lacks")
-            probabilities = rating_probabilities(*self.rating_model, reviews, encoded=encoded)
+            probabilities = rating_probabilities(*self.rating_model, reviews, kept=kept)
         return predict_stars(self.card.ratings, calibrated_logits, probabilities)
 
     def learned_ngrams(self, member, count: int = 20) -> dict:
@@ -301,8 +302,8 @@ class SentimentModel:
                 bands = (low[ok], high[ok])
             for i, label in zip(index[ok], labels_for(probability[index[ok]], bands), strict=True):
                 labels[i] = label
-            predicted = self.predict_stars(calibrated, reviews, raw.encoded) if stars else None
-            raw.encoded.clear()  # the encoded reviews are not needed past the stars
+            predicted = self.predict_stars(calibrated, reviews, raw.kept) if stars else None
+            raw.kept = None  # the encoded reviews are not needed past the stars
             if predicted is not None:
                 for i, value in zip(index[ok], predicted[ok], strict=True):
                     star_column[i] = int(value)

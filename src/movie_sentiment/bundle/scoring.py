@@ -297,17 +297,15 @@ def run_keras(keras_model, ids, batch_size: int = 512) -> np.ndarray:
 
 
 def rating_probabilities(
-    keras_model, encoder, reviews, batch_size: int = 512, encoded: dict | None = None
+    keras_model, encoder, reviews, batch_size: int = 512, kept: KeptEncoding | None = None
 ) -> np.ndarray:
     """The rating model's probabilities per review (rows) and rating (columns); a review
     longer than its window is read in chunks and their log-probabilities averaged.
-    ``encoded``: ``RawScores.encoded`` of the same reviews (their chunks and encoding by
-    each member's encoder and policy), reused when the sentiment model has encoded them
-    as the rating model reads them."""
+    ``kept``: ``RawScores.kept``, reused when the sentiment model encoded these very
+    reviews as the rating model reads them."""
     reviews = as_tokens(reviews)
-    reused = (encoded or {}).get((id(encoder), "mean"))
-    if reused is not None and reused[0] is encoder and reused[1] is reviews:
-        chunks, x = reused[2:]
+    if kept is not None and kept.serves(encoder, reviews, "mean"):
+        chunks, x = kept.chunks, kept.x
     else:
         chunks = make_chunks(reviews, encoder, "mean")
         x = encoder.transform(chunks.tokens)
@@ -331,6 +329,23 @@ def _pad_rows(array: np.ndarray, rows: int) -> np.ndarray:
 
 # -- scoring -------------------------------------------------------------------------------
 @dataclass
+class KeptEncoding:
+    """One member's chunks of the scored reviews and their encoding (``keep_encoding_of``),
+    for a rating model that reads the same features."""
+
+    encoder: object
+    reviews: Tokenized
+    policy: str  # how long reviews were chunked
+    chunks: Chunks
+    x: np.ndarray
+
+    def serves(self, encoder, reviews: Tokenized, policy: str) -> bool:
+        """Whether this is the encoding ``encoder`` gives ``reviews`` chunked by ``policy``
+        (the very same encoder and reviews objects)."""
+        return self.encoder is encoder and self.reviews is reviews and self.policy == policy
+
+
+@dataclass
 class RawScores:
     """Uncalibrated logits and what comes with them, for reviews that can be scored."""
 
@@ -341,9 +356,7 @@ class RawScores:
     contributions: np.ndarray | None = None  # per token of the reviews, flat
     gap: np.ndarray | None = None
     method: str | None = None
-    # (id(encoder), long-reviews policy) -> (encoder, reviews, Chunks, encoded chunks),
-    # see keep_encoding_of; reused only for the very same encoder and reviews objects
-    encoded: dict = field(default_factory=dict, repr=False)
+    kept: KeptEncoding | None = field(default=None, repr=False)  # see keep_encoding_of
 
 
 def score_tokens(
@@ -359,7 +372,7 @@ def score_tokens(
     """Raw (uncalibrated) logits of tokenized reviews, combined over chunks and members.
     ``long_reviews`` None: each member its family's default (see ``LONG_REVIEWS``).
     ``keep_encoding_of``: an encoder whose member's chunks and encoding ``RawScores``
-    keeps (``encoded``), for a rating model that reads the same features."""
+    keeps (``kept``), for a rating model that reads the same features."""
     from movie_sentiment.models import member_family
 
     if long_reviews is not None and long_reviews not in LONG_REVIEWS:
@@ -373,7 +386,7 @@ def score_tokens(
     gap = np.zeros(count, dtype=np.float64) if explain else None
     methods = []
     single = len(members) == 1 and bias == 0.0 and members[0].weight == 1.0
-    encoded = {}
+    kept = None
     for member in members:
         policy = long_reviews or (
             member_family(member.family_name).long_reviews if member.family_name else "mean"
@@ -381,7 +394,7 @@ def score_tokens(
         chunks = make_chunks(reviews, member.encoder, policy)
         x = member.encoder.transform(chunks.tokens)
         if member.encoder is keep_encoding_of:  # only what the rating model can reuse
-            encoded[(id(member.encoder), policy)] = (member.encoder, reviews, chunks, x)
+            kept = KeptEncoding(member.encoder, reviews, policy, chunks, x)
         chunk_logits = run_keras(member.logit_model(), x, batch_size)
         unclipped = np.bincount(chunks.owner, chunk_logits * chunks.weight, minlength=count)
         member_logits = unclipped
@@ -415,7 +428,7 @@ def score_tokens(
             else "members weighted as the ensemble weights their logits: "
             + "; ".join(f"{n} {m}" for n, m in zip(names, methods, strict=True))
         )
-    return RawScores(logits, chunks_scored, known, base, contributions, gap, method, encoded)
+    return RawScores(logits, chunks_scored, known, base, contributions, gap, method, kept)
 
 
 def review_problems(texts) -> tuple[list, dict[int, str]]:
