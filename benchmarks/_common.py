@@ -113,6 +113,22 @@ def validation_part(model, train_all):
     return train_all.select(validation)
 
 
+def teacher_and_parts(data: str | None, runs: Path = RUNS):
+    """For the distillation studies: the teacher (``best`` without its refit, in
+    ``runs/best-norefit``, trained there first when absent), all of train, the training
+    and validation parts as the teacher's run carved them, and the unlabeled reviews."""
+    from movie_sentiment.data.imdb import load_reviews
+    from movie_sentiment.training.train import split_validation
+
+    teacher = trained_bundle("best", data, runs, "best-norefit", family_options={"refit": False})
+    train_all, unsup = load_reviews("train", data), load_reviews("unsup", data)
+    training = teacher.card.config["training"]
+    fit, validation = split_validation(
+        len(train_all), training["validation_size"], training["seed"]
+    )
+    return teacher, train_all, train_all.select(fit), train_all.select(validation), unsup
+
+
 def epochs_by_validation_loss(fit_one_epoch, model, x_validation, labels, epochs: int, label: str):
     """Train ``epochs`` times ``fit_one_epoch()``, scoring the validation reviews with
     ``model`` after each (as ``checkpoint`` keeps a family's best epoch): the per-epoch

@@ -44,15 +44,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RUNS, default_data, trained_bundle, write_results  # noqa: E402
+from _common import RUNS, default_data, teacher_and_parts, write_results  # noqa: E402
 
-from movie_sentiment.data.imdb import load_reviews  # noqa: E402
 from movie_sentiment.evaluation.scores import logit, sigmoid  # noqa: E402
 from movie_sentiment.models import get_family  # noqa: E402
 from movie_sentiment.models.nbsvm import naive_bayes_ratios  # noqa: E402
 from movie_sentiment.text.persist import make_encoder  # noqa: E402
 from movie_sentiment.text.tokenize import tokenize_corpus  # noqa: E402
-from movie_sentiment.training.train import split_validation  # noqa: E402
 
 SURE = 0.3  # |p - 0.5| of the unlabeled reviews kept in the "sure" row
 
@@ -138,15 +136,7 @@ def main() -> None:
     parser.add_argument("--runs", type=Path, default=RUNS)
     parser.add_argument("--epochs", type=int, default=3)
     args = parser.parse_args()
-    teacher = trained_bundle(
-        "best", args.data, args.runs, "best-norefit", family_options={"refit": False}
-    )
-    train_all, unsup = load_reviews("train", args.data), load_reviews("unsup", args.data)
-    training = teacher.card.config["training"]
-    fit_idx, val_idx = split_validation(
-        len(train_all), training["validation_size"], training["seed"]
-    )
-    fit, validation = train_all.select(fit_idx), train_all.select(val_idx)
+    teacher, train_all, fit, validation, unsup = teacher_and_parts(args.data, args.runs)
     started = time.perf_counter()
     p_fit, p_unsup = (
         sigmoid(teacher.raw_scores(part.encodable).logit / teacher.temperature)
