@@ -17,6 +17,30 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_ARCHIVE = REPO.parent / "shared" / "datasets" / "aclImdb_v1.tar.gz"
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (epochs, units)."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return value
+
+
+def run_main(main) -> None:
+    """Run a benchmark's ``main``: a user's mistake the package names (data not found, a
+    bad bundle) ends the run with that one line instead of a traceback."""
+    from movie_sentiment.errors import MovieSentimentError
+
+    try:
+        main()
+    except MovieSentimentError as error:
+        raise SystemExit(f"error: {error}") from None
+
+
 def default_data() -> str | None:
     """$MOVIE_SENTIMENT_DATA, else the development copy beside the repository."""
     if os.environ.get("MOVIE_SENTIMENT_DATA"):

@@ -47,7 +47,14 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RUNS, default_data, teacher_and_parts, write_results  # noqa: E402
+from _common import (  # noqa: E402
+    RUNS,
+    default_data,
+    positive_int,
+    run_main,
+    teacher_and_parts,
+    write_results,
+)
 
 from movie_sentiment.evaluation.scores import logit, sigmoid  # noqa: E402
 from movie_sentiment.models import get_family  # noqa: E402
@@ -138,7 +145,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=default_data())
     parser.add_argument("--runs", type=Path, default=RUNS)
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=positive_int, default=3)
     args = parser.parse_args()
     teacher, train_all, fit, validation, unsup = teacher_and_parts(args.data, args.runs)
     started = time.perf_counter()
@@ -253,4 +260,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

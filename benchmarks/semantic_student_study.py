@@ -47,6 +47,8 @@ from _common import (  # noqa: E402
     default_data,
     epochs_by_validation_loss,
     peak_memory_mib,
+    positive_int,
+    run_main,
     teacher_and_parts,
     write_results,
 )
@@ -150,8 +152,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=default_data())
     parser.add_argument("--runs", type=Path, default=RUNS)
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--units", type=int, default=16)
+    parser.add_argument("--epochs", type=positive_int, default=3)
+    parser.add_argument("--units", type=positive_int, default=16)
     args = parser.parse_args()
     teacher, train_all, fit, validation, unsup = teacher_and_parts(args.data, args.runs)
     p_unsup = sigmoid(teacher.raw_scores(unsup.encodable).logit / teacher.temperature)
@@ -225,4 +227,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)
