@@ -82,7 +82,7 @@ def peak_memory_mib() -> float:
 
 def write_results(name: str, payload: dict, folder: Path = RESULTS) -> Path:
     """Write ``folder/NAME.json`` (the machine and the time added) and print it as one line.
-    ``name`` is the script's own name, or that name and ``_VARIANT``, so a result file
+    ``name`` is the script's own name, or that name and ``_SUFFIX``, so a result file
     always says which script wrote it (``tests/test_benchmarks_common.py`` checks)."""
     payload = {
         "benchmark": name,

@@ -28,7 +28,7 @@ share answered (outside the uncertain zone; texts under
 with their accuracy.
 
     python benchmarks/short_texts.py [--data PATH] [--families nbsvm,best] [--runs DIR]
-        [--sentence-examples 0,1:0.5,2:0.5,3:0.3] [--variant zone]
+        [--sentence-examples 0,1:0.5,2:0.5,3:0.3] [--suffix zone]
 
 ``--sentence-examples default --runs DIR`` reads each family's default bundle in
 ``DIR/FAMILY`` (``accuracy.py --keep DIR``) and measures it once. ``--zone-cutoffs
@@ -224,8 +224,8 @@ def main() -> None:
         "family's defaults, in RUNS/FAMILY), comma-separated",
     )
     parser.add_argument(
-        "--variant",
-        help="write results/short_texts_VARIANT.json (default: short_texts.json); its rows "
+        "--suffix",
+        help="write results/short_texts_SUFFIX.json (default: short_texts.json); its rows "
         "of other families stay",
     )
     parser.add_argument(
@@ -268,7 +268,7 @@ def main() -> None:
             chosen = {k: best[k] for k in ("sentence_examples", "sentence_weight")}
             print(f"{family}: validation chooses {chosen}", flush=True)
         rows.append({"family": family, "variants": variants, "chosen": chosen})
-    name = f"short_texts_{args.variant}" if args.variant else "short_texts"
+    name = f"short_texts_{args.suffix}" if args.suffix else "short_texts"
     write_results(name, {"short_words": SHORT_WORDS, "rows": kept_rows(rows, name)})
 
 

@@ -56,7 +56,7 @@ STUDY_RESULTS = Path(__file__).resolve().parents[1] / "docs" / "studies"
     ids=["benchmarks", "studies"],
 )
 def test_every_result_file_is_named_after_the_script_that_writes_it(results, scripts):
-    """``NAME.json`` or ``NAME_VARIANT.json`` for a script ``NAME.py``, so a figure quoted
+    """``NAME.json`` or ``NAME_SUFFIX.json`` for a script ``NAME.py``, so a figure quoted
     in the docs leads to the script that measured it."""
     names = {path.stem for folder in scripts for path in folder.glob("*.py")}
     files = sorted(results.glob("*.json"))

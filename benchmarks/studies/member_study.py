@@ -16,12 +16,12 @@ Bagging (the same family from other seeds: does a second or third cnn help?):
 
     python benchmarks/studies/member_study.py --candidate nbsvm --candidate fasttext \\
         --candidate cnn --candidate cnn-43=cnn@43 --candidate cnn-44=cnn@44 \\
-        --set nbsvm,fasttext,cnn --set nbsvm,fasttext,cnn,cnn-43,cnn-44 --variant bagging
+        --set nbsvm,fasttext,cnn --set nbsvm,fasttext,cnn,cnn-43,cnn-44 --suffix bagging
 
 A learning curve (does more training data still help? it decides the ensemble's refit):
 
     python benchmarks/studies/member_study.py --candidate nbsvm --fit-size 17500 \\
-        --variant learning_17500
+        --suffix learning_17500
 """
 
 from __future__ import annotations
@@ -82,8 +82,8 @@ def main() -> None:
         "--fit-size", type=int, help="train on this many of the 22,500 training-part reviews"
     )
     parser.add_argument(
-        "--variant",
-        help="write docs/studies/member_study_VARIANT.json (default: member_study.json)",
+        "--suffix",
+        help="write docs/studies/member_study_SUFFIX.json (default: member_study.json)",
     )
     args = parser.parse_args()
 
@@ -137,7 +137,7 @@ def main() -> None:
         )
         print(json.dumps(sets[-1]), flush=True)
     write_study_results(
-        f"member_study_{args.variant}" if args.variant else "member_study",
+        f"member_study_{args.suffix}" if args.suffix else "member_study",
         {
             "fit_reviews": len(splits.fit),
             "validation_reviews": VALIDATION_SIZE,

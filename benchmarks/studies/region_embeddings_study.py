@@ -21,7 +21,7 @@ regions, weights fit by 10-fold cross-validation inside the validation split
 (``member_study.cross_validated_accuracy``).
 
     python benchmarks/studies/region_embeddings_study.py [--data PATH] [--dim 100] [--epochs 1]
-        [--variant NAME]
+        [--suffix SUFFIX]
 """
 
 from __future__ import annotations
@@ -209,8 +209,8 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=100)
     parser.add_argument("--epochs", type=int, default=1, help="passes over the regions")
     parser.add_argument(
-        "--variant",
-        help="write docs/studies/region_embeddings_study_VARIANT.json "
+        "--suffix",
+        help="write docs/studies/region_embeddings_study_SUFFIX.json "
         "(default: region_embeddings_study.json)",
     )
     args = parser.parse_args()
@@ -272,7 +272,7 @@ def main() -> None:
     for row in rows.values():
         del row["probabilities"]
     write_study_results(
-        f"region_embeddings_study_{args.variant}" if args.variant else "region_embeddings_study",
+        f"region_embeddings_study_{args.suffix}" if args.suffix else "region_embeddings_study",
         {
             "seed": SEED,
             "validation_reviews": VALIDATION_SIZE,
