@@ -3,7 +3,10 @@ family registered with ``register_family`` trains, saves, loads and scores throu
 same calls as the built-in ones, a family module another package declares as an entry
 point is found by name, and a wrong definition is one ``ConfigError`` naming it."""
 
-import textwrap
+import json
+import os
+import subprocess
+import sys
 
 import pytest
 from conftest import train_small
@@ -75,37 +78,77 @@ def test_a_registered_family_trains_and_scores_through_the_normal_path(
     assert predicted.returncode == 0, predicted.stderr
 
 
-def test_a_family_module_declared_as_an_entry_point_is_found_by_name(
-    registry, tmp_path, monkeypatch
-):
+PLUGIN_MODULE = """
+NAME = "toy_plugin"
+SUMMARY = "a family from another package"
+DEFAULTS = {defaults!r}
+LONG_REVIEWS = "truncate"
+
+
+def build(options, encoder):
+    import keras
+
+    from movie_sentiment.models.compile import compile_binary
+
+    keras_model = keras.Sequential(
+        [
+            keras.Input(shape=(encoder.maxlen,), dtype="int32"),
+            keras.layers.Embedding(encoder.vocabulary_size, options["embedding_dim"]),
+            keras.layers.GlobalAveragePooling1D(),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ],
+        name=NAME,
+    )
+    return compile_binary(keras_model, learning_rate=0.01)
+"""
+
+
+def install_plugin(folder):
     """What ``pip install`` of a package declaring ``[project.entry-points.
     "movie_sentiment.families"]`` leaves on the path: its module and its dist-info."""
-    (tmp_path / "toy_plugin_family.py").write_text(
-        textwrap.dedent(
-            f"""
-            NAME = "toy_plugin"
-            SUMMARY = "a family from another package"
-            DEFAULTS = {TOY_DEFAULTS!r}
-            LONG_REVIEWS = "truncate"
-
-            def build(options, encoder):
-                raise AssertionError("not built in this test")
-            """
-        )
-    )
-    info = tmp_path / "toy_plugin_family-0.1.dist-info"
+    (folder / "toy_plugin_family.py").write_text(PLUGIN_MODULE.format(defaults=TOY_DEFAULTS))
+    info = folder / "toy_plugin_family-0.1.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-plugin-family\nVersion: 0.1\n")
     (info / "entry_points.txt").write_text(
         "[movie_sentiment.families]\ntoy_plugin = toy_plugin_family\n"
     )
+
+
+def test_a_family_module_declared_as_an_entry_point_is_found_by_name(
+    registry, tmp_path, monkeypatch
+):
+    install_plugin(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(__import__("sys").modules, "toy_plugin_family", raising=False)
+    monkeypatch.delitem(sys.modules, "toy_plugin_family", raising=False)
 
     family = get_family("toy_plugin")
     assert family.summary == "a family from another package"
     assert family.long_reviews == "truncate"
     assert "toy_plugin" in {family.name for family in models.families()}
+
+
+def test_the_command_line_trains_and_scores_an_entry_point_family(small_archive, tmp_path):
+    """Fresh processes, as a user's: nothing registers the family but its entry point."""
+    install_plugin(tmp_path)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+
+    def run(*args):
+        command = [sys.executable, "-m", "movie_sentiment.cli", *map(str, args)]
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+
+    run_dir = tmp_path / "run"
+    trained = run(
+        "train", "--family", "toy_plugin", "--data", small_archive, "--out", run_dir,
+        "--validation-size", 20,
+    )  # fmt: skip
+    assert trained.returncode == 0, trained.stderr
+    scored = run("predict", run_dir, "--json", "wonderful superb film")
+    assert scored.returncode == 0, scored.stderr
+    row = json.loads(scored.stdout.splitlines()[0])
+    assert row["label"] in ("positive", "negative", "uncertain") and row["error"] is None
+    card = json.loads((run_dir / "bundle" / "card.json").read_text())
+    assert card["family"] == "toy_plugin"
 
 
 def test_a_broken_entry_point_is_one_error_naming_it(registry, tmp_path, monkeypatch):
