@@ -14,6 +14,8 @@ import movie_sentiment  # noqa: F401  (sets the default Keras backend)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 REPO = Path(__file__).resolve().parents[1]
+# Closed studies (benchmarks/studies/) write beside their write-up, docs/studies.md.
+STUDY_RESULTS = REPO / "docs" / "studies"
 SHARED_ARCHIVE = REPO.parent / "shared" / "datasets" / "aclImdb_v1.tar.gz"
 
 
@@ -78,18 +80,26 @@ def peak_memory_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def write_results(name: str, payload: dict) -> Path:
+def write_results(name: str, payload: dict, folder: Path = RESULTS) -> Path:
+    """Write ``folder/NAME.json`` (the machine and the time added) and print it as one line.
+    ``name`` is the script's own name, or that name and ``_SUFFIX``, so a result file
+    always says which script wrote it (``tests/test_benchmarks_common.py`` checks)."""
     payload = {
         "benchmark": name,
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         **payload,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.json"
     path.write_text(json.dumps(payload, indent=2) + "\n")
     print(json.dumps(payload))
     return path
+
+
+def write_study_results(name: str, payload: dict) -> Path:
+    """``write_results`` for a closed study: its JSON goes beside its write-up."""
+    return write_results(name, payload, STUDY_RESULTS)
 
 
 def reviews_per_second(work, texts: list, warm_up: tuple[int, ...] = (64, 600), repeats: int = 3):

@@ -28,7 +28,7 @@ share answered (outside the uncertain zone; texts under
 with their accuracy.
 
     python benchmarks/short_texts.py [--data PATH] [--families nbsvm,best] [--runs DIR]
-        [--sentence-examples 0,1:0.5,2:0.5,3:0.3] [--results short_texts]
+        [--sentence-examples 0,1:0.5,2:0.5,3:0.3] [--suffix zone]
 
 ``--sentence-examples default --runs DIR`` reads each family's default bundle in
 ``DIR/FAMILY`` (``accuracy.py --keep DIR``) and measures it once. ``--zone-cutoffs
@@ -155,7 +155,7 @@ def cutoff_sweep(families: list[str], runs: Path, data: str, cutoffs: list[int])
     default bundle in ``runs/FAMILY`` and cutoff, the short zone fit (as training fits
     it) on the validation reviews' last one and two sentences under the cutoff, then the
     share of each validation short set answered, with their accuracy. Writes
-    ``results/short_zone_cutoffs.json``."""
+    ``results/short_texts_zone_cutoffs.json``."""
     from movie_sentiment.bundle.uncertain import answered_table, review_bands, short_band
     from movie_sentiment.text.sentences import trailing_snippets
     from movie_sentiment.text.tokenize import tokenize_corpus
@@ -209,7 +209,7 @@ def cutoff_sweep(families: list[str], runs: Path, data: str, cutoffs: list[int])
             "mean_answered_accuracy": round(float(np.mean(accuracies)), 4),
         }
         print(f"under {cutoff}: {summary[cutoff]}", flush=True)
-    write_results("short_zone_cutoffs", {"rows": rows, "summary": summary})
+    write_results("short_texts_zone_cutoffs", {"rows": rows, "summary": summary})
 
 
 def main() -> None:
@@ -224,9 +224,9 @@ def main() -> None:
         "family's defaults, in RUNS/FAMILY), comma-separated",
     )
     parser.add_argument(
-        "--results",
-        default="short_texts",
-        help="the results file's name (results/NAME.json); its rows of other families stay",
+        "--suffix",
+        help="write results/short_texts_SUFFIX.json (default: short_texts.json); its rows "
+        "of other families stay",
     )
     parser.add_argument(
         "--zone-cutoffs",
@@ -268,7 +268,8 @@ def main() -> None:
             chosen = {k: best[k] for k in ("sentence_examples", "sentence_weight")}
             print(f"{family}: validation chooses {chosen}", flush=True)
         rows.append({"family": family, "variants": variants, "chosen": chosen})
-    write_results(args.results, {"short_words": SHORT_WORDS, "rows": kept_rows(rows, args.results)})
+    name = f"short_texts_{args.suffix}" if args.suffix else "short_texts"
+    write_results(name, {"short_words": SHORT_WORDS, "rows": kept_rows(rows, name)})
 
 
 def kept_rows(rows: list[dict], results: str) -> list[dict]:

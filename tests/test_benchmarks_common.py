@@ -40,3 +40,30 @@ def test_run_main_lets_a_bug_through():
 
     with pytest.raises(ZeroDivisionError):
         run_main(broken)
+
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+STUDY_RESULTS = Path(__file__).resolve().parents[1] / "docs" / "studies"
+
+
+@pytest.mark.parametrize(
+    ("results", "scripts"),
+    [
+        (BENCHMARKS / "results", [BENCHMARKS]),
+        # a closed study's results sit beside docs/studies.md; one came from accuracy.py
+        (STUDY_RESULTS, [BENCHMARKS / "studies", BENCHMARKS]),
+    ],
+    ids=["benchmarks", "studies"],
+)
+def test_every_result_file_is_named_after_the_script_that_writes_it(results, scripts):
+    """``NAME.json`` or ``NAME_SUFFIX.json`` for a script ``NAME.py``, so a figure quoted
+    in the docs leads to the script that measured it."""
+    names = {path.stem for folder in scripts for path in folder.glob("*.py")}
+    files = sorted(results.glob("*.json"))
+    assert files
+    orphans = [
+        path.name
+        for path in files
+        if not any(path.stem == name or path.stem.startswith(f"{name}_") for name in names)
+    ]
+    assert orphans == []

@@ -404,8 +404,8 @@ class SentimentModel:
 
     def predict_encoded(self, ids, batch_size: int = 512, calibrated: bool = True) -> np.ndarray:
         """Probability of positive for already encoded (padded) ids, temperature-scaled
-        unless ``calibrated`` is False: the Keras model alone, with no chunking (training
-        uses it on its members' encoded splits)."""
+        unless ``calibrated`` is False: the Keras model alone, with no chunking. Training
+        scores through ``raw_scores`` instead; the tests compare ``score`` against this."""
         probabilities = run_keras(self.keras_model, ids, batch_size)
         if calibrated and self.temperature != 1.0:
             probabilities = apply_temperature(probabilities, self.temperature)

@@ -23,16 +23,26 @@ hooks:
   one-model run (the ensemble; ``fast``'s distillation); a family never imports
   ``training`` itself.
 
-Register a new family with ``register``.
+Register a family with ``register_family`` (its parts as arguments) or
+``register_family_module`` (a module laid out as above); the built-in families are
+registered that way at the end of this file. A family in another installed package is
+found through the ``movie_sentiment.families`` entry point group (each entry names a
+family module), the first time a name is not found or the families are listed, so the
+CLI, the service and a bundle's loading see it without anyone editing this package.
+``docs/adding-a-family.md`` walks through it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import ModuleType
 
 from movie_sentiment.errors import ConfigError, UnknownFamilyError
+
+ENTRY_POINT_GROUP = "movie_sentiment.families"
+LONG_REVIEW_WAYS = ("mean", "head_tail", "truncate")
+DEFAULT_SECTIONS = ("encoder", "family_options", "training")
 
 
 @dataclass(frozen=True)
@@ -50,27 +60,113 @@ class ModelFamily:
 
 
 _REGISTRY: dict[str, ModelFamily] = {}
+_plugins_loaded = False  # entry points are read once, when first needed
 
 
-def register(module: ModuleType) -> ModuleType:
-    """Add the family defined by ``module`` (see the module docstring)."""
-    _REGISTRY[module.NAME] = ModelFamily(
+def register_family(
+    name: str,
+    *,
+    summary: str,
+    defaults: dict,
+    build: Callable,
+    initialize: Callable | None = None,
+    check_options: Callable | None = None,
+    recipe: str | None = None,
+    explain: Callable | None = None,
+    feature_values: Callable | None = None,
+    long_reviews: str | None = "mean",
+    aliases: Iterable[str] = (),
+) -> ModelFamily:
+    """Add a family under ``name`` (and ``aliases``) and return it.
+
+    Checked here, once, so a mistake in a family's definition is one ``ConfigError``
+    naming the family when it is registered, not a ``KeyError`` deep inside a run:
+    the name is new (a family is never silently replaced) and has no ``@`` (which
+    names an ensemble member's seed), ``defaults`` has its three sections and
+    ``long_reviews`` is a way ``bundle.scoring`` knows.
+    """
+    family = ModelFamily(
+        name, summary, defaults, build, initialize, check_options, recipe, explain,
+        feature_values, long_reviews,
+    )  # fmt: skip
+    _check_family(family)
+    for key in (name, *aliases):
+        _check_name(key)
+    for key in (name, *aliases):
+        _REGISTRY[key] = family
+    return family
+
+
+def register_family_module(module: ModuleType, aliases: Iterable[str] = ()) -> ModelFamily:
+    """Add the family a module defines (``NAME``, ``SUMMARY``, ``DEFAULTS``, ``build``
+    and the optional hooks of the module docstring), the layout of the built-in ones."""
+    return register_family(
         module.NAME,
-        module.SUMMARY,
-        module.DEFAULTS,
-        module.build,
-        getattr(module, "initialize", None),
-        getattr(module, "check_options", None),
-        getattr(module, "RECIPE", None),
-        getattr(module, "explain", None),
-        getattr(module, "feature_values", None),
-        getattr(module, "LONG_REVIEWS", "mean"),
+        summary=module.SUMMARY,
+        defaults=module.DEFAULTS,
+        build=module.build,
+        initialize=getattr(module, "initialize", None),
+        check_options=getattr(module, "check_options", None),
+        recipe=getattr(module, "RECIPE", None),
+        explain=getattr(module, "explain", None),
+        feature_values=getattr(module, "feature_values", None),
+        long_reviews=getattr(module, "LONG_REVIEWS", "mean"),
+        aliases=aliases,
     )
-    return module
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not name or "@" in name or name != name.strip():
+        raise ConfigError(f"a family name must be a non-empty word without '@', not {name!r}")
+    if name in _REGISTRY:
+        raise ConfigError(f"model family {name!r} is already registered")
+
+
+def _check_family(family: ModelFamily) -> None:
+    missing = [key for key in DEFAULT_SECTIONS if not isinstance(family.defaults.get(key), dict)]
+    if missing:
+        raise ConfigError(
+            f"model family {family.name!r}: defaults needs the sections "
+            f"{', '.join(DEFAULT_SECTIONS)} as dicts; missing or not a dict: {', '.join(missing)}"
+        )
+    if not callable(family.build):
+        raise ConfigError(f"model family {family.name!r}: build must be callable")
+    if family.long_reviews not in (*LONG_REVIEW_WAYS, None):
+        raise ConfigError(
+            f"model family {family.name!r}: long_reviews must be one of "
+            f"{', '.join(LONG_REVIEW_WAYS)}, not {family.long_reviews!r}"
+        )
+
+
+def load_plugin_families() -> None:
+    """Register the families other installed packages declare in the
+    ``movie_sentiment.families`` entry point group, once per process. Each entry names
+    a family module (``my_package.my_family``) registered as the built-in ones are."""
+    global _plugins_loaded
+    if _plugins_loaded:
+        return
+    _plugins_loaded = True
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        if entry.name in _REGISTRY:
+            continue  # already registered (by an import of the module itself)
+        try:
+            module = entry.load()
+        except (ImportError, AttributeError) as error:
+            raise ConfigError(
+                f"model family {entry.name!r} (entry point {entry.value!r}) cannot be "
+                f"imported: {error}"
+            ) from None
+        if module.NAME not in _REGISTRY:
+            register_family_module(module)
 
 
 def get_family(name: str) -> ModelFamily:
     """The family called ``name``; a clear error listing the known ones otherwise."""
+    if isinstance(name, str) and name in _REGISTRY:
+        return _REGISTRY[name]
+    load_plugin_families()
     if isinstance(name, str) and name in _REGISTRY:
         return _REGISTRY[name]
     known = ", ".join(sorted(_REGISTRY))
@@ -94,6 +190,7 @@ def member_seed(name: str, default: int) -> int:
 
 def families() -> list[ModelFamily]:
     """Every family once (aliases such as ``best`` left out), by name."""
+    load_plugin_families()
     return [_REGISTRY[name] for name in sorted(_REGISTRY) if _REGISTRY[name].name == name]
 
 
@@ -107,6 +204,6 @@ from movie_sentiment.models import (  # noqa: E402
     tutorial,
 )
 
-for _family in (tutorial, mslearn, nbsvm, fasttext, cnn, ensemble, fast):
-    register(_family)
-_REGISTRY["best"] = _REGISTRY["ensemble"]  # `train --family best`: the accuracy recipe
+for _module in (tutorial, mslearn, nbsvm, fasttext, cnn, fast):
+    register_family_module(_module)
+register_family_module(ensemble, aliases=("best",))  # `train --family best`: the accuracy recipe

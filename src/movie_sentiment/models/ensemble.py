@@ -26,9 +26,9 @@ DEFAULTS = {
     "encoder": {},
     # Members may repeat a family from another seed ("cnn@43": bagging). Two more cnns
     # (cnn@43, cnn@44) lifted validation (0.9336 -> 0.9372 cross-validated in
-    # benchmarks/member_study.py, within the spread between runs) but not test (0.9262
+    # benchmarks/studies/member_study.py, within the spread between runs) but not test (0.9262
     # against 0.9263), at 781 s of training instead of 321 and half the scoring speed
-    # (results/bagging_recipe.json), so the default stays at one of each.
+    # (docs/studies/accuracy_bagging_recipe.json), so the default stays at one of each.
     # member_training: settings of a member family's own training that the recipe
     # changes. fastText's default short examples (chosen on fastText's validation) left
     # the ensemble lower on its validation (0.9340 against 0.9364) at 820 s of training

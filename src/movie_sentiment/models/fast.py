@@ -25,7 +25,7 @@ DEFAULTS = {
     # The student's options are nbsvm's. Chosen on validation (2,500 reviews carved from
     # train, seed 42; the teacher at 0.9364): unlabeled reviews weighing 1 against 0.3,
     # ratios counted with or without them, 1 or 2 epochs, the vocabulary from train or from
-    # train + unsup (see the README's trials). None of them beat nbsvm on true labels alone
+    # train + unsup (see docs/studies.md). None of them beat nbsvm on true labels alone
     # (0.9320): the best, these settings, reached 0.9292.
     "family_options": {
         **nbsvm.DEFAULTS["family_options"],

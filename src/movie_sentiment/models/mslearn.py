@@ -30,8 +30,8 @@ LONG_REVIEWS = "head_tail"
 DEFAULTS = {
     "encoder": {"num_words": 10000, "maxlen": 500, "padding": "pre", "truncating": "pre"},
     "family_options": {"embedding_dim": 32, "hidden_units": 16},
-    # Chosen on validation accuracy (3 seeds; see README, "Choices"): 2,500 reviews carved
-    # from train, and the epoch with the lowest validation loss kept.
+    # Chosen on validation accuracy (3 seeds; see docs/accuracy.md, "Choices"): 2,500
+    # reviews carved from train, and the epoch with the lowest validation loss kept.
     "training": {"epochs": 5, "batch_size": 128, "validation_size": 2500, "checkpoint": True},
 }
 

@@ -28,7 +28,7 @@ DEFAULTS = {
     "encoder": {"num_words": 10000, "maxlen": 256, "padding": "post", "truncating": "pre"},
     "family_options": {"embedding_dim": 16, "hidden_units": 16},
     # The notebook keeps the 40th epoch; keeping the epoch with the lowest validation loss
-    # (27-28 here) scored higher validation accuracy over 3 seeds (see README, "Choices").
+    # (27-28 here) scored higher validation accuracy over 3 seeds (see docs/accuracy.md, "Choices").
     # Each training review's last one and two sentences are examples too, at weight 0.2:
     # on validation, last sentences 0.6968 -> 0.7209, last two 0.7720 -> 0.7828, reviews
     # under 50 words 0.8667 -> 0.8800, whole reviews 0.8884 -> 0.8876

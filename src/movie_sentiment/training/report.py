@@ -16,9 +16,22 @@ SAMPLE = 2000  # test reviews scored to find the examples
 MAX_WORDS = 150  # examples short enough to read
 
 
+def can_explain(model) -> bool:
+    """Whether every member's family has an ``explain`` hook: a registered family may
+    leave it out (docs/adding-a-family.md), and its report then shows no examples."""
+    from movie_sentiment.models import member_family
+
+    members, _ = model.members()
+    return all(
+        member.family_name is not None and member_family(member.family_name).explain is not None
+        for member in members
+    )
+
+
 def pick_examples(model, test, seed: int = 0) -> list[dict]:
-    """A correct, a wrong and an uncertain test review (short ones), explained."""
-    if test is None or not len(test):
+    """A correct, a wrong and an uncertain test review (short ones), explained; none
+    when the model's family cannot explain its scores."""
+    if test is None or not len(test) or not can_explain(model):
         return []
     order = np.random.RandomState(seed).permutation(len(test))[:SAMPLE]
     lengths = as_tokens(test.select(order).encodable).lengths()

@@ -11,7 +11,8 @@ cross-validation inside the validation split (``member_study.cross_validated_acc
 The members train as ``best`` trains them (no short examples), seed 42, 2,500 validation
 reviews carved from train.
 
-    python benchmarks/aux_stars_study.py [--data PATH] [--weights 0,0.3,1] [--families cnn,fasttext]
+    python benchmarks/studies/aux_stars_study.py [--data PATH] [--weights 0,0.3,1]
+        [--families cnn,fasttext]
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common
 from _common import (  # noqa: E402
     default_data,
     epochs_by_validation_loss,
     peak_memory_mib,
-    write_results,
+    write_study_results,
 )
 from member_study import cross_validated_accuracy  # noqa: E402
 
@@ -136,8 +137,8 @@ def main() -> None:
     for family_rows in rows.values():
         for row in family_rows:
             del row["probabilities"]
-    write_results(
-        "aux_stars",
+    write_study_results(
+        "aux_stars_study",
         {
             "seed": SEED,
             "validation_reviews": VALIDATION_SIZE,

@@ -7,20 +7,21 @@ accuracy of logistic-regression ensembles over candidate sets, with the weights 
 10-fold cross-validation inside the validation split (so a set is not flattered by
 weights fit on the reviews it is scored on).
 
-    python benchmarks/member_study.py \\
+    python benchmarks/studies/member_study.py \\
         --candidate nbsvm --candidate fasttext \\
         --candidate 'cnn-random=cnn:{"pretrained_vectors": null, "embedding_dim": 64}' \\
         --candidate cnn --set nbsvm,fasttext,cnn-random --set nbsvm,fasttext,cnn
 
 Bagging (the same family from other seeds: does a second or third cnn help?):
 
-    python benchmarks/member_study.py --candidate nbsvm --candidate fasttext \\
+    python benchmarks/studies/member_study.py --candidate nbsvm --candidate fasttext \\
         --candidate cnn --candidate cnn-43=cnn@43 --candidate cnn-44=cnn@44 \\
-        --set nbsvm,fasttext,cnn --set nbsvm,fasttext,cnn,cnn-43,cnn-44 --name bagging
+        --set nbsvm,fasttext,cnn --set nbsvm,fasttext,cnn,cnn-43,cnn-44 --suffix bagging
 
 A learning curve (does more training data still help? it decides the ensemble's refit):
 
-    python benchmarks/member_study.py --candidate nbsvm --fit-size 17500 --name learning_17500
+    python benchmarks/studies/member_study.py --candidate nbsvm --fit-size 17500 \\
+        --suffix learning_17500
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common
 import numpy as np  # noqa: E402
-from _common import default_data, peak_memory_mib, write_results  # noqa: E402
+from _common import default_data, peak_memory_mib, write_study_results  # noqa: E402
 
 from movie_sentiment.bundle import SentimentModel  # noqa: E402
 from movie_sentiment.errors import MovieSentimentError  # noqa: E402
@@ -80,7 +81,10 @@ def main() -> None:
     parser.add_argument(
         "--fit-size", type=int, help="train on this many of the 22,500 training-part reviews"
     )
-    parser.add_argument("--name", default="member_study", help="results/<name>.json")
+    parser.add_argument(
+        "--suffix",
+        help="write docs/studies/member_study_SUFFIX.json (default: member_study.json)",
+    )
     args = parser.parse_args()
 
     config = TrainConfig(family="nbsvm", data=args.data, seed=SEED)
@@ -132,8 +136,8 @@ def main() -> None:
             {"members": names, "validation_accuracy_cv": cross_validated_accuracy(columns, labels)}
         )
         print(json.dumps(sets[-1]), flush=True)
-    write_results(
-        args.name,
+    write_study_results(
+        f"member_study_{args.suffix}" if args.suffix else "member_study",
         {
             "fit_reviews": len(splits.fit),
             "validation_reviews": VALIDATION_SIZE,

@@ -14,7 +14,7 @@ ensemble's is nbsvm + fasttext + cnn (the members of ``best`` without refit, as
 ``distil_study.py`` trains it) with and without it, weights fit by 10-fold
 cross-validation inside the validation split (``member_study.cross_validated_accuracy``).
 
-    python benchmarks/paragraph_vectors_study.py [--data PATH] [--dim 100] [--epochs 10]
+    python benchmarks/studies/paragraph_vectors_study.py [--data PATH] [--dim 100] [--epochs 10]
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import default_data, peak_memory_mib, trained_bundle, write_results  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common
+from _common import default_data, peak_memory_mib, trained_bundle, write_study_results  # noqa: E402
 from member_study import cross_validated_accuracy  # noqa: E402
 
 from movie_sentiment.bundle.scoring import score_tokens  # noqa: E402
@@ -173,8 +173,8 @@ def main() -> None:
     }
     for name, value in sets.items():
         print(f"{name}: {value:.4f}", flush=True)
-    write_results(
-        "paragraph_vectors",
+    write_study_results(
+        "paragraph_vectors_study",
         {
             "documents": documents,
             "targets": size,

@@ -20,8 +20,8 @@ members of ``best`` without refit) with the cnn replaced or joined by the cnn wi
 regions, weights fit by 10-fold cross-validation inside the validation split
 (``member_study.cross_validated_accuracy``).
 
-    python benchmarks/region_embeddings_study.py [--data PATH] [--dim 100] [--epochs 1]
-        [--name NAME]
+    python benchmarks/studies/region_embeddings_study.py [--data PATH] [--dim 100] [--epochs 1]
+        [--suffix SUFFIX]
 """
 
 from __future__ import annotations
@@ -34,13 +34,13 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common
 from _common import (  # noqa: E402
     default_data,
     epochs_by_validation_loss,
     peak_memory_mib,
     trained_bundle,
-    write_results,
+    write_study_results,
 )
 from member_study import cross_validated_accuracy  # noqa: E402
 
@@ -208,7 +208,11 @@ def main() -> None:
     parser.add_argument("--data", default=default_data())
     parser.add_argument("--dim", type=int, default=100)
     parser.add_argument("--epochs", type=int, default=1, help="passes over the regions")
-    parser.add_argument("--name", default="region_embeddings", help="results/<name>.json")
+    parser.add_argument(
+        "--suffix",
+        help="write docs/studies/region_embeddings_study_SUFFIX.json "
+        "(default: region_embeddings_study.json)",
+    )
     args = parser.parse_args()
     splits = load_splits(TrainConfig(family="cnn", data=args.data, seed=SEED), VALIDATION_SIZE)
     settings = TrainConfig(family="cnn", seed=SEED, sentence_examples=0).resolved()
@@ -267,8 +271,8 @@ def main() -> None:
         print(f"{name}: {value:.4f}", flush=True)
     for row in rows.values():
         del row["probabilities"]
-    write_results(
-        args.name,
+    write_study_results(
+        f"region_embeddings_study_{args.suffix}" if args.suffix else "region_embeddings_study",
         {
             "seed": SEED,
             "validation_reviews": VALIDATION_SIZE,

@@ -26,9 +26,9 @@ unlabeled reviews, weight 1, nbsvm's ratios counted from both):
 Teacher: ``best`` without refit (``runs/benchmarks/best-norefit``, trained when absent).
 Figures: validation accuracy after each epoch (2,500 reviews carved from train, seed 42,
 the same for every row), the stacked pairs' accuracy, and seconds; written to
-``results/semantic_student_<units>.json``. Test is not scored here.
+``docs/studies/semantic_student_study_<units>.json``. Test is not scored here.
 
-    python benchmarks/semantic_student_study.py [--data PATH] [--runs DIR] [--epochs 3]
+    python benchmarks/studies/semantic_student_study.py [--data PATH] [--runs DIR] [--epochs 3]
         [--units 16]
 """
 
@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common
 from _common import (  # noqa: E402
     RUNS,
     default_data,
@@ -50,7 +50,7 @@ from _common import (  # noqa: E402
     positive_int,
     run_main,
     teacher_and_parts,
-    write_results,
+    write_study_results,
 )
 
 from movie_sentiment.data.imdb import ImdbCache  # noqa: E402
@@ -211,8 +211,8 @@ def main() -> None:
             label = f"nbsvm (true labels) + {name}, {data_name}"
             ensembles[label] = round(cross_validated_accuracy(columns, y_val), 4)
             print(f"{label}: {ensembles[label]}", flush=True)
-    write_results(
-        f"semantic_student_{args.units}",
+    write_study_results(
+        f"semantic_student_study_{args.units}",
         {
             "teacher_validation_accuracy": teacher.card.metrics["validation"]["accuracy"],
             "units": args.units,

@@ -8,7 +8,8 @@ fastText's reviews are encoded twice. This study fits fastText's stacked stars (
 rating model reading long reviews each way, and prints the two-fold validation MAE that
 would choose between them (test MAE beside, not for choosing).
 
-    python benchmarks/stars_chunks_study.py [--data PATH] [--bundle runs/benchmarks/fasttext]
+    python benchmarks/studies/stars_chunks_study.py [--data PATH]
+        [--bundle runs/benchmarks/fasttext]
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RUNS, default_data, peak_memory_mib, write_results  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common
+from _common import RUNS, default_data, peak_memory_mib, write_study_results  # noqa: E402
 
 from movie_sentiment.bundle import SentimentModel, scoring  # noqa: E402
 from movie_sentiment.bundle.scoring import window  # noqa: E402
@@ -63,8 +64,8 @@ def main() -> None:
             "test_mae": figures["ratings"]["mae"],
         }
         print(f"{policy}: {rows[policy]}", flush=True)
-    write_results(
-        "stars_chunks",
+    write_study_results(
+        "stars_chunks_study",
         {
             "bundle": model.card.family,
             "window_tokens": size,

@@ -34,7 +34,7 @@ them, the same for every row), and seconds. Test is not scored here: the ``fast`
 (the form above at weight 1, ratios from both, 2 epochs: the best of the distilled
 students) is scored once by ``benchmarks/accuracy.py``.
 
-    python benchmarks/distil_study.py [--data PATH] [--runs DIR] [--epochs 3]
+    python benchmarks/studies/distil_study.py [--data PATH] [--runs DIR] [--epochs 3]
 """
 
 from __future__ import annotations
@@ -46,14 +46,14 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: _common
 from _common import (  # noqa: E402
     RUNS,
     default_data,
     positive_int,
     run_main,
     teacher_and_parts,
-    write_results,
+    write_study_results,
 )
 
 from movie_sentiment.evaluation.scores import logit, sigmoid  # noqa: E402
@@ -244,7 +244,7 @@ def main() -> None:
         record(f"nbsvm, vocabulary of train + unsup ({encoder.vocabulary_size:,} n-grams): "
                f"{what}", accuracies, time.perf_counter() - started)  # fmt: skip
         started = time.perf_counter()
-    write_results(
+    write_study_results(
         "distil_study",
         {
             "teacher": {
