@@ -274,6 +274,7 @@ ROWS = [
     ("config-alpha", lambda s: ["train", "--config", s.config({"family": "nbsvm", "family_options": {"alpha": -1.0}})], "alpha must be above 0"),
     ("config-filters", lambda s: ["train", "--config", s.config({"family": "cnn", "family_options": {"filters": 0}})], "filters must be a whole number of 1 or more"),
     ("config-huge-number", lambda s: ["train", "--config", s.write("c.json", '{"family": "nbsvm", "family_options": {"l2": 1' + "0" * 400 + "}}")], "l2 must be a number"),
+    ("config-integer-5000-digits", lambda s: ["train", "--config", s.write("c.json", '{"epochs": ' + "9" * 5000 + "}")], "it holds a whole number of more than 4,300 digits"),
     ("config-oov", lambda s: ["train", "--config", s.config({"encoder": {"oov_char": -1}})], "oov_char must be from 1 to index_from"),
     ("config-folder", lambda s: ["train", "--config", s.tmp], "is a folder, not a JSON file"),
     ("cnn-kernel-too-long", lambda s: ["train", "--family", "cnn", "--data", s.archive, "--out", s.tmp / "r", "--validation-size", "20", "--config", s.config({"encoder": {"maxlen": 3}, "family_options": {"pretrained_vectors": None}})], "kernel_size 5 is longer than the reviews"),

@@ -23,7 +23,7 @@ from movie_sentiment.bundle.ratings import check_ratings
 from movie_sentiment.bundle.uncertain import check_zone
 from movie_sentiment.errors import BundleError, ConfigError
 from movie_sentiment.evaluation.calibration import TEMPERATURE_BOUNDS
-from movie_sentiment.settings import check_fields, from_settings, is_number
+from movie_sentiment.settings import check_fields, from_settings, is_number, json_problem
 
 BUNDLE_FORMAT = "movie-sentiment-bundle"
 # 2: "family" and "family_options" (version 1 said "model" and "model_options").
@@ -134,7 +134,7 @@ class ModelCard:
         except ConfigError as error:
             raise BundleError(f"{path} is not a usable model card: {error}") from None
         except (UnicodeDecodeError, ValueError) as error:  # JSON errors are ValueErrors
-            raise BundleError(f"{path} is damaged: {_first_sentence(error)}") from None
+            raise BundleError(f"{path} is damaged: {json_problem(error)}") from None
         except RecursionError:
             raise BundleError(f"{path} is damaged: nested too deeply to be a card") from None
 
@@ -146,13 +146,6 @@ def parse_card(text: bytes):
         raise ConfigError(f"it holds {constant}, which is not a number a card may hold")
 
     return json.loads(text.decode("utf-8"), parse_constant=refuse)
-
-
-def _first_sentence(error: Exception) -> str:
-    """A JSON error in a line; Python's 4,300-digit limit on integers said in our words."""
-    if "integer string conversion" in str(error):
-        return "it holds a whole number of more than 4,300 digits"
-    return str(error).split(";")[0]
 
 
 def check_calibration(calibration: dict) -> None:
