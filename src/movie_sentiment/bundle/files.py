@@ -9,10 +9,11 @@ with ``O_NONBLOCK | O_NOFOLLOW`` and checked with ``fstat`` on the open descript
 neither a FIFO nor a device is ever read, and reads stop at the size limit.
 
 Size limits, far above what IMDB can produce and far below what would exhaust a machine:
-a card is ~7 KB (an ensemble's ~20 KB) and an encoder.json at most a few MB (IMDB's whole
-vocabulary, ~100,000 words), so ``JSON_LIMIT`` (64 MiB) is ten times the largest real
-one; a Keras model or n-gram table of the largest family is some hundreds of MB, so
-``BINARY_LIMIT`` is 4 GiB.
+a card is ~7 KB (the nbsvm test bundle's: 6,761 bytes) and an encoder.json holds at most
+IMDB's whole vocabulary (by estimate ~100,000 words, a few MB), so ``JSON_LIMIT`` (64 MiB)
+is over ten times the largest; a Keras model or n-gram table of the largest family is by
+estimate some hundreds of MB, so ``BINARY_LIMIT`` is 4 GiB. Hashing costs ~0.85 ms per
+MB (sha256 at 1.18 GB/s on this machine's CPU).
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ from movie_sentiment.errors import ConfigError, InvalidDataError, MovieSentiment
 
 STATE = "state.json"
 RANDOM = "random.json"
-PICKLED_RANDOM = "random.pickle"  # what versions before 0.1.1 wrote; never read
+PICKLED_RANDOM = "random.pickle"  # what earlier versions wrote; never read
 
 
 def resume_folder(run_dir: Path) -> Path:
