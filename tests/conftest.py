@@ -10,6 +10,7 @@ ours use is pointed into one temporary folder for the session.
 from __future__ import annotations
 
 import io
+import json
 import os
 import random
 import shutil
@@ -265,3 +266,32 @@ def unwritable_folder(tmp_path: Path) -> Path:
 
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests import helpers from here
+
+
+@pytest.fixture(scope="session")
+def interrupted_run(small_archive, tmp_path_factory) -> Path:
+    """The run folder (not there) of a tutorial run killed (SIGKILL) once two epochs were
+    saved: its resume folder ``.run.resume`` lies beside it. Copy it before changing it."""
+    import signal
+    import subprocess
+    import time
+
+    folder = tmp_path_factory.mktemp("interrupted")
+    out = folder / "run"
+    command = [
+        sys.executable, "-m", "movie_sentiment.cli", "train", "--family", "tutorial",
+        "--data", str(small_archive), "--out", str(out), "--epochs", "500",
+        "--batch-size", "8", "--validation-size", "20",
+    ]  # fmt: skip
+    environment = {**os.environ, "MOVIE_SENTIMENT_CACHE": str(folder / "cache")}
+    process = subprocess.Popen(command, env=environment, stderr=subprocess.PIPE)
+    state = folder / ".run.resume" / "epochs" / "tutorial" / "state.json"
+    deadline = time.monotonic() + 180
+    while not (state.exists() and json.loads(state.read_text())["epoch"] >= 2):
+        assert process.poll() is None, process.stderr.read().decode()
+        assert time.monotonic() < deadline, "training never saved two epochs"
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    process.stderr.close()
+    return out

@@ -10,6 +10,7 @@ point (``cli.main``), with the working folder set to ``tmp``.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ class Setup:
     tutorial: Path  # a tutorial bundle (words), read-only
     nbsvm: Path  # an nbsvm bundle (n-grams), read-only
     monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest  # for fixtures only some rows need (built on first use)
 
     def write(self, name: str, content: str | bytes) -> Path:
         path = self.tmp / name
@@ -38,8 +40,25 @@ class Setup:
     def config(self, settings: dict) -> Path:
         return self.write("config.json", json.dumps(settings))
 
-    def bundle_copy(self, which: str = "tutorial") -> Path:
-        return Path(shutil.copytree(getattr(self, which), self.tmp / f"{which}-copy"))
+    def bundle_copy(self, which: str = "tutorial", checksums: bool = False) -> Path:
+        """A copy of a bundle to change. Without ``checksums`` its card records none, as
+        the cards before them did: rows that edit a file then meet the content checks
+        such bundles rely on (with checksums, any edit is "edited or damaged")."""
+        bundle = Path(shutil.copytree(getattr(self, which), self.tmp / f"{which}-copy"))
+        if not checksums:
+            card = json.loads((bundle / "card.json").read_text())
+            card.pop("files", None)
+            (bundle / "card.json").write_text(json.dumps(card))
+        return bundle
+
+    def resume_copy(self, change) -> Path:
+        """The run folder (not there) of a copy of an interrupted run's resume folder,
+        changed by ``change(resume_folder)``."""
+        interrupted = self.request.getfixturevalue("interrupted_run")
+        folder = self.tmp / ".run.resume"
+        shutil.copytree(interrupted.parent / ".run.resume", folder)
+        change(folder)
+        return self.tmp / "run"
 
     def edited_card(self, **changes) -> Path:
         bundle = self.bundle_copy()
@@ -107,6 +126,69 @@ def swapped_tables(s: Setup) -> Path:
     tables["table_0"], tables["table_1"] = tables["table_1"], tables["table_0"]
     np.savez(bundle / "encoder.npz", **tables)
     return bundle
+
+
+def truncated(pattern: str):
+    """A change to a resume folder: every file matching ``pattern`` cut to half."""
+
+    def change(folder: Path) -> None:
+        for path in folder.glob(pattern):
+            path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+    return change
+
+
+class Planted:
+    """A pickle that creates ``marker`` when unpickled (as an attacker's would run code)."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def pickled_state(s: Setup):
+    """A change to a resume folder: its random states as the pickles earlier versions
+    wrote, each one planted to create ``pwned`` in the row's folder if it ever ran."""
+    import pickle
+
+    def change(folder: Path) -> None:
+        for path in folder.glob("**/random.json"):
+            path.unlink()
+            path.with_name("random.pickle").write_bytes(pickle.dumps(Planted(s.tmp / "pwned")))
+
+    return change
+
+
+def card_text(s: Setup, text: str) -> Path:
+    bundle = s.bundle_copy()
+    (bundle / "card.json").write_text(text)
+    return bundle
+
+
+def swapped_words(s: Setup) -> Path:
+    bundle = s.bundle_copy(checksums=True)
+    encoder = json.loads((bundle / "encoder.json").read_text())
+    words = encoder["vocabulary_"]
+    words[3], words[4] = words[4], words[3]
+    (bundle / "encoder.json").write_text(json.dumps(encoder))
+    return bundle
+
+
+def planted_file(s: Setup, name: str, make) -> Path:
+    bundle = s.bundle_copy(checksums=True)
+    (bundle / name).unlink()
+    make(bundle / name)
+    return bundle
+
+
+def run_with_card(s: Setup, **changes) -> Path:
+    run = a_run(s)
+    card = json.loads((run / "bundle" / "card.json").read_text())
+    card.update(changes)
+    (run / "bundle" / "card.json").write_text(json.dumps(card))
+    return run
 
 
 def make_folder(path: Path) -> Path:
@@ -192,6 +274,7 @@ ROWS = [
     ("config-alpha", lambda s: ["train", "--config", s.config({"family": "nbsvm", "family_options": {"alpha": -1.0}})], "alpha must be above 0"),
     ("config-filters", lambda s: ["train", "--config", s.config({"family": "cnn", "family_options": {"filters": 0}})], "filters must be a whole number of 1 or more"),
     ("config-huge-number", lambda s: ["train", "--config", s.write("c.json", '{"family": "nbsvm", "family_options": {"l2": 1' + "0" * 400 + "}}")], "l2 must be a number"),
+    ("config-integer-5000-digits", lambda s: ["train", "--config", s.write("c.json", '{"epochs": ' + "9" * 5000 + "}")], "it holds a whole number of more than 4,300 digits"),
     ("config-oov", lambda s: ["train", "--config", s.config({"encoder": {"oov_char": -1}})], "oov_char must be from 1 to index_from"),
     ("config-folder", lambda s: ["train", "--config", s.tmp], "is a folder, not a JSON file"),
     ("cnn-kernel-too-long", lambda s: ["train", "--family", "cnn", "--data", s.archive, "--out", s.tmp / "r", "--validation-size", "20", "--config", s.config({"encoder": {"maxlen": 3}, "family_options": {"pretrained_vectors": None}})], "kernel_size 5 is longer than the reviews"),
@@ -226,7 +309,21 @@ ROWS = [
     ("predict-not-bundle", lambda s: ["predict", s.tmp, "hi"], "not a movie-sentiment model bundle"),
     ("card-version-text", lambda s: ["predict", s.edited_card(format_version="x"), "hi"], "format_version must be a whole number"),
     ("card-newer", lambda s: ["predict", s.edited_card(format_version=99), "hi"], "newer movie-sentiment"),
-    ("card-temperature-text", lambda s: ["predict", s.edited_card(temperature="hot"), "hi"], "temperature must be a positive number"),
+    ("card-temperature-text", lambda s: ["predict", s.edited_card(temperature="hot"), "hi"], "calibration temperature must be a number from 0.05 to 20"),
+    ("card-temperature-huge", lambda s: ["predict", s.edited_card(temperature=1e308), "hi"], "calibration temperature must be a number from 0.05 to 20"),
+    ("card-temperature-tiny", lambda s: ["predict", s.edited_card(temperature=1e-320), "hi"], "calibration temperature must be a number from 0.05 to 20"),
+    ("card-uncertain-nan", lambda s: ["predict", s.edited_card(uncertain={"target_accuracy": 0.97, "table": [[float("nan"), 1, 1]]}), "hi"], "card.json is not a usable model card: it holds NaN"),
+    ("card-uncertain-outside", lambda s: ["predict", s.edited_card(uncertain={"target_accuracy": 0.97, "table": [[0.7, 1, 1]]}), "hi"], "uncertain table row 0 must hold a confidence from 0 to 0.5"),
+    ("card-uncertain-order", lambda s: ["predict", s.edited_card(uncertain={"target_accuracy": 0.97, "table": [[0.1, 1, 0.5], [0.3, 1, 1]]}), "hi"], "uncertain table rows are out of order at row 1"),
+    ("card-metrics-text", lambda s: ["predict", s.edited_card(metrics={"test": {"accuracy": "high"}}), "hi"], "metrics test accuracy must be a number, not 'high'"),
+    ("serve-card-metrics-text", lambda s: ["serve", s.edited_card(metrics={"validation": {"accuracy": [1, "x"]}})], "metrics validation accuracy must be a number, not 'x'"),
+    ("report-card-wrong-types", lambda s: ["report", run_with_card(s, metrics={"test": {"loss": "low"}})], "metrics test loss must be a number, not 'low'"),
+    ("card-ratings-nan", lambda s: ["predict", s.edited_card(ratings={"negative_cuts": [1, 2, float("inf")], "positive_cuts": [1, 2, 3]}), "hi"], "it holds Infinity"),
+    ("card-integer-5000-digits", lambda s: ["predict", card_text(s, '{"format": "movie-sentiment-bundle", "family": "tutorial", "parameters": ' + "7" * 5000 + "}"), "hi"], "card.json is damaged: it holds a whole number of more than 4,300 digits"),
+    ("card-fifo", lambda s: ["predict", planted_file(s, "card.json", os.mkfifo), "hi"], "card.json is a FIFO, not a regular file"),
+    ("bundle-link-outside", lambda s: ["predict", planted_file(s, "encoder.json", lambda p: p.symlink_to(s.write("elsewhere.json", '{"kind": "words"}'))), "hi"], "encoder.json links outside the bundle"),
+    ("bundle-dev-zero", lambda s: ["predict", planted_file(s, "model.keras", lambda p: p.symlink_to("/dev/zero")), "hi"], "model.keras links outside the bundle (to /dev/zero)"),
+    ("bundle-words-swapped", lambda s: ["predict", swapped_words(s), "hi"], "encoder.json was edited or damaged after the bundle was saved"),
     ("card-foreign", lambda s: ["predict", s.edited_card(format="other"), "hi"], "foreign format"),
     ("encoder-json-damaged", lambda s: ["predict", s.edited_encoder(num_words="many"), "hi"], "num_words must be a whole number"),
     ("encoder-swapped", lambda s: ["predict", swapped_encoder(s), "hi"], "the files come from different models"),
@@ -271,6 +368,14 @@ ROWS = [
     ("serve-port", lambda s: ["serve", s.nbsvm, "--port", "70000"], "'--port': Input should be less than or equal to 65535"),
     ("report-not-run", lambda s: ["report", s.tmp], "is not a run folder"),
     ("train-resume-nothing", lambda s: ["train", "--resume", s.tmp / "run"], "no interrupted run to resume at"),
+    ("train-resume-not-a-run", lambda s: ["train", "--resume", user_folder(s)], "thesis is not a movie-sentiment run and no interrupted run is beside it"),
+    ("train-resume-a-file", lambda s: ["train", "--resume", s.write("notes.txt", "x")], "notes.txt is not a movie-sentiment run"),
+    ("train-resume-finished", lambda s: ["train", "--resume", a_run(s)], "finished; there is nothing to resume"),
+    ("resume-config-truncated", lambda s: ["train", "--resume", s.resume_copy(truncated("config.json"))], "/run is damaged; start again with --force"),
+    ("resume-state-truncated", lambda s: ["train", "--resume", s.resume_copy(truncated("epochs/tutorial/state.json"))], "/run is damaged; start again with --force"),
+    ("resume-weights-truncated", lambda s: ["train", "--resume", s.resume_copy(truncated("epochs/tutorial/epoch-*/last.weights.h5"))], "/run is damaged; start again with --force"),
+    ("resume-random-truncated", lambda s: ["train", "--resume", s.resume_copy(truncated("epochs/tutorial/epoch-*/random.json"))], "/run is damaged; start again with --force"),
+    ("resume-old-pickle", lambda s: ["train", "--resume", s.resume_copy(pickled_state(s))], "as a pickle (random.pickle), which is never read"),
     ("train-resume-and-options", lambda s: ["train", "--resume", s.tmp / "run", "--epochs", "3"], "--resume goes on with the run's own settings; give no others"),
     # -- score ------------------------------------------------------------------------------
     ("score-no-input", lambda s: ["score", s.nbsvm, s.tmp / "none.csv", "-o", "out.parquet"], "no input file matches"),
@@ -286,6 +391,7 @@ ROWS = [
     ("score-engine", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", "out.csv", "--engine", "spark"], "unknown engine 'spark': use local or dask"),
     ("score-scheduler-local", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", "out.csv", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler needs --engine dask"),
     ("score-no-scheduler", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", "out.csv", "--engine", "dask", "--scheduler", "tcp://127.0.0.1:1"], "cannot reach the Dask scheduler at tcp://127.0.0.1:1"),
+    ("score-card-fifo", lambda s: ["score", planted_file(s, "card.json", os.mkfifo), s.write("r.txt", "hi\n"), "-o", "out.csv"], "card.json is a FIFO, not a regular file"),
     ("score-partition", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", "out.csv", "--partition-kb", "0"], "'--partition-kb': Input should be greater than or equal to 1"),
     # -- explain ----------------------------------------------------------------------------
     ("explain-json-no-text", lambda s: ["explain", s.nbsvm, "--json"], "--json and --html explain reviews; give one"),
@@ -299,12 +405,13 @@ ROWS = [
 
 @pytest.mark.parametrize(("arguments", "fragment"), [r[1:] for r in ROWS], ids=[r[0] for r in ROWS])
 def test_mistake_is_one_error_line_and_changes_nothing(
-    arguments, fragment, cli, tmp_path, small_archive, tutorial_run, nbsvm_run, monkeypatch
+    arguments, fragment, cli, tmp_path, small_archive, tutorial_run, nbsvm_run, monkeypatch, request
 ):
     monkeypatch.chdir(tmp_path)
     setup = Setup(
-        tmp_path, small_archive, tutorial_run.bundle_dir, nbsvm_run.bundle_dir, monkeypatch
-    )
+        tmp_path, small_archive, tutorial_run.bundle_dir, nbsvm_run.bundle_dir, monkeypatch,
+        request,
+    )  # fmt: skip
     args = arguments(setup)
     watched = (tmp_path, tutorial_run.run_dir, nbsvm_run.run_dir)
     before = snapshot(*watched)

@@ -87,6 +87,14 @@ def matches(value, hint) -> bool:
     return True  # types this checker does not know (arrays) are the class's own business
 
 
+def json_problem(error: Exception) -> str:
+    """Why JSON text could not be read, in one line; Python's limit of 4,300 digits on an
+    integer (a ``ValueError`` that names ``sys.set_int_max_str_digits``) said in our words."""
+    if "integer string conversion" in str(error):
+        return "it holds a whole number of more than 4,300 digits"
+    return str(error).split(";")[0]
+
+
 def is_number(value) -> bool:
     """A finite int or float, not a bool (a 400-digit int is not one: too large a float)."""
     if isinstance(value, bool) or not isinstance(value, int | float):

@@ -74,6 +74,9 @@ def test_reviews_without_known_words_are_flagged(bundle):
     assert html_only.no_known_words and emoji.no_known_words and other.no_known_words
     assert not known.no_known_words
     assert html_only.to_dict()["no_known_words"] is True
+    # stars come from words: a review with none known gets none (not the prior's 9)
+    assert html_only.stars is emoji.stars is other.stars is None
+    assert known.stars in (1, 2, 3, 4, 7, 8, 9, 10)
 
 
 def test_missing_truncated_and_foreign_bundles(bundle, tmp_path):
@@ -90,6 +93,11 @@ def test_missing_truncated_and_foreign_bundles(bundle, tmp_path):
     truncated = shutil.copytree(bundle, tmp_path / "truncated")
     model_file = truncated / "model.keras"
     model_file.write_bytes(model_file.read_bytes()[: model_file.stat().st_size // 2])
+    with pytest.raises(BundleError, match="model.keras was edited or damaged after the bundle"):
+        SentimentModel.load(truncated)
+    card = json.loads((truncated / "card.json").read_text())
+    del card["files"]  # a bundle of the version before checksums: the archive is checked
+    (truncated / "card.json").write_text(json.dumps(card))
     with pytest.raises(BundleError, match="model.keras is damaged or truncated"):
         SentimentModel.load(truncated)
 

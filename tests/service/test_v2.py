@@ -80,6 +80,20 @@ def test_infer_takes_nested_data_and_gives_every_output(service):
     assert all(o["shape"] == [2] for o in outputs.values())
 
 
+def test_a_review_with_no_known_words_gets_no_stars(service):
+    """Its score is only the model's prior: no stars (null in /v1/score, 0 in the V2
+    tensor, which has no null), never a rating read from no words."""
+    reviews = ["zzyzx qwerty", REVIEWS[0]]
+    ours = service.post("/v1/score", json={"reviews": reviews, "model": "tutorial"}).json()
+    assert [row["stars"] is None for row in ours["scores"]] == [True, False]
+    assert ours["scores"][0]["no_known_words"] is True
+    body = {"inputs": [{"name": "text", "shape": [2], "datatype": "BYTES", "data": reviews}]}
+    answer = service.post("/v2/models/tutorial/infer", json=body)
+    assert answer.status_code == 200, answer.text
+    stars = next(o for o in answer.json()["outputs"] if o["name"] == "stars")["data"]
+    assert stars[0] == 0.0 and stars[1] == float(ours["scores"][1]["stars"])
+
+
 def _infer(data, shape=None, datatype="BYTES", **extra):
     tensor = {"name": "text", "shape": shape or [len(data)], "datatype": datatype, "data": data}
     return json.dumps({"inputs": [tensor], **extra}).encode()

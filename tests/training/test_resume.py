@@ -118,3 +118,80 @@ def test_random_layers_are_restored_by_position_not_by_name():
     assert states and states[0].path != saved_model.non_trainable_variables[0].path
     restore_random_state(blob, model)
     assert np.asarray(states[0].value).tolist() == [7, 9]
+
+
+class Planted:
+    """Unpickled, creates ``marker``: what a planted pickle could do with any code."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def test_resume_state_holds_no_pickle(interrupted_run):
+    """JSON, Keras weights and a Keras model only: every file of a resume folder is one
+    of them, and the JSON files read back as JSON."""
+    folder = interrupted_run.parent / ".run.resume"
+    files = [path for path in folder.rglob("*") if path.is_file()]
+    assert files and {path.suffix for path in files} <= {".json", ".h5"}
+    for path in files:
+        if path.suffix == ".json":
+            json.loads(path.read_text())
+
+
+def test_the_random_state_round_trips_exactly():
+    """The generators go on drawing exactly what they would have: Python's, NumPy's,
+    Keras' global one and a model's dropout layer."""
+    import random
+
+    import keras
+    import numpy as np
+
+    from movie_sentiment.training.resume import random_state, restore_random_state
+
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, keras.layers.Dropout(0.5)(inputs))
+    model(np.ones((1, 4)), training=True)  # its first call sets up what it needs once
+    keras.utils.set_random_seed(7)
+    np.random.normal()  # a cached Gaussian in NumPy's state
+    blob = random_state(model)
+
+    def draws():
+        layer = model(np.ones((1, 4)), training=True)
+        return (random.random(), np.random.normal(), keras.random.uniform((2,)).tolist(),
+                np.asarray(layer).tolist())  # fmt: skip
+
+    expected = draws()
+    restore_random_state(blob, model)
+    assert draws() == expected
+
+
+def test_a_planted_pickle_never_runs(interrupted_run, tmp_path, cli):
+    """An earlier version's resume folder (``random.pickle``) is refused, by --resume and
+    by the same command alike, without unpickling it: the planted pickle, which does
+    create its file when unpickled, creates nothing."""
+    import pickle
+    import shutil
+
+    from conftest import assert_one_line_error
+
+    pickle.loads(pickle.dumps(Planted(tmp_path / "proof")))
+    assert (tmp_path / "proof").exists()  # the payload is real
+    folder = shutil.copytree(interrupted_run.parent / ".run.resume", tmp_path / ".run.resume")
+    marker = tmp_path / "pwned"
+    for path in folder.rglob("random.json"):
+        path.unlink()
+        path.with_name("random.pickle").write_bytes(pickle.dumps(Planted(marker)))
+    config = json.loads((folder / "config.json").read_text())
+    for arguments in (
+        ["train", "--resume", tmp_path / "run"],
+        ["train", "--family", "tutorial", "--data", config["data"], "--out", tmp_path / "run",
+         "--epochs", "500", "--batch-size", "8", "--validation-size", "20"],
+    ):  # fmt: skip
+        result = cli(*arguments)
+        assert_one_line_error(result, "as a pickle (random.pickle), which is never read")
+        assert "start again with --force" in result.stderr
+        assert not marker.exists()
+    assert (folder / "config.json").exists()  # the user decides: nothing was removed

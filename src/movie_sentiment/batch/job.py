@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +28,7 @@ from movie_sentiment.batch.inputs import (
     plan,
     read_partition,
 )
+from movie_sentiment.bundle.files import BundleFiles
 from movie_sentiment.errors import InvalidInputError
 
 TOP_WORDS = 5  # words each way in the explanation column
@@ -56,10 +58,12 @@ class Options:
 def job_identity(bundle: Path, inputs: list[Path], text_column, id_column, options) -> dict:
     """What makes two runs the same job: the model (its card's hash), each input (path,
     size, modification time) and the options. A resumed run must match it."""
-    card = Path(bundle) / "card.json"
-    if not card.exists():
-        card = Path(bundle) / "bundle" / "card.json"
-    model = hashlib.sha256(card.read_bytes()).hexdigest() if card.exists() else str(bundle)
+    folder = Path(bundle)
+    if not os.path.lexists(folder / "card.json"):
+        folder = folder / "bundle"
+    model = str(bundle)
+    if os.path.lexists(folder / "card.json"):  # read as the loader does: never a FIFO
+        model = hashlib.sha256(BundleFiles(folder).read("card.json")).hexdigest()
     files = []
     for path in inputs:
         stat = path.stat()

@@ -3,8 +3,13 @@
 The card travels in ``card.json`` beside the model: the family and the settings it was
 trained with, the data's checksum and split sizes, validation and test metrics, the
 calibration (temperature) every score uses, and the library versions. A card read from
-disk is checked field by field; a wrong type (``"format_version": "x"``,
-``"temperature": "hot"``) is a one-line ``BundleError``, not a traceback later.
+disk is checked field by field, by type and by range (``check_card``): a wrong type
+(``"format_version": "x"``, ``"temperature": "hot"``) or a value no training writes (a
+temperature of 1e308, an uncertain table of NaN, a metric that is text) is a one-line
+``BundleError`` naming the card and the field, not a traceback or a wrong label later.
+
+Since version 4 the card records the sha256 of every other file of its bundle
+(``files``), which loading verifies; cards of earlier versions have none and still load.
 """
 
 from __future__ import annotations
@@ -17,13 +22,21 @@ from pathlib import Path
 from movie_sentiment.bundle.ratings import check_ratings
 from movie_sentiment.bundle.uncertain import check_zone
 from movie_sentiment.errors import BundleError, ConfigError
-from movie_sentiment.settings import check_fields, from_settings, is_number
+from movie_sentiment.evaluation.calibration import TEMPERATURE_BOUNDS
+from movie_sentiment.settings import check_fields, from_settings, is_number, json_problem
 
 BUNDLE_FORMAT = "movie-sentiment-bundle"
 # 2: "family" and "family_options" (version 1 said "model" and "model_options").
 # 3: ``ratings.shared_encoder``: the rating model reads the bundle's own encoder, and
 #    ``ratings/`` holds no encoder (an older reader would call such a bundle incomplete).
-CARD_VERSION = 3
+# 4: ``files``, the sha256 of each bundle file (an older reader would refuse the key).
+CARD_VERSION = 4
+# The files a bundle may have besides its card (``files`` names no others).
+BUNDLE_FILES = frozenset(
+    f"{folder}{name}"
+    for folder in ("", "ratings/")
+    for name in ("model.keras", "encoder.json", "encoder.npz")
+)
 
 
 @dataclass
@@ -49,6 +62,8 @@ class ModelCard:
     train_seconds: float | None = None
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     versions: dict = field(default_factory=dict)  # libraries that wrote the bundle
+    files: dict = field(default_factory=dict)  # sha256 of each bundle file, by its name
+    run_id: str | None = None  # the run that wrote the bundle (its ownership marker)
     format: str = BUNDLE_FORMAT
     format_version: int = CARD_VERSION
 
@@ -61,13 +76,18 @@ class ModelCard:
                 f"format_version {self.format_version} was written by a newer "
                 "movie-sentiment; upgrade to load it"
             )
+        if self.format_version < 1:
+            raise ConfigError(f"format_version must be 1 or more, not {self.format_version}")
         check_zone(self.uncertain)
         check_ratings(self.ratings)
-        temperature = self.calibration.get("temperature", 1.0)
-        if not is_number(temperature) or temperature <= 0:
-            raise ConfigError(
-                f"calibration temperature must be a positive number, not {temperature!r}"
-            )
+        check_calibration(self.calibration)
+        check_figures(self.metrics, "metrics")
+        check_members(self.members)
+        check_counts(self)
+        check_files(self.files)
+        for name, value in self.versions.items():
+            if not isinstance(value, str):
+                raise ConfigError(f"versions {name} must be a string, not {value!r}"[:200])
 
     @property
     def temperature(self) -> float:
@@ -100,15 +120,106 @@ class ModelCard:
     def read(cls, path: Path) -> ModelCard:
         """The card in the file ``path``; a one-line ``BundleError`` naming what is wrong."""
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            text = Path(path).read_bytes()
+        except OSError as error:
             raise BundleError(f"{path} is damaged: {error}") from None
-        except RecursionError:
-            raise BundleError(f"{path} is damaged: nested too deeply to be a card") from None
+        return cls.from_json(text, path)
+
+    @classmethod
+    def from_json(cls, text: bytes, path: Path) -> ModelCard:
+        """The card in ``text`` (the bytes of the file ``path``); a one-line
+        ``BundleError`` naming the card and what is wrong."""
         try:
-            return cls.from_dict(data)
+            return cls.from_dict(parse_card(text))
         except ConfigError as error:
             raise BundleError(f"{path} is not a usable model card: {error}") from None
+        except (UnicodeDecodeError, ValueError) as error:  # JSON errors are ValueErrors
+            raise BundleError(f"{path} is damaged: {json_problem(error)}") from None
+        except RecursionError:
+            raise BundleError(f"{path} is damaged: nested too deeply to be a card") from None
+
+
+def parse_card(text: bytes):
+    """JSON without NaN or Infinity (Python's reader accepts them; no card holds them)."""
+
+    def refuse(constant: str):
+        raise ConfigError(f"it holds {constant}, which is not a number a card may hold")
+
+    return json.loads(text.decode("utf-8"), parse_constant=refuse)
+
+
+def check_calibration(calibration: dict) -> None:
+    """The temperature must be one a fit can choose (``TEMPERATURE_BOUNDS``, give or take
+    rounding); 1.0 when there is none (uncalibrated)."""
+    temperature = calibration.get("temperature", 1.0)
+    low, high = TEMPERATURE_BOUNDS
+    if not is_number(temperature) or not low * (1 - 1e-6) <= temperature <= high * (1 + 1e-6):
+        raise ConfigError(
+            f"calibration temperature must be a number from {low} to {high} (the range "
+            f"training fits it in), not {temperature!r}"[:300]
+        )
+    method = calibration.get("method", "")
+    if not isinstance(method, str):
+        raise ConfigError(f"calibration method must be a string, not {method!r}"[:200])
+    check_figures(calibration.get("test", {}), "calibration test")
+
+
+def check_figures(figures, where: str) -> None:
+    """Figures (metrics, a calibration report) are an object whose every value is a
+    finite number, null, a list of them, or another such object: the service and the
+    report read them as numbers."""
+    if isinstance(figures, dict):
+        for key, value in figures.items():
+            check_figures(value, f"{where} {key}")
+    elif isinstance(figures, list):
+        for value in figures:
+            check_figures(value, where)
+    elif figures is not None and not is_number(figures):
+        raise ConfigError(f"{where} must be a number, not {figures!r}"[:200])
+
+
+def check_members(members: dict) -> None:
+    """An ensemble's members: each an object of its figures, numbers where numbers go."""
+    for name, figures in members.items():
+        if not isinstance(figures, dict):
+            raise ConfigError(f"members {name} must be an object, not {figures!r}"[:200])
+        for key in ("weight", "validation_accuracy", "test_accuracy", "epoch_kept", "parameters"):
+            value = figures.get(key)
+            if value is not None and not is_number(value):
+                raise ConfigError(f"members {name} {key} must be a number, not {value!r}"[:200])
+
+
+def check_counts(card: ModelCard) -> None:
+    """Counts and seconds are never negative; the data's counts are whole numbers."""
+    for name in ("parameters", "epochs_run", "epoch_kept", "train_seconds"):
+        value = getattr(card, name)
+        if value is not None and not (is_number(value) and value >= 0):
+            raise ConfigError(f"{name} must be a number of 0 or more, not {value!r}"[:200])
+    for name, value in card.stage_seconds.items():
+        if not (is_number(value) and value >= 0):
+            raise ConfigError(f"stage_seconds {name} must be 0 or more, not {value!r}"[:200])
+    for name, value in card.data.items():
+        if name.endswith("_reviews") and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
+            raise ConfigError(
+                f"data {name} must be a whole number of 0 or more, not {value!r}"[:200]
+            )
+
+
+def check_files(files: dict) -> None:
+    """``files``: a sha256 (64 hex digits) for each bundle file, by its name."""
+    for name, digest in files.items():
+        if name not in BUNDLE_FILES:
+            raise ConfigError(f"files names {name!r}, which is not a bundle file"[:200])
+        if not (isinstance(digest, str) and len(digest) == 64 and _is_hex(digest)):
+            raise ConfigError(
+                f"files {name} must be a sha256 (64 hex digits), not {digest!r}"[:200]
+            )
+
+
+def _is_hex(text: str) -> bool:
+    return all(c in "0123456789abcdef" for c in text)
 
 
 def _upgrade_version_1(data: dict) -> dict:

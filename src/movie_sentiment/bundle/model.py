@@ -9,14 +9,16 @@ Layout of a bundle folder::
     card.json       the ModelCard: family, settings, data checksum, metrics, versions
     ratings/        the rating model, when the stars use it (model.keras, encoder.*)
 
-Loading checks the parts against each other (the encoder's vocabulary size and review
-length against the model's inputs), so a swapped or edited file is a one-line
-``BundleError`` instead of silently wrong scores.
+Loading reads each file as ``bundle.files`` says (a regular file inside the folder, of a
+bounded size, the one whose sha256 the card records) and checks the parts against each
+other (the encoder's vocabulary size and review length against the model's inputs), so
+a swapped, edited or planted file is a one-line ``BundleError`` instead of silently wrong
+scores.
 """
 
 from __future__ import annotations
 
-import json
+import os
 import platform
 import time
 import zipfile
@@ -26,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from movie_sentiment.bundle.card import BUNDLE_FORMAT, ModelCard
+from movie_sentiment.bundle.card import BUNDLE_FORMAT, CARD_VERSION, ModelCard, parse_card
+from movie_sentiment.bundle.files import BundleFiles, sha256_of
 from movie_sentiment.bundle.ratings import predict_stars
 from movie_sentiment.bundle.scoring import (
     ON_ERROR,
@@ -50,11 +53,11 @@ from movie_sentiment.bundle.uncertain import (
     short_limit,
     uncertain_band,
 )
-from movie_sentiment.errors import BundleError, InvalidDataError, InvalidInputError
+from movie_sentiment.errors import BundleError, ConfigError, InvalidDataError, InvalidInputError
 from movie_sentiment.evaluation.calibration import apply_temperature
 from movie_sentiment.evaluation.scores import sigmoid
 from movie_sentiment.paths import atomic_directory, storage_errors
-from movie_sentiment.text.persist import load_encoder, save_encoder
+from movie_sentiment.text.persist import ARRAYS_FILE, encoder_from_bytes, save_encoder
 from movie_sentiment.text.tokenize import Tokenized, as_tokens, tokenize_corpus
 
 MODEL_FILE, ENCODER_FILE, CARD_FILE = "model.keras", "encoder.json", "card.json"
@@ -108,10 +111,11 @@ def library_versions() -> dict:
 
 
 def is_bundle(path: Path) -> bool:
-    """Whether ``path`` is a folder holding one of our bundles (its card says so)."""
+    """Whether ``path`` is a folder holding one of our bundles (its card says so, and it
+    is a regular file: never a FIFO that would block)."""
     try:
-        card = json.loads((Path(path) / CARD_FILE).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        card = parse_card(BundleFiles(Path(path)).read(CARD_FILE))
+    except (BundleError, ConfigError, UnicodeDecodeError, ValueError, RecursionError):
         return False
     return isinstance(card, dict) and card.get("format") == BUNDLE_FORMAT
 
@@ -238,8 +242,10 @@ class SentimentModel:
 
         Returns ``Scores``, columns with one entry per review: ``label`` (positive,
         negative, or uncertain inside the card's uncertain zone), calibrated
-        ``probability`` of positive and its ``logit``, predicted ``stars`` (1-10),
-        ``chunks`` scored (a review longer than the model's window is scored as its
+        ``probability`` of positive and its ``logit``, predicted ``stars`` (1-10; None
+        for a review with no known words: its score is only the model's prior, and
+        stars read from a prior would be an opinion nobody wrote), ``chunks`` scored (a
+        review longer than the model's window is scored as its
         family chose on validation, or by ``long_reviews``: "mean" of chunks,
         "head_tail" or "truncate"; see ``bundle.scoring``), ``no_known_words`` and
         ``error``. ``explain=True`` adds each review's ``Explanation``: every token as
@@ -304,9 +310,9 @@ class SentimentModel:
                 labels[i] = label
             predicted = self.predict_stars(calibrated, reviews, raw.kept) if stars else None
             raw.kept = None  # the encoded reviews are not needed past the stars
-            if predicted is not None:
+            if predicted is not None:  # no stars from the prior alone (no known words)
                 for i, value in zip(index[ok], predicted[ok], strict=True):
-                    star_column[i] = int(value)
+                    star_column[i] = None if no_known[i] else int(value)
             if explain:
                 for i, item in zip(
                     good,
@@ -418,6 +424,7 @@ class SentimentModel:
         if self.card is None:
             raise BundleError("a model needs its card to be saved")
         self.card.versions = library_versions()
+        self.card.format_version = CARD_VERSION  # it records the files' checksums
         bundle = atomic_directory(Path(path), force=force, replaceable=is_bundle, what="bundle")
         with bundle as staging:
             _inference_copy(self.keras_model).save(staging / MODEL_FILE)
@@ -433,6 +440,11 @@ class SentimentModel:
                         "the card says the stars read the model's encoder, but the rating "
                         "model has one of its own"
                     )
+            self.card.files = {
+                file.relative_to(staging).as_posix(): sha256_of(file)
+                for file in sorted(staging.rglob("*"))
+                if file.is_file()
+            }
             (staging / CARD_FILE).write_text(self.card.to_json(), encoding="utf-8")
         return Path(path)
 
@@ -443,63 +455,72 @@ class SentimentModel:
         path = Path(path)
         if not path.exists():
             raise BundleError(f"no model bundle at {path}")
-        if path.is_dir() and (path / "bundle" / CARD_FILE).exists():
+        if path.is_dir() and os.path.lexists(path / "bundle" / CARD_FILE):
             path = path / "bundle"  # a run folder: use the bundle inside it
-        if not path.is_dir() or not (path / CARD_FILE).exists():
+        if not path.is_dir() or not os.path.lexists(path / CARD_FILE):
             raise BundleError(f"{path} is not a movie-sentiment model bundle (no {CARD_FILE})")
-        card = ModelCard.read(path / CARD_FILE)
+        card = ModelCard.from_json(BundleFiles(path).read(CARD_FILE), path / CARD_FILE)
+        files = BundleFiles(path, card.files)
         for name in (MODEL_FILE, ENCODER_FILE):
-            if not (path / name).is_file():
+            if not files.exists(name):
                 raise BundleError(f"the bundle at {path} is incomplete: {name} is missing")
-        keras_model, encoder = _load_pair(path, "text encoder")
+        keras_model, encoder = _load_pair(files, "", "text encoder")
         rating_model = None
         if card.ratings.get("method") == "stacked":
             shared = encoder if card.ratings.get("shared_encoder") else None
-            rating_model = _load_rating_model(path / RATINGS_FOLDER, shared)
+            rating_model = _load_rating_model(files, shared)
         return cls(keras_model, encoder, card, rating_model)
 
 
-def _load_rating_model(folder: Path, shared=None) -> tuple:
+def _load_rating_model(files: BundleFiles, shared=None) -> tuple:
     """The rating model a card with stacked stars needs, checked as the main model is;
     ``shared``: the model's encoder, when the card says the stars read it."""
+    folder = files.root / RATINGS_FOLDER
     needed = (MODEL_FILE,) if shared is not None else (MODEL_FILE, ENCODER_FILE)
-    missing = [name for name in needed if not (folder / name).is_file()]
+    missing = [name for name in needed if not files.exists(f"{RATINGS_FOLDER}/{name}")]
     if missing:
         raise BundleError(
             f"the bundle's stars need {' and '.join(f'{folder}/{name}' for name in missing)}, "
             f"which {'is' if len(missing) == 1 else 'are'} missing"
         )
     if shared is None:
-        return _load_pair(folder, "rating encoder")
-    keras_model = _load_keras_model(folder / MODEL_FILE)
+        return _load_pair(files, f"{RATINGS_FOLDER}/", "rating encoder")
+    keras_model = _load_keras_model(files, f"{RATINGS_FOLDER}/{MODEL_FILE}")
     check_compatible(keras_model, shared, f"{folder / MODEL_FILE} (it reads the bundle's encoder)")
     return keras_model, shared
 
 
-def _load_pair(folder: Path, what: str) -> tuple:
-    """(Keras model, encoder) saved in ``folder``, each checked and checked against the
-    other."""
+def _load_pair(files: BundleFiles, prefix: str, what: str) -> tuple:
+    """(Keras model, encoder) saved under ``prefix`` in the bundle, each checked and
+    checked against the other."""
+    folder = files.root / prefix
+    arrays = f"{prefix}{ARRAYS_FILE}"
     try:
-        encoder = load_encoder(folder)
+        encoder = encoder_from_bytes(
+            files.read(f"{prefix}{ENCODER_FILE}"),
+            files.read(arrays) if files.exists(arrays) else None,
+        )
     except InvalidDataError as error:
         raise BundleError(f"the {what} in {folder} is unusable: {error}") from None
-    keras_model = _load_keras_model(folder / MODEL_FILE)
+    keras_model = _load_keras_model(files, f"{prefix}{MODEL_FILE}")
     check_compatible(keras_model, encoder, folder)
     return keras_model, encoder
 
 
-def _load_keras_model(file: Path):
+def _load_keras_model(files: BundleFiles, name: str):
     """``model.keras`` with our custom layers registered; a damaged file is named as such
     (Keras reports a bad zip as "File not found")."""
     import keras
 
     import movie_sentiment.models.layers  # noqa: F401  (registers the custom layers)
 
-    if not zipfile.is_zipfile(file):
+    file = files.root / name
+    resolved = files.verified_path(name)
+    if not zipfile.is_zipfile(resolved):
         raise BundleError(f"{file} is damaged or truncated: not a Keras model archive")
     try:
         with storage_errors(file, "read"):
-            keras_model = keras.saving.load_model(file, safe_mode=True)
+            keras_model = keras.saving.load_model(resolved, safe_mode=True)
     except (zipfile.BadZipFile, OSError, ValueError, KeyError, TypeError, EOFError) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise BundleError(f"{file} is damaged or truncated: {reason}") from None

@@ -16,11 +16,10 @@ Either way a review labeled positive gets 7-10 stars and a negative one 1-4.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from movie_sentiment.errors import ConfigError
+from movie_sentiment.settings import is_number
 
 NEGATIVE_STARS = (1, 2, 3, 4)
 POSITIVE_STARS = (7, 8, 9, 10)
@@ -81,8 +80,14 @@ def fit_ratings(logits, ratings) -> dict:
 
 
 def check_ratings(ratings: dict) -> None:
+    """A card's ``ratings``: a known method, three ascending finite cut points a side,
+    and, for ``"stacked"``, an 8 x 9 stack of finite numbers."""
     if not ratings:
         return
+    if ratings.get("method", "cut_points") not in ("cut_points", "stacked"):
+        raise ConfigError(
+            f"ratings method must be cut_points or stacked, not {ratings['method']!r}"[:200]
+        )
     if not isinstance(ratings.get("shared_encoder", False), bool):
         raise ConfigError(
             f"ratings shared_encoder must be true or false, not {ratings['shared_encoder']!r}"
@@ -100,17 +105,14 @@ def check_ratings(ratings: dict) -> None:
             and len(intercept) == len(CLASSES)
         )
         numbers = [v for row in coef for v in row] + intercept if shape_ok else []
-        if not shape_ok or not all(
-            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-            for v in numbers
-        ):
+        if not shape_ok or not all(is_number(v) for v in numbers):
             raise ConfigError("ratings stack must be an 8 x 9 coef and 8 intercepts, all numbers")
     for side in ("negative_cuts", "positive_cuts"):
         cuts = ratings.get(side)
         if (
             not isinstance(cuts, list)
             or len(cuts) != 3
-            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in cuts)
+            or not all(is_number(v) for v in cuts)
             or sorted(cuts) != cuts
         ):
             raise ConfigError(f"ratings {side} must be three ascending numbers, not {cuts!r}")

@@ -20,6 +20,7 @@ import numpy as np
 
 from movie_sentiment.errors import ConfigError, InvalidInputError
 from movie_sentiment.evaluation.scores import THRESHOLD, predicted_labels
+from movie_sentiment.settings import is_number
 
 DEFAULT_TARGET = 0.97
 TABLE_POINTS = 200
@@ -92,12 +93,12 @@ def answered_table(labels, probabilities) -> list[list[float]]:
 
 
 def check_zone(zone: dict) -> None:
-    """A card's ``uncertain`` part must be a target and a table of number triples (and so
-    must its ``short`` part's table, with a positive ``under_words``)."""
+    """A card's ``uncertain`` part must be a target and a table (``check_table``), and so
+    must its ``short`` part, with a positive ``under_words``."""
     if not zone:
         return
     target = zone.get("target_accuracy")
-    if not isinstance(target, int | float) or not 0.5 <= target <= 1:
+    if isinstance(target, bool) or not is_number(target) or not 0.5 <= target <= 1:
         raise ConfigError(f"uncertain target_accuracy must be from 0.5 to 1, not {target!r}")
     check_table(zone.get("table"), "uncertain table")
     short = zone.get("short")
@@ -111,15 +112,31 @@ def check_zone(zone: dict) -> None:
 
 
 def check_table(table, what: str) -> None:
+    """Rows ``[confidence, accuracy, share]`` as ``answered_table`` writes them: finite;
+    a confidence from 0 to 0.5 (the band ``0.5 -+ c`` stays within [0, 1]: a larger one
+    would call every review uncertain, a negative one none), an accuracy from 0 to 1, a
+    share above 0 up to 1; shares rising and confidences never rising, row by row."""
     if (
         not isinstance(table, list)
         or not table
         or not all(
-            isinstance(row, list) and len(row) == 3 and all(isinstance(v, int | float) for v in row)
+            isinstance(row, list) and len(row) == 3 and all(is_number(v) for v in row)
             for row in table
         )
     ):
         raise ConfigError(f"{what} must be a list of [confidence, accuracy, share] rows")
+    for number, (confidence, accuracy, share) in enumerate(table):
+        if not (0 <= confidence <= THRESHOLD and 0 <= accuracy <= 1 and 0 < share <= 1):
+            raise ConfigError(
+                f"{what} row {number} must hold a confidence from 0 to 0.5, an accuracy from "
+                f"0 to 1 and a share above 0 up to 1, not {table[number]!r}"[:300]
+            )
+    for number in range(1, len(table)):
+        if table[number][2] <= table[number - 1][2] or table[number][0] > table[number - 1][0]:
+            raise ConfigError(
+                f"{what} rows are out of order at row {number}: shares must rise and "
+                "confidences never rise"
+            )
 
 
 def zone_threshold(zone: dict, target: float | None = None, table: list | None = None) -> float:

@@ -194,7 +194,7 @@ class ImdbCache:
         on access, so the 33 MB of text is not read for a look at labels or tokens)."""
         if split not in SPLITS:
             raise ConfigError(f"unknown split {split!r}: choose one of {', '.join(SPLITS)}")
-        with np.load(self.folder / f"{split}.npz") as arrays:
+        with np.load(self.folder / f"{split}.npz", allow_pickle=False) as arrays:
             return {name: arrays[name] for name in (names or arrays.files)}
 
     def tokens(self, split: str) -> Tokenized:

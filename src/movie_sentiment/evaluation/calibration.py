@@ -20,8 +20,14 @@ def apply_temperature(probabilities, temperature: float) -> np.ndarray:
     return sigmoid(logit(probabilities) / temperature)
 
 
+# The temperatures a fit may choose (and so a card may hold): below 0.05 every review is
+# scored 0 or 1, above 20 every one 0.5 give or take a little.
+TEMPERATURE_BOUNDS = (0.05, 20.0)
+
+
 def fit_temperature(labels, probabilities) -> float:
-    """The temperature (0.05 to 20) that minimizes the log loss on these labels."""
+    """The temperature (within ``TEMPERATURE_BOUNDS``) that minimizes the log loss on
+    these labels."""
     from scipy.optimize import minimize_scalar
 
     labels = np.asarray(labels, dtype=np.float64).ravel()
@@ -32,7 +38,7 @@ def fit_temperature(labels, probabilities) -> float:
         # log(1 + e^-z) for positives, log(1 + e^z) for negatives, computed stably
         return float(np.mean(np.logaddexp(0.0, -z) * labels + np.logaddexp(0.0, z) * (1 - labels)))
 
-    result = minimize_scalar(log_loss, bounds=(np.log(0.05), np.log(20.0)), method="bounded")
+    result = minimize_scalar(log_loss, bounds=tuple(np.log(TEMPERATURE_BOUNDS)), method="bounded")
     return float(np.exp(result.x))
 
 

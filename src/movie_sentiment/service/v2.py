@@ -22,7 +22,8 @@ INPUT = TensorMetadata(name="text", datatype="BYTES", shape=[-1])
 OUTPUTS = {  # name -> (datatype, the value from one of our rows)
     "probability": ("FP32", lambda row: row["probability"]),
     "logit": ("FP32", lambda row: row["logit"]),
-    "stars": ("FP32", lambda row: float(row["stars"])),
+    # 0: no stars (a review with no known words; FP32 has no null), as ratings are 1-10
+    "stars": ("FP32", lambda row: 0.0 if row["stars"] is None else float(row["stars"])),
     "label": ("BYTES", lambda row: row["label"]),
 }
 

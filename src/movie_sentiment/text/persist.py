@@ -6,6 +6,7 @@ list); ``encoder.npz`` holds large learned arrays (n-gram tables), when there ar
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from pathlib import Path
@@ -105,18 +106,32 @@ def load_encoder(folder: Path):
     """The encoder saved in ``folder``; ``InvalidDataError`` naming the damaged file."""
     folder = Path(folder)
     try:
-        data = json.loads((folder / JSON_FILE).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        settings = (folder / JSON_FILE).read_bytes()
+    except OSError as error:
         raise InvalidDataError(f"{JSON_FILE} is damaged ({error})") from None
-    arrays = {}
-    if (folder / ARRAYS_FILE).exists():
+    arrays = (folder / ARRAYS_FILE).read_bytes() if (folder / ARRAYS_FILE).exists() else None
+    return encoder_from_bytes(settings, arrays)
+
+
+def encoder_from_bytes(settings: bytes, arrays: bytes | None):
+    """An encoder from the bytes of its ``encoder.json`` and ``encoder.npz`` (None: it has
+    none), for readers that open the files themselves (the bundle's checked reads);
+    ``InvalidDataError`` naming the damaged file. Arrays are read without pickle."""
+    try:
+        data = json.loads(settings.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise InvalidDataError(f"{JSON_FILE} is damaged ({error})") from None
+    except RecursionError:
+        raise InvalidDataError(f"{JSON_FILE} is damaged (nested too deeply)") from None
+    tables = {}
+    if arrays is not None:
         try:
-            with np.load(folder / ARRAYS_FILE, allow_pickle=False) as stored:
-                arrays = {name: stored[name] for name in stored.files}
+            with np.load(io.BytesIO(arrays), allow_pickle=False) as stored:
+                tables = {name: stored[name] for name in stored.files}
         except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
             reason = str(error) or type(error).__name__
             raise InvalidDataError(f"{ARRAYS_FILE} is damaged or truncated ({reason})") from None
     try:
-        return encoder_from_parts(data, arrays)
+        return encoder_from_parts(data, tables)
     except ConfigError as error:
         raise InvalidDataError(f"{JSON_FILE} holds wrong settings: {error}") from None

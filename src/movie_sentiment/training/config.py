@@ -15,7 +15,7 @@ from pathlib import Path
 from movie_sentiment.errors import ConfigError, DataNotFoundError
 from movie_sentiment.models import get_family
 from movie_sentiment.models.ensemble import MEMBER_TRAINING
-from movie_sentiment.settings import check_fields, check_options, from_settings
+from movie_sentiment.settings import check_fields, check_options, from_settings, json_problem
 from movie_sentiment.text.persist import make_encoder
 
 # Names in config files written before the family had one name.
@@ -171,6 +171,8 @@ def read_settings(path: str | Path) -> dict:
         data = json.loads(path.read_text(encoding="utf-8-sig"))  # a BOM is harmless
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise ConfigError(f"cannot read training config {path}: {error}") from None
+    except ValueError as error:  # an integer of more than 4,300 digits
+        raise ConfigError(f"cannot read training config {path}: {json_problem(error)}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"training config {path} must be a JSON object")
     return current_names(data)

@@ -10,22 +10,34 @@ as whole, so a kill at any moment leaves the last whole one. A resumed run picks
 finished epoch or stage with the same random state, so it ends with the same model and
 figures as a run that was never interrupted. The folder is removed once the run folder
 is complete.
+
+Nothing in it is a pickle: settings, states and histories are JSON (``random.json``
+holds the generators' states as numbers), weights are Keras' own files, and a member's
+encoder is read without pickle. A resume folder is a file anyone could have planted, and
+unpickling one runs whatever code it names; the folders of earlier versions, which held
+``random.pickle``, are refused (start again with ``--force``), never read. A damaged
+file (truncated by a full disk, edited) is one line: "the resume state of RUN is
+damaged; start again with --force".
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import pickle
 import random
 import shutil
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
-from movie_sentiment.errors import ConfigError
+from movie_sentiment.errors import ConfigError, InvalidDataError, MovieSentimentError
 
 STATE = "state.json"
+RANDOM = "random.json"
+PICKLED_RANDOM = "random.pickle"  # what earlier versions wrote; never read
 
 
 def resume_folder(run_dir: Path) -> Path:
@@ -38,34 +50,96 @@ def _write(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
+def run_of(folder: Path) -> Path:
+    """The run folder whose resume folder holds ``folder`` (``.RUN.resume/...``)."""
+    for parent in (Path(folder), *Path(folder).parents):
+        if parent.name.startswith(".") and parent.name.endswith(".resume"):
+            return parent.parent / parent.name[1 : -len(".resume")]
+    return Path(folder)
+
+
+def damaged(folder: Path) -> ConfigError:
+    return ConfigError(f"the resume state of {run_of(folder)} is damaged; start again with --force")
+
+
+@contextlib.contextmanager
+def reading_state(folder: Path) -> Iterator[None]:
+    """Anything wrong with a file of the resume folder ``folder`` (missing, truncated,
+    not what we wrote) is the one ``damaged`` line; our own errors pass through."""
+    try:
+        yield
+    except MovieSentimentError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as error:
+        raise damaged(folder) from error
+    except (EOFError, RecursionError, zipfile.BadZipFile) as error:
+        raise damaged(folder) from error
+
+
+def read_json(path: Path, kind: type = dict):
+    """A JSON file of the resume folder, which must hold a ``kind``; else ``damaged``."""
+    with reading_state(path):
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, kind):
+        raise damaged(path)
+    return data
+
+
 def random_state(model) -> bytes:
     """Python's and NumPy's generators (Keras shuffles with NumPy's), Keras' global one,
     and the model's own (its dropout layers' seed generators, which ``save_weights``
-    leaves out)."""
+    leaves out), as JSON: every part is a list of whole numbers or a float, which JSON
+    keeps exactly."""
     from keras.src.random.seed_generator import global_seed_generator
 
-    keras_state = np.asarray(global_seed_generator().state.value)
-    layers = {v.path: np.asarray(v.value) for v in _seed_states(model)}
-    return pickle.dumps((random.getstate(), np.random.get_state(), keras_state, layers))
+    # Keras' generator first: made on first use, it draws its seed from Python's.
+    keras_state = np.asarray(global_seed_generator().state.value).tolist()
+    version, internal, gauss_next = random.getstate()
+    name, keys, position, has_gauss, cached_gaussian = np.random.get_state()
+    state = {
+        "python": {"version": version, "internal": list(internal), "gauss_next": gauss_next},
+        "numpy": {
+            "name": name,
+            "keys": keys.tolist(),
+            "position": int(position),
+            "has_gauss": int(has_gauss),
+            "cached_gaussian": float(cached_gaussian),
+        },
+        "keras": keras_state,
+        "layers": [np.asarray(v.value).tolist() for v in _seed_states(model)],
+    }
+    return json.dumps(state).encode()
 
 
 def restore_random_state(blob: bytes, model) -> None:
+    """Put back the states ``random_state`` saved; a ``ValueError``/``KeyError``/
+    ``TypeError`` if ``blob`` is not such a state (``reading_state`` names it damaged)."""
     from keras.src.random.seed_generator import global_seed_generator
 
-    python_state, numpy_state, keras_state, layers = pickle.loads(blob)
-    random.setstate(python_state)
-    np.random.set_state(numpy_state)
-    global_seed_generator().state.assign(keras_state)
+    state = json.loads(blob)
+    python, generator = state["python"], state["numpy"]
+    random.setstate((python["version"], tuple(python["internal"]), python["gauss_next"]))
+    np.random.set_state(
+        (
+            generator["name"],
+            np.asarray(generator["keys"], dtype=np.uint32),
+            generator["position"],
+            generator["has_gauss"],
+            generator["cached_gaussian"],
+        )
+    )
+    keras_state = global_seed_generator().state
+    keras_state.assign(np.asarray(state["keras"], dtype=keras_state.dtype))
     # By position, not by path: Keras names seed generators from a per-process counter,
     # so a process that built other models first ("seed_generator_7") must still match.
-    variables = _seed_states(model)
+    variables, layers = _seed_states(model), state["layers"]
     if len(variables) != len(layers):
         raise ConfigError(
             f"the interrupted run's model had {len(layers)} random layers, this one has "
             f"{len(variables)}; start again with --force"
         )
-    for variable, state in zip(variables, layers.values(), strict=True):
-        variable.assign(state)
+    for variable, value in zip(variables, layers, strict=True):
+        variable.assign(np.asarray(value, dtype=variable.dtype))
 
 
 def _seed_states(model) -> list:
@@ -73,14 +147,63 @@ def _seed_states(model) -> list:
 
 
 def interrupted_config(run_dir: Path) -> dict:
-    """The settings (``TrainConfig`` as JSON) an interrupted run started with."""
+    """The settings (``TrainConfig`` as JSON) an interrupted run started with, to go on
+    in ``run_dir`` (named by its run folder, or by its resume folder)."""
+    run_dir = Path(os.path.abspath(run_dir))
+    if run_dir.name.startswith(".") and run_dir.name.endswith(".resume"):
+        run_dir = run_of(run_dir)
     saved = resume_folder(run_dir) / "config.json"
     if not saved.exists():
-        if Path(run_dir).exists():
+        from movie_sentiment.training.train import is_run_folder
+
+        if is_run_folder(run_dir):
             raise ConfigError(f"{run_dir} finished; there is nothing to resume")
+        if run_dir.exists():
+            raise ConfigError(
+                f"{run_dir} is not a movie-sentiment run and no interrupted run is beside "
+                f"it (no {saved.parent.name}/{saved.name}); nothing to resume"
+            )
         raise ConfigError(f"no interrupted run to resume at {run_dir} (no {saved.name} in "
                           f"{saved.parent})")  # fmt: skip
-    return json.loads(saved.read_text())
+    check_not_pickled(resume_folder(run_dir))
+    return {**read_json(saved), "out": str(run_dir)}
+
+
+def digests(folder: Path, names: list[str]) -> dict:
+    """The sha256 of each file ``names`` in ``folder``, recorded in its ``state.json`` so
+    a truncated or edited file is found before a resumed run says it goes on."""
+    from movie_sentiment.bundle.files import sha256_of
+
+    return {name: sha256_of(Path(folder) / name) for name in names}
+
+
+def verify_state(folder: Path) -> dict:
+    """The ``state.json`` of an epoch checkpoint or stage folder, once every file it
+    records is there, inside ``folder``, and unchanged; else ``damaged``."""
+    from movie_sentiment.bundle.files import sha256_of
+
+    state = read_json(Path(folder) / STATE)
+    files = state.get("files")
+    if not isinstance(files, dict) or not files:
+        raise damaged(folder)
+    root = Path(folder).resolve()
+    for name, digest in files.items():
+        path = Path(folder) / str(name)
+        with reading_state(folder):
+            inside = path.resolve().is_relative_to(root) and path.is_file()
+            if not inside or sha256_of(path) != digest:
+                raise damaged(folder)
+    return state
+
+
+def check_not_pickled(folder: Path) -> None:
+    """A resume folder of an earlier version holds pickles: refused, never unpickled."""
+    if any(Path(folder).rglob(PICKLED_RANDOM)):
+        raise ConfigError(
+            f"the resume state of {run_of(folder)} was written by an earlier version as a "
+            f"pickle ({PICKLED_RANDOM}), which is never read: unpickling runs any code a "
+            "file names; start again with --force"
+        )
 
 
 class Resume:
@@ -99,14 +222,19 @@ class Resume:
         return (self.folder / "config.json").exists()
 
     def check(self) -> None:
-        """An existing folder must be this run's."""
+        """An existing folder must be this run's, of this version (no pickles), and whole.
+        Where it lies says which run it is, so ``out`` is not compared (a run moved with
+        its resume folder goes on)."""
         if self.started:
-            earlier = json.loads((self.folder / "config.json").read_text())
-            if earlier != self.config:
+            check_not_pickled(self.folder)
+            earlier = read_json(self.folder / "config.json")
+            if {**earlier, "out": None} != {**self.config, "out": None}:
                 raise ConfigError(
                     f"{self.folder} holds an interrupted run with other settings; resume it "
                     "with the same command or --resume, or pass --force to start over"
                 )
+            for state in sorted(self.folder.glob("*/*/" + STATE)):  # epochs/X, stages/X
+                verify_state(state.parent)
 
     def start(self) -> None:
         if not self.started:
@@ -145,24 +273,39 @@ def epoch_checkpoint(folder: Path, keep_best, before_first_save=None):
             generator (it takes a first batch to build the model), as the interrupted
             run's did before its first epoch."""
             state_path = folder / STATE
-            self.saved = json.loads(state_path.read_text()) if state_path.exists() else None
-            return self.saved["epoch"] if self.saved else 0
+            self.saved = read_json(state_path) if state_path.exists() else None
+            if self.saved is None:
+                return 0
+            epoch = self.saved.get("epoch")
+            if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 1:
+                raise damaged(folder)
+            return epoch
 
         def on_train_begin(self, logs=None):
             if not self.saved:
                 return
-            model = self.model
+            with reading_state(folder):
+                self._restore(self.model)
+
+        def _restore(self, model) -> None:
             if model.optimizer is not None and not model.optimizer.built:
                 model.optimizer.build(model.trainable_variables)
             if keep_best is not None and self.saved["best_epoch"] is not None:
-                model.load_weights(folder / self.saved["best_folder"] / "best.weights.h5")
-                keep_best.best = self.saved["best"]
-                keep_best.best_epoch = self.saved["best_epoch"]
+                model.load_weights(
+                    _epoch_folder(folder, self.saved["best_folder"]) / "best.weights.h5"
+                )
+                keep_best.best = float(self.saved["best"])
+                keep_best.best_epoch = int(self.saved["best_epoch"])
                 keep_best.best_weights = model.get_weights()
-            last = folder / self.saved["folder"]
+            last = _epoch_folder(folder, self.saved["folder"])
             model.load_weights(last / "last.weights.h5")
-            restore_random_state((last / "random.pickle").read_bytes(), model)
-            self.history = self.saved["history"]
+            restore_random_state((last / RANDOM).read_bytes(), model)
+            history = self.saved["history"]
+            if not isinstance(history, dict) or not all(
+                isinstance(v, list) and len(v) == self.saved["epoch"] for v in history.values()
+            ):
+                raise damaged(folder)
+            self.history = history
 
         def on_epoch_end(self, epoch, logs=None):
             """Epoch ``epoch``'s files go to a folder of their own; ``state.json``, replaced
@@ -175,11 +318,17 @@ def epoch_checkpoint(folder: Path, keep_best, before_first_save=None):
             shutil.rmtree(saved, ignore_errors=True)  # a half-written one, from a kill
             saved.mkdir(parents=True)
             self.model.save_weights(saved / "last.weights.h5")
-            (saved / "random.pickle").write_bytes(random_state(self.model))
+            (saved / RANDOM).write_bytes(random_state(self.model))
             best_folder = (self.saved or {}).get("best_folder")
             if keep_best is not None and keep_best.best_epoch == epoch:
                 self.model.save_weights(saved / "best.weights.h5")
                 best_folder = saved.name
+            files = digests(folder, [f"{saved.name}/last.weights.h5", f"{saved.name}/{RANDOM}"])
+            best_file = f"{best_folder}/best.weights.h5"
+            if best_folder == saved.name:
+                files |= digests(folder, [best_file])
+            elif best_folder is not None:
+                files[best_file] = self.saved["files"][best_file]
             self.saved = {
                 "epoch": epoch + 1,
                 "folder": saved.name,
@@ -187,6 +336,7 @@ def epoch_checkpoint(folder: Path, keep_best, before_first_save=None):
                 "history": self.history,
                 "best": None if keep_best is None else keep_best.best,
                 "best_epoch": None if keep_best is None else keep_best.best_epoch,
+                "files": files,
             }
             _write(folder / STATE, json.dumps(self.saved).encode())
             for old in folder.glob("epoch-*"):  # no longer needed
@@ -208,11 +358,13 @@ def save_stage(resume: Resume, name: str, member) -> None:
     folder.mkdir(parents=True)
     member.keras_model.save(folder / "model.keras")
     save_encoder(member.encoder, folder)
-    _write(folder / "random.pickle", random_state(member.keras_model))
+    _write(folder / RANDOM, random_state(member.keras_model))
+    names = ["model.keras", "encoder.json", "encoder.npz", RANDOM]
     state = {
         "history": member.history,
         "epoch_kept": member.epoch_kept,
         "initialization": member.initialization,
+        "files": digests(folder, [name for name in names if (folder / name).exists()]),
     }
     _write(folder / STATE, json.dumps(state).encode())
     shutil.rmtree(resume.folder / "epochs" / name, ignore_errors=True)
@@ -227,7 +379,20 @@ def load_stage(resume: Resume, name: str) -> tuple:
     from movie_sentiment.text.persist import load_encoder
 
     folder = resume.stage(name)
-    keras_model = keras.saving.load_model(folder / "model.keras")
-    encoder = load_encoder(folder)
-    restore_random_state((folder / "random.pickle").read_bytes(), keras_model)
-    return keras_model, encoder, json.loads((folder / STATE).read_text())
+    state = read_json(folder / STATE)
+    with reading_state(folder):
+        keras_model = keras.saving.load_model(folder / "model.keras", safe_mode=True)
+        try:
+            encoder = load_encoder(folder)
+        except InvalidDataError as error:
+            raise damaged(folder) from error
+        restore_random_state((folder / RANDOM).read_bytes(), keras_model)
+    return keras_model, encoder, state
+
+
+def _epoch_folder(folder: Path, name) -> Path:
+    """An epoch's folder named in ``state.json``: ``epoch-NNNNN`` inside ``folder``, never
+    a path elsewhere."""
+    if not isinstance(name, str) or not name.startswith("epoch-") or not name[6:].isdigit():
+        raise damaged(folder)
+    return folder / name
