@@ -49,6 +49,7 @@ class ModelCard:
     train_seconds: float | None = None
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     versions: dict = field(default_factory=dict)  # libraries that wrote the bundle
+    run_id: str | None = None  # the run that trained it (its run folder's marker says it too)
     format: str = BUNDLE_FORMAT
     format_version: int = CARD_VERSION
 
