@@ -384,6 +384,8 @@ ROWS = [
     ("score-busy-force", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", lock_held(s, s.tmp / "out.csv"), "--force"], "another job is writing"),
     ("score-parquet-numbers", lambda s: ["score", s.nbsvm, numbers_parquet(s), "-o", "out.csv"], "column 'text' holds int64, not text"),
     ("score-parts-not-ours", lambda s: (make_folder(s.tmp / "out.csv.parts"), ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", "out.csv", "--force"])[1], "is in the way and is not a job's parts folder"),
+    ("score-parts-not-ours-no-force", lambda s: (make_folder(s.tmp / "out.csv.parts"), ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", s.write("out.csv", "mine")])[1], "is in the way and is not a job's parts folder"),
+    ("score-parts-damaged", lambda s: (make_folder(s.tmp / "out.csv.parts"), s.write("out.csv.parts/job.json", '{"job": '), ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", "out.csv"])[2], "or a damaged job.json"),
     ("score-proc", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", "/proc/out.csv"], "cannot write to /proc"),
     ("score-unwritable", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", unwritable_folder(s.tmp) / "out.csv"], "cannot write to"),
     ("score-immutable", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", immutable_folder(s) / "out.csv"], "cannot write to"),

@@ -84,28 +84,48 @@ def check_output(output: Path) -> None:
 def earlier_plan(output: Path, job: dict, force: bool) -> list | None:
     """The partitions an earlier, unfinished run of this same ``job`` planned (None: there
     is none). The parts of a different job, or a finished output, are not touched unless
-    ``force``."""
+    ``force``; a folder in the parts folder's place that is not one is never touched."""
+    check_parts_folder(output)
     manifest = parts_folder(output) / JOB_FILE
     if manifest.exists() and not force:
-        earlier = json.loads(manifest.read_text())
-        if earlier["job"] == job:
+        earlier = _read_manifest(manifest)
+        if earlier is not None and earlier.get("job") == job:
             return earlier["partitions"]
         raise InvalidInputError(
             f"{parts_folder(output)} holds the parts of a different job (other inputs, model "
-            "or options); run that job again to finish it, or pass --force to start over"
+            "or options) or a damaged job.json; run that job again to finish it, or pass "
+            "--force to start over"
         )
     if output.exists() and not force:
         raise InvalidInputError(f"{output} exists; pass --force to replace it")
     return None
 
 
-def start_job(output: Path, job: dict, partitions: list[dict]) -> Path:
-    """A fresh parts folder holding the job and its plan."""
+def _read_manifest(manifest: Path) -> dict | None:
+    """An earlier job's ``job.json``; None when it is damaged (a job killed as it wrote
+    it cannot be, since it is renamed into place, but a disk can lose it)."""
+    try:
+        earlier = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(earlier, dict) or not isinstance(earlier.get("partitions"), list):
+        return None
+    return earlier
+
+
+def check_parts_folder(output: Path) -> None:
+    """What stands where the parts go must be a parts folder of a job (its ``job.json``)."""
     parts = parts_folder(output)
     if parts.is_symlink() or (parts.exists() and not (parts / JOB_FILE).is_file()):
         raise OutputExistsError(
             f"{parts} is in the way and is not a job's parts folder; move it, then run again"
         )
+
+
+def start_job(output: Path, job: dict, partitions: list[dict]) -> Path:
+    """A fresh parts folder holding the job and its plan."""
+    check_parts_folder(output)
+    parts = parts_folder(output)
     with storage_errors(parts):
         if parts.exists():
             shutil.rmtree(parts)
