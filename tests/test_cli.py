@@ -317,8 +317,13 @@ def test_predict_exits_1_when_the_model_scores_no_review(cli, nbsvm_run, tmp_pat
         assert last.startswith("error: the model could not score any of the 2 reviews")
         assert "got no number from the model" in last
     assert [line for line in result.stderr.splitlines() if line.startswith("error")] == [last]
-    one_fails = cli("predict", nbsvm_run.bundle_dir, "great film", "--file", tmp_path / "none")
-    assert one_fails.returncode == 2  # the user's mistakes stay exit 2
+    reviews = tmp_path / "r.txt"
+    reviews.write_text("\ngreat film\n")  # an empty line is the input's; the rest the model's
+    with_blank = cli("predict", tmp_path / "overflowing", "--file", reviews)
+    assert with_blank.returncode == 1 and with_blank.stderr == (
+        "error: the model could not score any of the 1 reviews (review got no number from "
+        "the model (NaN): its weights are damaged); the bundle is damaged: train it again\n"
+    )
 
 
 def test_ctrl_c_while_predict_loads_its_model_stops_it(nbsvm_run):

@@ -340,7 +340,8 @@ def _snippet(text: str) -> str:
 
 def _json_line(record: dict) -> str:
     """One JSON object on one line. Text stays readable (not ASCII-escaped), except the
-    characters that tools splitting on Unicode line breaks would cut a line at."""
+    characters that tools splitting on Unicode line breaks would cut a line at and the
+    control characters a terminal would act on."""
     line = json.dumps(record, ensure_ascii=False, allow_nan=False)
     for character, escaped in (("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         line = line.replace(character, escaped)
@@ -349,8 +350,8 @@ def _json_line(record: dict) -> str:
 
 
 def _lines_named(lines: list[int], limit: int = 10) -> str:
-    shown = ", ".join(str(line) for line in lines[:limit])
-    return shown + (f" and {len(lines) - limit} more" if len(lines) > limit else "")
+    listed = ", ".join(str(line) for line in lines[:limit])
+    return listed + (f" and {len(lines) - limit} more" if len(lines) > limit else "")
 
 
 TargetOption = Annotated[
@@ -391,6 +392,7 @@ def _scored_rows(model, rows: list, explain: bool, target: float | None) -> list
     )
     results = iter(range(len(readable)))
     records = []
+    failures = []  # why the model gave a readable row no score
     for row in rows:
         record = {"line": row.line, **({"id": row.id} if row.id is not None else {})}
         record["text"] = row.text
@@ -399,6 +401,8 @@ def _scored_rows(model, rows: list, explain: bool, target: float | None) -> list
             record["label"] = scored.pop("label")
             record["positive_probability"] = scored.pop("probability")
             record.update(scored)
+            if record["error"] is not None:
+                failures.append(record["error"])
         else:
             record.update(
                 label=None,
@@ -412,19 +416,12 @@ def _scored_rows(model, rows: list, explain: bool, target: float | None) -> list
             )
         records.append(record)
     _stop_if_interrupted()
-    if readable and all(records[i]["error"] is not None for i in _positions(rows, readable)):
-        first = next(r["error"] for r in records if r["error"] is not None)
+    if len(failures) == len(readable):  # nothing the user can change in the input: exit 1
         raise ModelFailedError(
-            f"the model could not score any of the {len(readable)} reviews ({first}); "
+            f"the model could not score any of the {len(readable)} reviews ({failures[0]}); "
             "the bundle is damaged: train it again"
         )
     return records
-
-
-def _positions(rows: list, readable: list) -> list[int]:
-    """Where the ``readable`` rows are among ``rows``."""
-    wanted = {id(row) for row in readable}
-    return [i for i, row in enumerate(rows) if id(row) in wanted]
 
 
 def _warn_rows(records: list[dict]) -> None:
@@ -638,7 +635,7 @@ def explain_command(
             _print_explained(record, top)
     _warn_rows(records)
     if html_file is not None:
-        typer.echo(f"Wrote {html_file}", err=True)
+        typer.echo(f"Wrote {shown(str(html_file))}", err=True)
 
 
 @app.command("report")
@@ -929,7 +926,7 @@ def main(argv: list[str] | None = None) -> None:
         context = getattr(error, "ctx", None)
         where = context.command_path if context is not None else "movie-sentiment"
         message = " ".join(error.format_message().split())
-        typer.echo(f"error: {message} (see: {where} --help)", err=True)
+        typer.echo(f"error: {shown(message)} (see: {where} --help)", err=True)
         sys.exit(2)
     except typer.Abort:  # end of input where a prompt waited
         typer.echo("error: input ended", err=True)
