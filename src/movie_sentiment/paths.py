@@ -74,9 +74,21 @@ def storage_errors(where: Path, what: str = "write to") -> Iterator[None]:
 def make_folder(path: Path) -> Path:
     """``mkdir -p`` with a one-line error when it cannot be made."""
     path = Path(path)
-    with storage_errors(path, "create the folder"):
+    with storage_errors(path, "create the folder"), _nothing_can_be_created(path):
         path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@contextlib.contextmanager
+def _nothing_can_be_created(where: Path) -> Iterator[None]:
+    """Creating in a folder that exists yet takes nothing new (``/proc``) fails with "no
+    such file": a ``StorageError``, as a read-only folder's would be."""
+    try:
+        yield
+    except FileNotFoundError as error:
+        raise StorageError(
+            f"cannot write to {where}: nothing can be created there ({error.strerror})"
+        ) from None
 
 
 def _process_alive(pid: int) -> bool:
@@ -131,7 +143,7 @@ def atomic_file(path: Path, mode: str = "wb") -> Iterator:
     """Open a temporary file beside ``path``; rename it over ``path`` only on success."""
     path = Path(path)
     make_folder(path.parent)
-    with storage_errors(path):
+    with storage_errors(path), _nothing_can_be_created(path.parent):
         fd, tmp = tempfile.mkstemp(
             prefix=_staging_prefix(path.name), suffix=".tmp", dir=path.parent
         )
@@ -169,13 +181,8 @@ def _restore_retired(retired: Path, target: Path) -> None:
 
 def staging_folder(parent: Path, name: str, suffix: str = ".tmp") -> Path:
     """A new hidden staging folder in ``parent`` named for ``name`` and this process."""
-    with storage_errors(parent):
-        try:
-            return Path(tempfile.mkdtemp(prefix=_staging_prefix(name), suffix=suffix, dir=parent))
-        except FileNotFoundError as error:  # /proc: it exists, yet nothing can be made in it
-            raise StorageError(
-                f"cannot write to {parent}: nothing can be created there ({error.strerror})"
-            ) from None
+    with storage_errors(parent), _nothing_can_be_created(parent):
+        return Path(tempfile.mkdtemp(prefix=_staging_prefix(name), suffix=suffix, dir=parent))
 
 
 @contextlib.contextmanager
