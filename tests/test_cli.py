@@ -326,23 +326,31 @@ def test_predict_exits_1_when_the_model_scores_no_review(cli, nbsvm_run, tmp_pat
     )
 
 
-def test_ctrl_c_while_predict_loads_its_model_stops_it(nbsvm_run):
+@pytest.mark.parametrize("command", ["predict", "train"])
+def test_ctrl_c_while_keras_starts_stops_the_command(command, nbsvm_run, small_archive, tmp_path):
     """Ctrl-C in the first seconds (imports, model load: JAX's garbage-collector callback
-    used to swallow it and every score was printed) ends with 130 and prints no score."""
+    used to swallow it, and predict printed every score, train trained a whole run)
+    ends with 130, one line, and no score or run."""
     import signal
     import time
 
+    arguments = {
+        "predict": ["predict", nbsvm_run.bundle_dir, "great film", "awful film"],
+        "train": ["train", "--family", "nbsvm", "--data", small_archive, "--out",
+                  tmp_path / "run", "--validation-size", "20"],
+    }[command]  # fmt: skip
     for delay in (0.3, 0.6, 0.9, 1.2, 1.6):
         process = subprocess.Popen(
-            [sys.executable, "-m", "movie_sentiment.cli", "predict", str(nbsvm_run.bundle_dir),
-             "great film", "awful film"],
+            [sys.executable, "-m", "movie_sentiment.cli", *map(str, arguments)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         time.sleep(delay)
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=120)
         assert (process.returncode, stdout) == (130, ""), (delay, stderr)
-        assert stderr == "error: interrupted (Ctrl-C)\n", delay
+        lines = [line for line in stderr.splitlines() if not line.startswith("Run folder: ")]
+        assert lines == ["error: interrupted (Ctrl-C)"], delay  # (train says where it runs)
+        assert not (tmp_path / "run").exists()
 
 
 def test_explain_html_replaces_a_page_only_with_force(cli, nbsvm_run, tmp_path):

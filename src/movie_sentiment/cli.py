@@ -76,19 +76,26 @@ def _stop_if_interrupted() -> None:
         raise KeyboardInterrupt
 
 
-def _load_model(bundle: Path):
-    """``SentimentModel.load(bundle)`` with Ctrl-C held until it is done, then acted on.
-    Keras, JAX and XLA start up here; a KeyboardInterrupt raised inside them is lost in
-    JAX's garbage-collector callback (the command then went on to print every score) or
+@contextlib.contextmanager
+def _interrupts_held():
+    """Ctrl-C held until the block is done, then acted on: Keras, JAX and XLA start up
+    in it, and a KeyboardInterrupt raised inside them is lost in JAX's garbage-collector
+    callback (the command then went on: every score printed, a whole run trained) or
     crashes the process."""
     _DEFERRING.set()
     try:
+        yield
+    finally:
+        _DEFERRING.clear()
+    _stop_if_interrupted()
+
+
+def _load_model(bundle: Path):
+    """``SentimentModel.load(bundle)``, Ctrl-C held meanwhile (``_interrupts_held``)."""
+    with _interrupts_held():
         from movie_sentiment.bundle import SentimentModel
 
         return SentimentModel.load(bundle)
-    finally:
-        _DEFERRING.clear()
-        _stop_if_interrupted()
 
 
 # -- data --------------------------------------------------------------------------------
@@ -250,9 +257,12 @@ def train_command(
 ) -> None:
     """Train a model on IMDB; prints the test figures and the saved bundle's path. An
     interrupted run goes on where it stopped with --resume RUN (or the same command)."""
-    from movie_sentiment.training import TrainConfig, train
-    from movie_sentiment.training.config import read_settings
-    from movie_sentiment.training.resume import interrupted_config
+    with _interrupts_held():  # Keras and JAX start up here, not half-way into train()
+        import keras  # noqa: F401
+
+        from movie_sentiment.training import TrainConfig, train
+        from movie_sentiment.training.config import read_settings
+        from movie_sentiment.training.resume import interrupted_config
 
     if resume is not None:
         others = [family, out, data, epochs, batch_size, validation_size, seed, early_stopping,
