@@ -333,11 +333,10 @@ def evaluate_command(
     data: DataOption = None,
 ) -> None:
     """Score a saved model on the IMDB test split."""
-    from movie_sentiment.bundle import SentimentModel
     from movie_sentiment.data.imdb import load_reviews
     from movie_sentiment.evaluation.metrics import format_metrics
 
-    model = SentimentModel.load(bundle)
+    model = _load_model(bundle)
     test = load_reviews("test", data)
     _print(format_metrics(model.evaluate(test.encodable, test.labels)))
 
@@ -656,14 +655,13 @@ def report_command(
     """Write RUN/report.html: one self-contained page with the model card, the metrics,
     every plot and a few explained test reviews (right, wrong, uncertain). Train writes
     it too."""
-    from movie_sentiment.bundle import SentimentModel
     from movie_sentiment.data.imdb import load_reviews
     from movie_sentiment.training.report import write_report
     from movie_sentiment.training.train import is_run_folder
 
     if not is_run_folder(run):
         raise InvalidInputError(f"{run} is not a run folder (no config.json and bundle/ in it)")
-    model = SentimentModel.load(run)
+    model = _load_model(run)
     path = write_report(run, model, load_reviews("test", data), f"Run: {run}")
     _print(f"Wrote {path}")
 
