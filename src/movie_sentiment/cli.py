@@ -51,7 +51,7 @@ DataOption = Annotated[
 SNIPPET = 60  # characters of a review shown in the plain prediction table
 # C0 controls but tab and line feed, DEL and C1 controls (a terminal acts on them all).
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-# Set by Ctrl-C (``_on_interrupt``); while a model loads, Ctrl-C only sets it.
+# Set by Ctrl-C (``_on_interrupt``); while Keras starts up, Ctrl-C only sets it.
 INTERRUPTED = threading.Event()
 _DEFERRING = threading.Event()
 
@@ -91,7 +91,8 @@ def _interrupts_held():
 
 
 def _load_model(bundle: Path):
-    """``SentimentModel.load(bundle)``, Ctrl-C held meanwhile (``_interrupts_held``)."""
+    """``SentimentModel.load(bundle)``, Ctrl-C held meanwhile (``_interrupts_held``), as
+    Keras starts up in it."""
     with _interrupts_held():
         from movie_sentiment.bundle import SentimentModel
 
@@ -257,12 +258,9 @@ def train_command(
 ) -> None:
     """Train a model on IMDB; prints the test figures and the saved bundle's path. An
     interrupted run goes on where it stopped with --resume RUN (or the same command)."""
-    with _interrupts_held():  # Keras and JAX start up here, not half-way into train()
-        import keras  # noqa: F401
-
-        from movie_sentiment.training import TrainConfig, train
-        from movie_sentiment.training.config import read_settings
-        from movie_sentiment.training.resume import interrupted_config
+    from movie_sentiment.training import TrainConfig, train
+    from movie_sentiment.training.config import read_settings
+    from movie_sentiment.training.resume import interrupted_config
 
     if resume is not None:
         others = [family, out, data, epochs, batch_size, validation_size, seed, early_stopping,
@@ -270,8 +268,9 @@ def train_command(
         others += [True] * (validate_on_test or force)
         if any(value is not None for value in others):
             raise InvalidInputError("--resume goes on with the run's own settings; give no others")
-        result = train(TrainConfig.from_dict(interrupted_config(resume)))
-        _print_trained(result)
+        config = TrainConfig.from_dict(interrupted_config(resume))
+        _start_keras()
+        _print_trained(train(config))
         return
     base = read_settings(config) if config else {}
     given = {
@@ -290,7 +289,15 @@ def train_command(
     base.update({k: v for k, v in given.items() if v is not None})
     flags = {"validate_on_test": validate_on_test, "force": force}
     base.update({name: True for name, on in flags.items() if on})
-    _print_trained(train(TrainConfig.from_dict(base)))
+    config = TrainConfig.from_dict(base)  # checked before Keras starts: mistakes at once
+    _start_keras()
+    _print_trained(train(config))
+
+
+def _start_keras() -> None:
+    """Import Keras (and JAX) with Ctrl-C held, so it is not lost in their start-up."""
+    with _interrupts_held():
+        import keras  # noqa: F401
 
 
 def _print_trained(result) -> None:
@@ -895,7 +902,7 @@ def serve_command(
 
 def _on_interrupt(signum, frame) -> None:
     """Ctrl-C: remember it (``INTERRUPTED``), then raise KeyboardInterrupt as usual, unless
-    a model is loading (``_load_model`` acts on it when done)."""
+    Keras is starting up (``_interrupts_held`` acts on it when done)."""
     INTERRUPTED.set()
     if not _DEFERRING.is_set():
         signal.default_int_handler(signum, frame)

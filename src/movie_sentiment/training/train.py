@@ -400,7 +400,8 @@ def verbosity(config: TrainConfig) -> int:
 
 
 def is_run_folder(path: Path) -> bool:
-    """Whether ``path`` is a run folder we wrote (its config and our bundle in it)."""
+    """Whether ``path`` looks like a run folder (a config and one of our bundles in it):
+    enough to write its report; replacing it takes proof (``is_our_run``)."""
     path = Path(path)
     return (path / "config.json").is_file() and is_bundle(path / "bundle")
 
