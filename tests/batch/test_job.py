@@ -210,3 +210,29 @@ def test_an_input_error_mid_job_removes_its_parts(model, nbsvm_run, tmp_path):
     with pytest.raises(InvalidInputError, match="not valid CSV"):
         score_files(model, nbsvm_run.bundle_dir, [str(source)], output, partition_bytes=1024)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_an_output_inside_the_scored_folder_resumes_without_scoring_its_own_parts(
+    model, nbsvm_run, tmp_path
+):
+    """``score folder/ -o folder/out.parquet`` stopped mid-job: its parts sit in the
+    scored folder, yet the same command resumes the same job (they are not inputs)."""
+    folder = tmp_path / "reviews"
+    folder.mkdir()
+    texts = [f"superb film number {n}" for n in range(400)]
+    write_csv(folder / "in.csv", texts)
+    output = folder / "out.parquet"
+
+    def stop_after_two_parts(done, total, rows):
+        if rows >= 2 * 50:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        score_files(
+            model, nbsvm_run.bundle_dir, [str(folder)], output, partition_bytes=1024,
+            progress=stop_after_two_parts,
+        )  # fmt: skip
+    assert list((folder / "out.parquet.parts").glob("part-*.parquet"))
+    summary = score_files(model, nbsvm_run.bundle_dir, [str(folder)], output, partition_bytes=1024)
+    assert summary.resumed >= 2 and summary.rows == 400
+    assert list(pd.read_parquet(output)["id"]) == [f"r{n}" for n in range(400)]

@@ -209,7 +209,7 @@ def _score_files(
 ) -> Summary:  # fmt: skip
     """``score_files`` once it holds the output."""
     started = time.perf_counter()
-    paths = find_inputs(inputs)
+    paths = out.without_own_parts(output, find_inputs(inputs))
     out.check_not_an_input(output, paths)
     job = job_identity(bundle, paths, text_column, id_column, options)
     job["partition_bytes"] = partition_bytes

@@ -56,6 +56,13 @@ def output_lock(output: Path) -> Iterator[None]:
         yield
 
 
+def without_own_parts(output: Path, inputs: list[Path]) -> list[Path]:
+    """The inputs but this job's own parts: an output written into a folder it scores
+    keeps its parts there, which a resumed run must not take for more reviews."""
+    parts = parts_folder(output).resolve()
+    return [path for path in inputs if parts not in path.resolve().parents]
+
+
 def check_not_an_input(output: Path, inputs: list[Path]) -> None:
     """An output that is one of the inputs (the same file by any name: a link, a hard
     link) would be replaced by the scores: refused, with or without ``--force``."""
