@@ -56,18 +56,18 @@ INTERRUPTED = threading.Event()
 _DEFERRING = threading.Event()
 
 
-def shown(text: str) -> str:
+def terminal_text(text: str) -> str:
     """``text`` safe for a terminal: control characters escaped (``\\x1b``), so a review
     cannot set the window title, clear the screen or write the clipboard (OSC 52)."""
     return CONTROL_CHARACTERS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def _print(text: str = "") -> None:
-    typer.echo(shown(text))
+    typer.echo(terminal_text(text))
 
 
 def _warn(text: str) -> None:
-    typer.echo(f"warning: {shown(text)}", err=True)
+    typer.echo(f"warning: {terminal_text(text)}", err=True)
 
 
 def _stop_if_interrupted() -> None:
@@ -497,7 +497,7 @@ def predict_command(
 
 def _ngram_cells(pair: tuple[str, float] | None) -> tuple[str, str]:
     """An n-gram and its value as two table cells (empty when one side ran out)."""
-    return ("", "") if pair is None else (shown(pair[0]), f"{pair[1]:+.3f}")
+    return ("", "") if pair is None else (terminal_text(pair[0]), f"{pair[1]:+.3f}")
 
 
 def _print_learned(model, count: int) -> None:
@@ -544,7 +544,8 @@ def _print_explained(record: dict, count: int) -> None:
 
     console = Console(highlight=False)
     if record["error"] is not None:
-        console.print(f"line {record['line']}: error: {shown(record['error'])}", markup=False)
+        error = terminal_text(record["error"])
+        console.print(f"line {record['line']}: error: {error}", markup=False)
         return
     explanation = record["explanation"]
     tokens = explanation["tokens"]
@@ -561,15 +562,15 @@ def _print_explained(record: dict, count: int) -> None:
     text = Text()
     for piece, value in segments(record["text"], tokens):
         if value is None or abs(value) < 0.05 * scale:
-            text.append(shown(piece))
+            text.append(terminal_text(piece))
         else:
             strength = min(1.0, abs(value) / scale)
             color = "green" if value > 0 else "red"
-            text.append(shown(piece), style=f"bold {color}" if strength > 0.4 else color)
+            text.append(terminal_text(piece), style=f"bold {color}" if strength > 0.4 else color)
     console.print(text)
     positive, against = top_words(tokens, count)
     for title, words in (("For positive", positive), ("Against", against)):
-        listed = ", ".join(f"{shown(w['text'])} ({w['contribution']:+.2f})" for w in words)
+        listed = ", ".join(f"{terminal_text(w['text'])} ({w['contribution']:+.2f})" for w in words)
         console.print(Text(f"{title}: ", style="bold") + Text(listed or "(none)"))
     console.print(
         Text(
@@ -651,7 +652,7 @@ def explain_command(
             _print_explained(record, top)
     _warn_rows(records)
     if html_file is not None:
-        typer.echo(f"Wrote {shown(str(html_file))}", err=True)
+        typer.echo(f"Wrote {terminal_text(str(html_file))}", err=True)
 
 
 @app.command("report")
@@ -932,7 +933,7 @@ def main(argv: list[str] | None = None) -> None:
         with _interrupts_remembered():
             code = app(args=argv, standalone_mode=False, prog_name="movie-sentiment")
     except MovieSentimentError as error:
-        typer.echo(f"error: {shown(' '.join(str(error).split()))}", err=True)
+        typer.echo(f"error: {terminal_text(' '.join(str(error).split()))}", err=True)
         sys.exit(error.exit_code)
     except TyperException as error:  # Click's usage errors: --epochs abc, --epoch
         if type(error).__name__ == "NoArgsIsHelpError":
@@ -941,7 +942,7 @@ def main(argv: list[str] | None = None) -> None:
         context = getattr(error, "ctx", None)
         where = context.command_path if context is not None else "movie-sentiment"
         message = " ".join(error.format_message().split())
-        typer.echo(f"error: {shown(message)} (see: {where} --help)", err=True)
+        typer.echo(f"error: {terminal_text(message)} (see: {where} --help)", err=True)
         sys.exit(2)
     except typer.Abort:  # end of input where a prompt waited
         typer.echo("error: input ended", err=True)
