@@ -382,6 +382,7 @@ ROWS = [
     ("score-output-is-input-folder", lambda s: ["score", s.nbsvm, (s.write("r.txt", "hi\n"), s.tmp)[1], "-o", s.write("out.csv", "text\nmine\n"), "--force"], "is the input"),
     ("score-busy", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", lock_held(s, s.tmp / "out.csv")], "another job is writing"),
     ("score-busy-force", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", lock_held(s, s.tmp / "out.csv"), "--force"], "another job is writing"),
+    ("score-lock-name-taken", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", (s.write("out.csv.lock", "my notes"), "out.csv")[1]], "out.csv.lock is in the way and is not a lock of ours"),
     ("score-parquet-numbers", lambda s: ["score", s.nbsvm, numbers_parquet(s), "-o", "out.csv"], "column 'text' holds int64, not text"),
     ("score-parts-not-ours", lambda s: (make_folder(s.tmp / "out.csv.parts"), ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", "out.csv", "--force"])[1], "is in the way and is not a job's parts folder"),
     ("score-parts-not-ours-no-force", lambda s: (make_folder(s.tmp / "out.csv.parts"), ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", s.write("out.csv", "mine")])[1], "is in the way and is not a job's parts folder"),

@@ -137,7 +137,7 @@ def test_a_lock_is_held_by_one_process_at_a_time_and_removed_after(tmp_path):
     from movie_sentiment.paths import exclusive_lock
 
     lock = tmp_path / "out.csv.lock"
-    take = "import sys\nfrom movie_sentiment.paths import exclusive_lock\n"
+    take = "import os, sys\nfrom movie_sentiment.paths import exclusive_lock\n"
     take += "with exclusive_lock(sys.argv[1], 'another job is writing out.csv'): pass\n"
     with exclusive_lock(lock, "busy"):
         with exclusive_lock(lock, "busy"):  # the CLI, then the library: nested, not refused
@@ -149,6 +149,14 @@ def test_a_lock_is_held_by_one_process_at_a_time_and_removed_after(tmp_path):
         assert lock.exists()
     assert not lock.exists()
     subprocess.run([sys.executable, "-c", take, str(lock)], check=True, timeout=60)  # free now
+    assert not lock.exists()
+    killed = subprocess.run(  # a holder killed leaves its file, unlocked: taken over
+        [sys.executable, "-c", take.replace(": pass", ": os.kill(os.getpid(), 9)"), str(lock)],
+        timeout=60,
+    )
+    assert killed.returncode == -9 and lock.read_bytes().startswith(b"movie-sentiment lock")
+    with exclusive_lock(lock, "busy"):
+        pass
     assert not lock.exists()
     (tmp_path / "elsewhere").write_text("mine")
     lock.symlink_to(tmp_path / "elsewhere")  # planted: never followed, never truncated

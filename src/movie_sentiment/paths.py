@@ -336,7 +336,24 @@ def _take_lock(path: Path, busy: str) -> int:
             raise OutputBusyError(busy) from None
         try:  # the holder before may have removed the file after we opened it: try again
             if os.path.samestat(os.fstat(descriptor), os.stat(path, follow_symlinks=False)):
+                _claim_lock_file(descriptor, path)
                 return descriptor
         except FileNotFoundError:
             pass
+        except BaseException:
+            os.close(descriptor)
+            raise
         os.close(descriptor)
+
+
+LOCK_HEADER = b"movie-sentiment lock\n"
+
+
+def _claim_lock_file(descriptor: int, path: Path) -> None:
+    """Mark the locked file as ours (it is removed when released), unless it is a file of
+    the user's that happens to have the lock's name: that is left alone, and refused."""
+    held = os.pread(descriptor, len(LOCK_HEADER), 0)
+    if held and held != LOCK_HEADER:
+        raise OutputExistsError(f"{path} is in the way and is not a lock of ours; move it")
+    os.ftruncate(descriptor, 0)
+    os.pwrite(descriptor, LOCK_HEADER + f"pid {os.getpid()}\n".encode(), 0)
