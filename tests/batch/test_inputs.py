@@ -141,3 +141,6 @@ def test_a_parquet_text_column_of_another_type_is_named_with_its_type(tmp_path, 
         plan([path])
     pq.write_table(pa.table({"id": ["a"], "text": pa.array([None], pa.string())}), path)
     assert read_partition(plan([path])[0]).errors == ["the review is not text but NoneType"]
+    categories = pa.array(["great fun"]).dictionary_encode()  # pandas' category columns
+    pq.write_table(pa.table({"id": ["a"], "text": categories}), path)
+    assert read_partition(plan([path])[0]).texts == ["great fun"]

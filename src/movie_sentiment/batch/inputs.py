@@ -247,9 +247,10 @@ def _check_parquet_text(path: Path, column: str) -> None:
     import pyarrow.parquet as pq
 
     kind = pq.read_schema(path).field(column).type
-    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind)):
-        if hasattr(pa.types, "is_string_view") and pa.types.is_string_view(kind):
-            return
+    values = kind.value_type if pa.types.is_dictionary(kind) else kind  # pandas' categories
+    string_view = getattr(pa.types, "is_string_view", lambda _: False)  # pyarrow 16 and later
+    text_types = (pa.types.is_string, pa.types.is_large_string, string_view, pa.types.is_null)
+    if not any(is_text(values) for is_text in text_types):
         raise InvalidInputError(
             f"{path}: column {column!r} holds {kind}, not text; choose the reviews' column "
             "with --text-column"

@@ -23,8 +23,8 @@ RENAMED = {"model": "family", "model_options": "family_options"}
 MAX_SEED = 2**32 - 1  # NumPy's RandomState takes seeds from 0 to 2**32 - 1
 # Settings a recipe (the ensemble) takes per member from each member family instead.
 PER_MEMBER = MEMBER_TRAINING
-# Why each training recipe needs a validation split carved from train.
 _UNSET = object()  # a default the family does not have: any value differs from it
+# Why each training recipe needs a validation split carved from train.
 NEEDS_VALIDATION = {
     "ensemble": "fits its member weights on a validation split carved from train",
     "distil": "learns from a teacher that never saw the validation labels and is judged on them",
