@@ -132,7 +132,9 @@ def score_command(run_dir, source, output, *extra):
 
 def test_two_jobs_writing_one_output_the_second_stops_and_the_first_is_whole(nbsvm_run, tmp_path):
     """Two real processes, one output: the second says another job is writing it and
-    exits 2 without touching anything; the first finishes with every row once."""
+    exits 2 without touching anything; the first finishes with every row once. The first
+    is paused (SIGSTOP) once it has written a part, so the two overlap however fast the
+    machine: a paused process keeps its lock."""
     texts = [f"superb film number {n}" for n in range(20_000)]
     ids = [f"id-{n:05d}" for n in range(len(texts))]
     source = write_csv(tmp_path / "in.csv", texts, ids)
@@ -148,20 +150,24 @@ def test_two_jobs_writing_one_output_the_second_stops_and_the_first_is_whole(nbs
     while not list(parts.glob("part-*.parquet")):  # the first is scoring
         assert first.poll() is None, first.stderr.read()
         assert time.monotonic() < deadline, "the first job wrote no part"
-        time.sleep(0.02)
-    for force in ([], ["--force"]):  # --force does not take another job's output either
-        second = subprocess.run(
-            score_command(nbsvm_run.run_dir, source, output, *force),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert second.returncode == 2 and second.stdout == ""
-        assert second.stderr == (
-            f"error: another job is writing {output}; wait for it to finish (or stop it), "
-            "then run this again\n"
-        )
-        assert first.poll() is None, "the first job ended before the second ran: no overlap"
+        time.sleep(0.01)
+    os.kill(first.pid, signal.SIGSTOP)
+    try:
+        assert first.poll() is None, "the first job ended before it could be paused"
+        for force in ([], ["--force"]):  # --force does not take another job's output either
+            second = subprocess.run(
+                score_command(nbsvm_run.run_dir, source, output, *force),
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert (second.returncode, second.stdout) == (2, "")
+            assert second.stderr == (
+                f"error: another job is writing {output}; wait for it to finish (or stop "
+                "it), then run this again\n"
+            )
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
     assert first.wait(timeout=300) == 0, first.stderr.read()
     table = pd.read_parquet(output)
     assert list(table["id"]) == ids and table["label"].notna().all()
