@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass
+import subprocess
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +30,7 @@ class Setup:
     nbsvm: Path  # an nbsvm bundle (n-grams), read-only
     monkeypatch: pytest.MonkeyPatch
     request: pytest.FixtureRequest  # for fixtures only some rows need (built on first use)
+    later: list = field(default_factory=list)  # undone after the row: processes, chattr
 
     def write(self, name: str, content: str | bytes) -> Path:
         path = self.tmp / name
@@ -201,6 +204,84 @@ def a_run(s: Setup, name: str = "run") -> Path:
     return Path(shutil.copytree(s.tutorial.parent, s.tmp / name))
 
 
+def lookalike_run(s: Setup) -> Path:
+    """A user's app folder that holds a run's config.json and bundle/ (copied from a run),
+    but not the marker that only train writes."""
+    folder = a_run(s, "myapp")
+    (folder / ".movie-sentiment-run").unlink()
+    (folder / "app.py").write_text("print('my app')")
+    return folder
+
+
+def other_marker(s: Setup) -> Path:
+    """A run whose marker names another run than its card does."""
+    folder = a_run(s)
+    (folder / ".movie-sentiment-run").write_text("0" * 32 + "\n")
+    return folder
+
+
+def immutable_folder(s: Setup) -> Path:
+    """A folder marked immutable (chattr +i): not even root may create anything in it."""
+    folder = make_folder(s.tmp / "frozen")
+    if subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode:
+        pytest.skip("chattr +i is not possible here (needs root and a file system with it)")
+    s.later.append(lambda: subprocess.run(["chattr", "-i", str(folder)], check=True))
+    return folder
+
+
+def read_only_folder(s: Setup) -> Path:
+    """A folder without write permission (chmod 555), which stops everyone but root."""
+    folder = make_folder(s.tmp / "read-only")
+    folder.chmod(0o555)
+    s.later.append(lambda: folder.chmod(0o755))
+    if os.access(folder, os.W_OK):
+        pytest.skip("running as root, whom permissions do not stop (immutable-folder rows test it)")
+    return folder
+
+
+def lock_held(s: Setup, output: Path) -> Path:
+    """``output``'s lock held by another process (a score job writing it), until the row ends."""
+    from movie_sentiment.batch.output import lock_path
+
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys\n"
+            "from movie_sentiment.paths import exclusive_lock\n"
+            "with exclusive_lock(sys.argv[1], 'busy'):\n"
+            "    print('held', flush=True)\n"
+            "    sys.stdin.read()\n",
+            str(lock_path(output)),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    s.later.append(lambda: (holder.stdin.close(), holder.wait(timeout=30)))
+    assert holder.stdout.readline() == "held\n"
+    return output
+
+
+def numbers_parquet(s: Setup) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = s.tmp / "r.parquet"
+    pq.write_table(pa.table({"text": [1, 2, 3]}), path)
+    return path
+
+
+def linked(s: Setup, target: Path, name: str, hard: bool = False) -> Path:
+    link = s.tmp / name
+    os.link(target, link) if hard else link.symlink_to(target.name)
+    return link
+
+
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+LONG_NUMBER = "1" * 5000  # beyond Python's 4,300 digits for int(str)
+
+
 def user_folder(s: Setup) -> Path:
     folder = s.tmp / "thesis"
     folder.mkdir()
@@ -275,6 +356,7 @@ ROWS = [
     ("config-filters", lambda s: ["train", "--config", s.config({"family": "cnn", "family_options": {"filters": 0}})], "filters must be a whole number of 1 or more"),
     ("config-huge-number", lambda s: ["train", "--config", s.write("c.json", '{"family": "nbsvm", "family_options": {"l2": 1' + "0" * 400 + "}}")], "l2 must be a number"),
     ("config-integer-5000-digits", lambda s: ["train", "--config", s.write("c.json", '{"epochs": ' + "9" * 5000 + "}")], "it holds a whole number of more than 4,300 digits"),
+    ("config-run-twice", lambda s: ["train", "--config", s.config({"family": "nbsvm", "epochs": 2, "training": {"epochs": 3}})], "give 'epochs' twice"),
     ("config-oov", lambda s: ["train", "--config", s.config({"encoder": {"oov_char": -1}})], "oov_char must be from 1 to index_from"),
     ("config-folder", lambda s: ["train", "--config", s.tmp], "is a folder, not a JSON file"),
     ("cnn-kernel-too-long", lambda s: ["train", "--family", "cnn", "--data", s.archive, "--out", s.tmp / "r", "--validation-size", "20", "--config", s.config({"encoder": {"maxlen": 3}, "family_options": {"pretrained_vectors": None}})], "kernel_size 5 is longer than the reviews"),
@@ -286,13 +368,20 @@ ROWS = [
     # the nbsvm bundle held out 20 validation reviews, not 30
     ("fast-teacher-split", lambda s: ["train", "--data", s.archive, "--out", s.tmp / "r", "--validation-size", "30", "--config", s.config({"family": "fast", "family_options": {"teacher": str(s.nbsvm)}})], "did not hold out this run's validation reviews (seed 42, 30 reviews)"),
     # -- train: where it writes -----------------------------------------------------------
-    ("out-exists", lambda s: ["train", "--out", user_folder(s), "--data", s.archive], "already exists; pass --force"),
+    # --force is offered only where it would be accepted: not for a user's folder
+    ("out-exists", lambda s: ["train", "--out", user_folder(s), "--data", s.archive], "is not a movie-sentiment run; --force replaces only those"),
+    ("out-exists-empty", lambda s: ["train", "--out", make_folder(s.tmp / "empty"), "--data", s.archive], "empty already exists; pass --force to overwrite it"),
     (
         "out-force-not-ours",
         lambda s: ["train", "--out", user_folder(s), "--force", "--data", s.archive],
         "is not a movie-sentiment run;",
     ),
     ("out-bundle-not-run", lambda s: ["train", "--out", s.bundle_copy(), "--force", "--data", s.archive], "is not a movie-sentiment run;"),
+    ("out-force-lookalike", lambda s: ["train", "--out", lookalike_run(s), "--force", "--data", s.archive], "is not a movie-sentiment run;"),
+    ("out-force-other-marker", lambda s: ["train", "--out", other_marker(s), "--force", "--data", s.archive], "is not a movie-sentiment run;"),
+    ("out-proc", lambda s: ["train", "--out", "/proc/x/run", "--data", s.archive], "cannot write to /proc"),
+    ("out-immutable", lambda s: ["train", "--out", immutable_folder(s) / "run", "--data", s.archive], "cannot write to"),
+    ("out-read-only", lambda s: ["train", "--out", read_only_folder(s) / "run", "--data", s.archive], "cannot write to"),
     ("out-link", lambda s: (lambda run: ((s.tmp / "link").symlink_to(run), ["train", "--out", s.tmp / "link", "--force"])[1])(a_run(s)), "is a link"),
     ("out-name-too-long", lambda s: ["train", "--out", s.tmp / ("r" * 250), "--data", s.archive], "File name too long"),
     ("cache-is-a-file", lambda s: (s.monkeypatch.setenv("MOVIE_SENTIMENT_CACHE", str(s.write("cachefile", "x"))), ["data", "info", "--data", s.archive])[1], "cannot create the folder"),
@@ -358,6 +447,8 @@ ROWS = [
     ("file-format", lambda s: ["predict", s.tutorial, "--file", s.write("r.docx", "x")], "use a .txt, .csv, .jsonl file"),
     ("file-empty", lambda s: ["predict", s.tutorial, "--file", s.write("r.txt", "")], "holds no reviews"),
     ("file-blank-lines", lambda s: ["predict", s.tutorial, "--file", s.write("r.txt", "\n \n")], "none of the 2 rows holds a review"),
+    ("jsonl-deep-only", lambda s: ["predict", s.tutorial, "--file", s.write("r.jsonl", DEEP_JSON + "\n")], "(line 1: the line is JSON nested too deeply to read)"),
+    ("jsonl-long-number-only", lambda s: ["predict", s.tutorial, "--file", s.write("r.jsonl", '{"text": ' + LONG_NUMBER + "}\n")], "(line 1: the line holds a number too long to read"),
     ("csv-no-text", lambda s: ["predict", s.tutorial, "--file", s.write("r.csv", "id,body\n1,x\n")], "no 'text' or 'review' column"),
     ("csv-open-quote", lambda s: ["predict", s.tutorial, "--file", s.write("r.csv", 'text\n"open\nrest\n')], "not valid CSV"),
     ("predict-target-high", lambda s: ["predict", s.tutorial, "hi", "--target-accuracy", "1.5"], "target accuracy must be a number from 0.5 to 1, not 1.5"),
@@ -388,6 +479,21 @@ ROWS = [
     ("score-text-column", lambda s: ["score", s.nbsvm, s.write("r.csv", "id,body\n1,x\n"), "-o", "out.csv", "--text-column", "words"], "has no column 'words' (the --text-column)"),
     ("score-open-quote", lambda s: ["score", s.nbsvm, s.write("r.csv", 'text\n"open\nrest\n'), "-o", "out.csv"], "a quoted field that never ends"),
     ("score-only-header", lambda s: ["score", s.nbsvm, s.write("r.csv", "text\n"), "-o", "out.csv"], "the inputs hold no reviews"),
+    ("score-output-is-input", lambda s: ["score", s.nbsvm, s.write("r.csv", "text\nhi\n"), "-o", "r.csv", "--force"], "the output r.csv is the input"),
+    ("score-output-is-input-symlink", lambda s: ["score", s.nbsvm, s.write("r.csv", "text\nhi\n"), "-o", linked(s, s.tmp / "r.csv", "out.csv"), "--force"], "is the input"),
+    ("score-output-is-input-hardlink", lambda s: ["score", s.nbsvm, s.write("r.csv", "text\nhi\n"), "-o", linked(s, s.tmp / "r.csv", "out.csv", hard=True), "--force"], "is the input"),
+    ("score-output-is-input-folder", lambda s: ["score", s.nbsvm, (s.write("r.txt", "hi\n"), s.tmp)[1], "-o", s.write("out.csv", "text\nmine\n"), "--force"], "is the input"),
+    ("score-busy", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", lock_held(s, s.tmp / "out.csv")], "another job is writing"),
+    ("score-busy-force", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", lock_held(s, s.tmp / "out.csv"), "--force"], "another job is writing"),
+    ("score-lock-name-taken", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", (s.write("out.csv.lock", "my notes"), "out.csv")[1]], "out.csv.lock is in the way and is not a lock of ours"),
+    ("score-parquet-numbers", lambda s: ["score", s.nbsvm, numbers_parquet(s), "-o", "out.csv"], "column 'text' holds int64, not text"),
+    ("score-parts-not-ours", lambda s: (make_folder(s.tmp / "out.csv.parts"), ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", "out.csv", "--force"])[1], "is in the way and is not a job's parts folder"),
+    ("score-parts-not-ours-no-force", lambda s: (make_folder(s.tmp / "out.csv.parts"), ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", s.write("out.csv", "mine")])[1], "is in the way and is not a job's parts folder"),
+    ("score-parts-damaged", lambda s: (make_folder(s.tmp / "out.csv.parts"), s.write("out.csv.parts/job.json", '{"job": '), ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", "out.csv"])[2], "or a damaged job.json"),
+    ("score-proc", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", "/proc/out.csv"], "cannot write to /proc"),
+    ("score-unwritable", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", unwritable_folder(s.tmp) / "out.csv"], "cannot write to"),
+    ("score-immutable", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", immutable_folder(s) / "out.csv"], "cannot write to"),
+    ("score-read-only", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", read_only_folder(s) / "out.csv"], "cannot write to"),
     ("score-engine", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", "out.csv", "--engine", "spark"], "unknown engine 'spark': use local or dask"),
     ("score-scheduler-local", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", "out.csv", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler needs --engine dask"),
     ("score-no-scheduler", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", "out.csv", "--engine", "dask", "--scheduler", "tcp://127.0.0.1:1"], "cannot reach the Dask scheduler at tcp://127.0.0.1:1"),
@@ -398,7 +504,14 @@ ROWS = [
     ("explain-not-linear", lambda s: ["explain", s.tutorial], "not linear"),
     ("explain-top-zero", lambda s: ["explain", s.nbsvm, "hi", "--top", "0"], "'--top': Input should be greater than or equal to 1"),
     ("explain-html-unwritable", lambda s: ["explain", s.nbsvm, "hi", "--html", "/sys/kernel/why.html"], "cannot write"),
+    ("explain-html-proc", lambda s: ["explain", s.nbsvm, "hi", "--html", "/proc/why.html"], "cannot write to /proc"),
+    ("explain-html-proc-folder", lambda s: ["explain", s.nbsvm, "hi", "--html", "/proc/x/why.html"], "cannot write to /proc/x"),
+    ("explain-html-immutable", lambda s: ["explain", s.nbsvm, "hi", "--html", immutable_folder(s) / "why.html"], "cannot write to"),
     ("explain-html-folder", lambda s: ["explain", s.nbsvm, "hi", "--html", s.tmp], "is a folder"),
+    ("explain-html-exists", lambda s: ["explain", s.nbsvm, "hi", "--html", s.write("notes.html", "mine")], "notes.html exists; pass --force to replace it"),
+    ("explain-html-is-input", lambda s: ["explain", s.nbsvm, "--file", s.write("r.txt", "hi\n"), "--html", "r.txt", "--force"], "is the file of reviews (--file)"),
+    ("explain-html-device", lambda s: ["explain", s.nbsvm, "hi", "--html", "/dev/null", "--force"], "is not a file"),
+    ("explain-force-alone", lambda s: ["explain", s.nbsvm, "hi", "--force"], "give --html FILE"),
     ("csv-fields", lambda s: ["predict", s.tutorial, "--file", s.write("r.csv", "text,id\nhi, there,1\n")], "3 fields where the header has 2"),
 ]  # fmt: skip
 
@@ -412,13 +525,17 @@ def test_mistake_is_one_error_line_and_changes_nothing(
         tmp_path, small_archive, tutorial_run.bundle_dir, nbsvm_run.bundle_dir, monkeypatch,
         request,
     )  # fmt: skip
-    args = arguments(setup)
-    watched = (tmp_path, tutorial_run.run_dir, nbsvm_run.run_dir)
-    before = snapshot(*watched)
-    result = cli(*args)
-    assert_one_line_error(result, fragment)
-    assert snapshot(*watched) == before
-    assert result.stdout == ""
+    try:
+        args = arguments(setup)
+        watched = (tmp_path, tutorial_run.run_dir, nbsvm_run.run_dir)
+        before = snapshot(*watched)
+        result = cli(*args)
+        assert_one_line_error(result, fragment)
+        assert snapshot(*watched) == before
+        assert result.stdout == ""
+    finally:
+        for undo in setup.later:
+            undo()
 
 
 def test_every_row_has_a_unique_name():

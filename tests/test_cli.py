@@ -264,3 +264,113 @@ def test_report_rewrites_the_run_page(cli, nbsvm_run, small_archive, tmp_path):
     assert result.stdout.strip() == f"Wrote {run / 'report.html'}"
     page = (run / "report.html").read_text(encoding="utf-8")
     assert "nbsvm run report" in page and page.count("data:image/png;base64,") == 6
+
+
+HOSTILE = (
+    "wonderful film \x1b]0;owned\x07\x1b[2J\x1b]52;c;cm0gLXJmIH4=\x07 superb\r\x9b31m\x7f\x00 end"
+)
+
+
+def test_control_characters_in_a_review_reach_the_terminal_escaped(cli, nbsvm_run, tmp_path):
+    """ESC sequences (window title, clear screen, OSC 52 clipboard), C0 and C1 controls and
+    a carriage return in a review are shown escaped by predict and explain, never sent."""
+    reviews = tmp_path / "r.jsonl"
+    reviews.write_text(json.dumps({"text": HOSTILE}) + "\n", encoding="utf-8")
+    for args in (
+        ["predict", nbsvm_run.bundle_dir, HOSTILE],
+        ["predict", nbsvm_run.bundle_dir, "--file", reviews],
+        ["explain", nbsvm_run.bundle_dir, HOSTILE],
+        ["explain", nbsvm_run.bundle_dir, "--file", reviews],
+    ):
+        result = cli(*args)
+        assert result.returncode == 0, result.stderr
+        shown = result.stdout + result.stderr
+        assert not any(ord(c) < 32 and c not in "\n" or 0x7F <= ord(c) <= 0x9F for c in shown)
+        assert "\\x1b]0;owned\\x07" in shown and "\\x1b]52;c;" in shown
+        assert "\\x9b31m" in shown or args[0] == "predict"  # the table shows 60 characters
+    explained = cli("explain", nbsvm_run.bundle_dir, HOSTILE).stdout
+    assert "superb\\x0d\\x9b31m\\x7f\\x00 end" in explained
+
+
+def test_json_output_escapes_every_control_character_and_round_trips(cli, nbsvm_run):
+    for command in ("predict", "explain"):
+        result = cli(command, nbsvm_run.bundle_dir, HOSTILE, "--json")
+        assert result.returncode == 0, result.stderr
+        assert not any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in result.stdout.strip())
+        assert json.loads(result.stdout)["text"] == HOSTILE
+
+
+def test_predict_exits_1_when_the_model_scores_no_review(cli, nbsvm_run, tmp_path):
+    """A bundle whose weights overflow every score (finite, so it loads) leaves each row
+    without a number: one error line that blames the model, exit 1, no table."""
+    import numpy as np
+
+    from movie_sentiment.bundle import SentimentModel
+
+    model = SentimentModel.load(nbsvm_run.bundle_dir)
+    model.keras_model.set_weights([np.full_like(w, 1e38) for w in model.keras_model.get_weights()])
+    model.save(tmp_path / "overflowing")
+    for command in ("predict", "explain"):
+        result = cli(command, tmp_path / "overflowing", "great film", "awful")
+        assert result.returncode == 1 and result.stdout == ""
+        last = result.stderr.splitlines()[-1]
+        assert last.startswith("error: the model could not score any of the 2 reviews")
+        assert "got no number from the model" in last
+    assert [line for line in result.stderr.splitlines() if line.startswith("error")] == [last]
+    reviews = tmp_path / "r.txt"
+    reviews.write_text("\ngreat film\n")  # an empty line is the input's; the rest the model's
+    with_blank = cli("predict", tmp_path / "overflowing", "--file", reviews)
+    assert with_blank.returncode == 1 and with_blank.stderr == (
+        "error: the model could not score any of the 1 reviews (review got no number from "
+        "the model (NaN): its weights are damaged); the bundle is damaged: train it again\n"
+    )
+
+
+@pytest.mark.parametrize("command", ["predict", "train"])
+def test_ctrl_c_while_keras_starts_stops_the_command(command, nbsvm_run, small_archive, tmp_path):
+    """Ctrl-C in the first seconds (imports, model load: JAX's garbage-collector callback
+    used to swallow it, and predict printed every score, train trained a whole run)
+    ends with 130, one line, and no score or run."""
+    import signal
+    import time
+
+    arguments = {
+        "predict": ["predict", nbsvm_run.bundle_dir, "great film", "awful film"],
+        "train": ["train", "--family", "nbsvm", "--data", small_archive, "--out",
+                  tmp_path / "run", "--validation-size", "20"],
+    }[command]  # fmt: skip
+    for delay in (0.3, 0.6, 0.9, 1.2, 1.6):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "movie_sentiment.cli", *map(str, arguments)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        time.sleep(delay)
+        if process.poll() is not None:  # a fast machine finished first: nothing to stop
+            continue
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=120)
+        assert (process.returncode, stdout) == (130, ""), (delay, stderr)
+        lines = [line for line in stderr.splitlines() if not line.startswith("Run folder: ")]
+        assert lines == ["error: interrupted (Ctrl-C)"], delay  # (train says where it runs)
+        assert not (tmp_path / "run").exists()
+
+
+def test_explain_html_replaces_a_page_only_with_force(cli, nbsvm_run, tmp_path):
+    page = tmp_path / "notes.html"
+    page.write_text("my notes")
+    refused = cli("explain", nbsvm_run.bundle_dir, "great film", "--html", page)
+    assert_one_line_error(refused, "notes.html exists; pass --force to replace it")
+    assert page.read_text() == "my notes"
+    replaced = cli("explain", nbsvm_run.bundle_dir, "great film", "--html", page, "--force")
+    assert replaced.returncode == 0, replaced.stderr
+    assert page.read_text().lower().startswith("<!doctype html>")
+
+
+def test_train_reuses_a_runs_own_config(cli, nbsvm_run, small_archive, tmp_path):
+    result = cli(
+        "train", "--config", nbsvm_run.run_dir / "config.json", "--data", small_archive,
+        "--out", tmp_path / "again",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    again = json.loads((tmp_path / "again" / "config.json").read_text())
+    assert again == json.loads((nbsvm_run.run_dir / "config.json").read_text())

@@ -65,12 +65,15 @@ def test_a_failed_block_leaves_nothing_and_keeps_the_old_folder(tmp_path):
 
 def test_force_replaces_only_what_is_ours(tmp_path):
     (tmp_path / "empty").mkdir()
+    with pytest.raises(OutputExistsError, match="pass --force"):  # it would then be accepted
+        check_replaceable(tmp_path / "empty", force=False)
     check_replaceable(tmp_path / "empty", force=True)  # nothing to lose
     check_replaceable(tmp_path / "missing", force=False)
     (tmp_path / "user").mkdir()
     (tmp_path / "user" / "thesis.tex").write_text("years")
-    with pytest.raises(OutputExistsError, match="pass --force"):
-        check_replaceable(tmp_path / "user", force=False)
+    with pytest.raises(OutputExistsError, match="not a movie-sentiment run or bundle") as refused:
+        check_replaceable(tmp_path / "user", force=False)  # --force would not help: not offered
+    assert "pass --force" not in str(refused.value)
     with pytest.raises(OutputExistsError, match="not a movie-sentiment run or bundle"):
         check_replaceable(tmp_path / "user", force=True, replaceable=lambda p: False)
     (tmp_path / "file").write_text("x")
@@ -123,3 +126,41 @@ def test_an_old_folder_moved_aside_by_a_killed_writer_is_put_back(tmp_path):
     remove_stale_staging(tmp_path)
     assert (tmp_path / "run" / "model").read_text() == "old"
     assert hidden(tmp_path) == []
+
+
+def test_a_lock_is_held_by_one_process_at_a_time_and_removed_after(tmp_path):
+    """A second process cannot take a held lock (it is told at once); the lock file goes
+    with its holder; taking it again in the same process nests."""
+    import subprocess
+    import sys
+
+    from movie_sentiment.paths import exclusive_lock
+
+    lock = tmp_path / "out.csv.lock"
+    take = "import os, sys\nfrom movie_sentiment.paths import exclusive_lock\n"
+    take += "with exclusive_lock(sys.argv[1], 'another job is writing out.csv'): pass\n"
+    with exclusive_lock(lock, "busy"):
+        with exclusive_lock(lock, "busy"):  # the CLI, then the library: nested, not refused
+            assert lock.exists()
+        other = subprocess.run(
+            [sys.executable, "-c", take, str(lock)], capture_output=True, text=True, timeout=60
+        )
+        assert other.returncode != 0 and "OutputBusyError: another job is writing" in other.stderr
+        assert lock.exists()
+    assert not lock.exists()
+    subprocess.run([sys.executable, "-c", take, str(lock)], check=True, timeout=60)  # free now
+    assert not lock.exists()
+    killed = subprocess.run(  # a holder killed leaves its file, unlocked: taken over
+        [sys.executable, "-c", take.replace(": pass", ": os.kill(os.getpid(), 9)"), str(lock)],
+        timeout=60,
+    )
+    assert killed.returncode == -9 and lock.read_bytes().startswith(b"movie-sentiment lock")
+    with exclusive_lock(lock, "busy"):
+        pass
+    assert not lock.exists()
+    (tmp_path / "elsewhere").write_text("mine")
+    lock.symlink_to(tmp_path / "elsewhere")  # planted: never followed, never truncated
+    with pytest.raises(StorageError, match="cannot write to"):
+        with exclusive_lock(lock, "busy"):
+            pass
+    assert (tmp_path / "elsewhere").read_text() == "mine"

@@ -13,14 +13,22 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from typer.exceptions import TyperException
 
-from movie_sentiment.errors import InvalidInputError, MovieSentimentError
+from movie_sentiment.errors import (
+    InvalidInputError,
+    ModelFailedError,
+    MovieSentimentError,
+    OutputExistsError,
+)
 
 app = typer.Typer(
     help="Sentiment of movie reviews: the Keras IMDB tutorials as a tool.",
@@ -41,14 +49,54 @@ DataOption = Annotated[
     ),
 ]
 SNIPPET = 60  # characters of a review shown in the plain prediction table
+# C0 controls but tab and line feed, DEL and C1 controls (a terminal acts on them all).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Set by Ctrl-C (``_on_interrupt``); while Keras starts up, Ctrl-C only sets it.
+INTERRUPTED = threading.Event()
+_DEFERRING = threading.Event()
+
+
+def terminal_text(text: str) -> str:
+    """``text`` safe for a terminal: control characters escaped (``\\x1b``), so a review
+    cannot set the window title, clear the screen or write the clipboard (OSC 52)."""
+    return CONTROL_CHARACTERS.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def _print(text: str = "") -> None:
-    typer.echo(text)
+    typer.echo(terminal_text(text))
 
 
 def _warn(text: str) -> None:
-    typer.echo(f"warning: {text}", err=True)
+    typer.echo(f"warning: {terminal_text(text)}", err=True)
+
+
+def _stop_if_interrupted() -> None:
+    """Stop (exit 130, nothing printed) if Ctrl-C came while it could not act."""
+    if INTERRUPTED.is_set():
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _interrupts_held():
+    """Ctrl-C held until the block is done, then acted on: Keras, JAX and XLA start up
+    in it, and a KeyboardInterrupt raised inside them is lost in JAX's garbage-collector
+    callback (the command then went on: every score printed, a whole run trained) or
+    crashes the process."""
+    _DEFERRING.set()
+    try:
+        yield
+    finally:
+        _DEFERRING.clear()
+    _stop_if_interrupted()
+
+
+def _load_model(bundle: Path):
+    """``SentimentModel.load(bundle)``, Ctrl-C held meanwhile (``_interrupts_held``), as
+    Keras starts up in it."""
+    with _interrupts_held():
+        from movie_sentiment.bundle import SentimentModel
+
+        return SentimentModel.load(bundle)
 
 
 # -- data --------------------------------------------------------------------------------
@@ -220,8 +268,9 @@ def train_command(
         others += [True] * (validate_on_test or force)
         if any(value is not None for value in others):
             raise InvalidInputError("--resume goes on with the run's own settings; give no others")
-        result = train(TrainConfig.from_dict(interrupted_config(resume)))
-        _print_trained(result)
+        config = TrainConfig.from_dict(interrupted_config(resume))
+        _start_keras()
+        _print_trained(train(config))
         return
     base = read_settings(config) if config else {}
     given = {
@@ -240,7 +289,15 @@ def train_command(
     base.update({k: v for k, v in given.items() if v is not None})
     flags = {"validate_on_test": validate_on_test, "force": force}
     base.update({name: True for name, on in flags.items() if on})
-    _print_trained(train(TrainConfig.from_dict(base)))
+    config = TrainConfig.from_dict(base)  # checked before Keras starts: mistakes at once
+    _start_keras()
+    _print_trained(train(config))
+
+
+def _start_keras() -> None:
+    """Import Keras (and JAX) with Ctrl-C held, so it is not lost in their start-up."""
+    with _interrupts_held():
+        import keras  # noqa: F401
 
 
 def _print_trained(result) -> None:
@@ -283,11 +340,10 @@ def evaluate_command(
     data: DataOption = None,
 ) -> None:
     """Score a saved model on the IMDB test split."""
-    from movie_sentiment.bundle import SentimentModel
     from movie_sentiment.data.imdb import load_reviews
     from movie_sentiment.evaluation.metrics import format_metrics
 
-    model = SentimentModel.load(bundle)
+    model = _load_model(bundle)
     test = load_reviews("test", data)
     _print(format_metrics(model.evaluate(test.encodable, test.labels)))
 
@@ -300,16 +356,18 @@ def _snippet(text: str) -> str:
 
 def _json_line(record: dict) -> str:
     """One JSON object on one line. Text stays readable (not ASCII-escaped), except the
-    characters that tools splitting on Unicode line breaks would cut a line at."""
+    characters that tools splitting on Unicode line breaks would cut a line at and the
+    control characters a terminal would act on."""
     line = json.dumps(record, ensure_ascii=False, allow_nan=False)
-    for character, escaped in (("\u2028", "\\u2028"), ("\u2029", "\\u2029"), ("\x85", "\\u0085")):
+    for character, escaped in (("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         line = line.replace(character, escaped)
-    return line
+    # JSON escapes C0 controls itself; DEL and C1 controls (U+0085 among them) it keeps raw.
+    return CONTROL_CHARACTERS.sub(lambda match: f"\\u{ord(match.group()):04x}", line)
 
 
 def _lines_named(lines: list[int], limit: int = 10) -> str:
-    shown = ", ".join(str(line) for line in lines[:limit])
-    return shown + (f" and {len(lines) - limit} more" if len(lines) > limit else "")
+    listed = ", ".join(str(line) for line in lines[:limit])
+    return listed + (f" and {len(lines) - limit} more" if len(lines) > limit else "")
 
 
 TargetOption = Annotated[
@@ -350,6 +408,7 @@ def _scored_rows(model, rows: list, explain: bool, target: float | None) -> list
     )
     results = iter(range(len(readable)))
     records = []
+    failures = []  # why the model gave a readable row no score
     for row in rows:
         record = {"line": row.line, **({"id": row.id} if row.id is not None else {})}
         record["text"] = row.text
@@ -358,6 +417,8 @@ def _scored_rows(model, rows: list, explain: bool, target: float | None) -> list
             record["label"] = scored.pop("label")
             record["positive_probability"] = scored.pop("probability")
             record.update(scored)
+            if record["error"] is not None:
+                failures.append(record["error"])
         else:
             record.update(
                 label=None,
@@ -370,6 +431,12 @@ def _scored_rows(model, rows: list, explain: bool, target: float | None) -> list
                 error=row.error,
             )
         records.append(record)
+    _stop_if_interrupted()
+    if len(failures) == len(readable):  # nothing the user can change in the input: exit 1
+        raise ModelFailedError(
+            f"the model could not score any of the {len(readable)} reviews ({failures[0]}); "
+            "the bundle is damaged: train it again"
+        )
     return records
 
 
@@ -407,10 +474,8 @@ def predict_command(
     and stars (1-10) for each, one output row per input row, named by its line in the
     file (or its position among the arguments). Rows that cannot be scored (empty, not
     text) are error rows, listed on stderr."""
-    from movie_sentiment.bundle import SentimentModel
-
     rows = _read_reviews(texts, file)
-    model = SentimentModel.load(bundle)
+    model = _load_model(bundle)
     records = _scored_rows(model, rows, explain=False, target=target)
     if not as_json:
         _print(f"{'line':>5}  {'label':<9}  {'positive':>8}  {'stars':>5}  review")
@@ -432,7 +497,7 @@ def predict_command(
 
 def _ngram_cells(pair: tuple[str, float] | None) -> tuple[str, str]:
     """An n-gram and its value as two table cells (empty when one side ran out)."""
-    return ("", "") if pair is None else (pair[0], f"{pair[1]:+.3f}")
+    return ("", "") if pair is None else (terminal_text(pair[0]), f"{pair[1]:+.3f}")
 
 
 def _print_learned(model, count: int) -> None:
@@ -479,7 +544,8 @@ def _print_explained(record: dict, count: int) -> None:
 
     console = Console(highlight=False)
     if record["error"] is not None:
-        console.print(f"line {record['line']}: error: {record['error']}", markup=False)
+        error = terminal_text(record["error"])
+        console.print(f"line {record['line']}: error: {error}", markup=False)
         return
     explanation = record["explanation"]
     tokens = explanation["tokens"]
@@ -496,15 +562,15 @@ def _print_explained(record: dict, count: int) -> None:
     text = Text()
     for piece, value in segments(record["text"], tokens):
         if value is None or abs(value) < 0.05 * scale:
-            text.append(piece)
+            text.append(terminal_text(piece))
         else:
             strength = min(1.0, abs(value) / scale)
             color = "green" if value > 0 else "red"
-            text.append(piece, style=f"bold {color}" if strength > 0.4 else color)
+            text.append(terminal_text(piece), style=f"bold {color}" if strength > 0.4 else color)
     console.print(text)
     positive, against = top_words(tokens, count)
     for title, words in (("For positive", positive), ("Against", against)):
-        listed = ", ".join(f"{w['text']} ({w['contribution']:+.2f})" for w in words)
+        listed = ", ".join(f"{terminal_text(w['text'])} ({w['contribution']:+.2f})" for w in words)
         console.print(Text(f"{title}: ", style="bold") + Text(listed or "(none)"))
     console.print(
         Text(
@@ -515,6 +581,24 @@ def _print_explained(record: dict, count: int) -> None:
         )
     )
     console.print()
+
+
+def _check_page_file(page: Path, reviews: Path | None, force: bool) -> None:
+    """The ``--html`` page may replace only a page file, and only with ``--force``: never
+    a folder, a device or FIFO, or the file of reviews it explains."""
+    if page.is_dir():
+        raise InvalidInputError(f"--html {page} is a folder; give the page a file name")
+    if not page.exists() and not page.is_symlink():
+        return
+    if page.exists():
+        if reviews is not None and reviews.exists() and page.samefile(reviews):
+            raise InvalidInputError(
+                f"--html {page} is the file of reviews (--file); give the page another name"
+            )
+        if not page.is_file():
+            raise InvalidInputError(f"--html {page} is not a file; give the page a file name")
+    if not force:
+        raise OutputExistsError(f"{page} exists; pass --force to replace it")
 
 
 @app.command("explain")
@@ -530,22 +614,26 @@ def explain_command(
     ] = None,
     top: Annotated[int, typer.Option("--top", min=1, help="Words listed for and against.")] = 10,
     target: TargetOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing --html file.")
+    ] = False,
 ) -> None:
     """Why each review got its score: its words colored by what they add to the score
     (green for positive, red against), the top words each way, and the score. With no
     review: the model's most positive and negative n-grams (linear models)."""
-    from movie_sentiment.bundle import SentimentModel
     from movie_sentiment.paths import write_text_atomic
 
-    if html_file is not None and html_file.is_dir():
-        raise InvalidInputError(f"--html {html_file} is a folder; give the page a file name")
+    if html_file is not None:
+        _check_page_file(html_file, file, force)
+    elif force:
+        raise InvalidInputError("--force replaces an existing --html page; give --html FILE")
     if not texts and file is None:
         if html_file is not None or as_json:
             raise InvalidInputError("--json and --html explain reviews; give one")
-        _print_learned(SentimentModel.load(bundle), top)
+        _print_learned(_load_model(bundle), top)
         return
     rows = _read_reviews(texts, file)
-    model = SentimentModel.load(bundle)
+    model = _load_model(bundle)
     records = _scored_rows(model, rows, explain=True, target=target)
     if html_file is not None:  # written first: a page that cannot be written prints nothing
         from movie_sentiment.evaluation.render import explanations_page
@@ -564,7 +652,7 @@ def explain_command(
             _print_explained(record, top)
     _warn_rows(records)
     if html_file is not None:
-        typer.echo(f"Wrote {html_file}", err=True)
+        typer.echo(f"Wrote {terminal_text(str(html_file))}", err=True)
 
 
 @app.command("report")
@@ -575,14 +663,13 @@ def report_command(
     """Write RUN/report.html: one self-contained page with the model card, the metrics,
     every plot and a few explained test reviews (right, wrong, uncertain). Train writes
     it too."""
-    from movie_sentiment.bundle import SentimentModel
     from movie_sentiment.data.imdb import load_reviews
     from movie_sentiment.training.report import write_report
     from movie_sentiment.training.train import is_run_folder
 
     if not is_run_folder(run):
         raise InvalidInputError(f"{run} is not a run folder (no config.json and bundle/ in it)")
-    model = SentimentModel.load(run)
+    model = _load_model(run)
     path = write_report(run, model, load_reviews("test", data), f"Run: {run}")
     _print(f"Wrote {path}")
 
@@ -637,29 +724,31 @@ def score_command(
     uncertain and no-known-words flags, and an error for rows that cannot be scored.
     Interrupted, the same command again resumes: finished parts are kept."""
     from movie_sentiment.batch.job import Options, score_files
-    from movie_sentiment.bundle import SentimentModel
+    from movie_sentiment.batch.output import output_lock
 
     if engine not in ("local", "dask"):
         raise InvalidInputError(f"unknown engine {engine!r}: use local or dask")
     if scheduler and engine != "dask":
         raise InvalidInputError("--scheduler needs --engine dask")
-    model = SentimentModel.load(bundle)  # Dask workers load their own; it loads, at least
-    options = Options(explain=explain, target_accuracy=target)
-    with _progress_bar("scoring") as progress:
-        summary = score_files(
-            model,
-            bundle,
-            inputs,
-            output,
-            text_column=text_column,
-            id_column=id_column,
-            options=options,
-            engine=engine,
-            force=force,
-            partition_bytes=partition_kb * 1024,
-            progress=progress,
-            dask_options={"scheduler": scheduler, "workers": workers},
-        )
+    # The output is taken before the model loads, so a second job says so at once.
+    with output_lock(output):
+        model = _load_model(bundle)  # Dask workers load their own; it loads, at least
+        options = Options(explain=explain, target_accuracy=target)
+        with _progress_bar("scoring") as progress:
+            summary = score_files(
+                model,
+                bundle,
+                inputs,
+                output,
+                text_column=text_column,
+                id_column=id_column,
+                options=options,
+                engine=engine,
+                force=force,
+                partition_bytes=partition_kb * 1024,
+                progress=progress,
+                dask_options={"scheduler": scheduler, "workers": workers},
+            )
     notes = []
     if summary.startup_seconds >= 0.5:
         notes.append(f"engine started in {summary.startup_seconds:.1f} s")
@@ -812,12 +901,39 @@ def serve_command(
     serve(app, host, port, drain_seconds)
 
 
+def _on_interrupt(signum, frame) -> None:
+    """Ctrl-C: remember it (``INTERRUPTED``), then raise KeyboardInterrupt as usual, unless
+    Keras is starting up (``_interrupts_held`` acts on it when done)."""
+    INTERRUPTED.set()
+    if not _DEFERRING.is_set():
+        signal.default_int_handler(signum, frame)
+
+
+@contextlib.contextmanager
+def _interrupts_remembered():
+    """``_on_interrupt`` as the Ctrl-C handler for one command (not where Ctrl-C is
+    ignored, or off the main thread, where no handler can be set)."""
+    INTERRUPTED.clear()
+    usual = signal.getsignal(signal.SIGINT)
+    if usual is not signal.default_int_handler or threading.current_thread() is not (
+        threading.main_thread()
+    ):
+        yield
+        return
+    signal.signal(signal.SIGINT, _on_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, usual)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: one-line errors for user mistakes, exit code 2."""
     try:
-        code = app(args=argv, standalone_mode=False, prog_name="movie-sentiment")
+        with _interrupts_remembered():
+            code = app(args=argv, standalone_mode=False, prog_name="movie-sentiment")
     except MovieSentimentError as error:
-        typer.echo(f"error: {' '.join(str(error).split())}", err=True)
+        typer.echo(f"error: {terminal_text(' '.join(str(error).split()))}", err=True)
         sys.exit(error.exit_code)
     except TyperException as error:  # Click's usage errors: --epochs abc, --epoch
         if type(error).__name__ == "NoArgsIsHelpError":
@@ -826,7 +942,7 @@ def main(argv: list[str] | None = None) -> None:
         context = getattr(error, "ctx", None)
         where = context.command_path if context is not None else "movie-sentiment"
         message = " ".join(error.format_message().split())
-        typer.echo(f"error: {message} (see: {where} --help)", err=True)
+        typer.echo(f"error: {terminal_text(message)} (see: {where} --help)", err=True)
         sys.exit(2)
     except typer.Abort:  # end of input where a prompt waited
         typer.echo("error: input ended", err=True)

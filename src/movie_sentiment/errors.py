@@ -50,3 +50,13 @@ class OutputExistsError(MovieSentimentError, FileExistsError):
 
 class StorageError(MovieSentimentError, OSError):
     """A file or folder cannot be written: no permission, read-only, disk full."""
+
+
+class OutputBusyError(MovieSentimentError):
+    """Another process is writing the same output right now (it holds its lock)."""
+
+
+class ModelFailedError(MovieSentimentError):
+    """The model gave no score for any review (damaged weights): not the input's fault."""
+
+    exit_code = 1

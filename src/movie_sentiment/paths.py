@@ -1,4 +1,5 @@
-"""Where things live on disk: the user cache, atomic writes and their staging folders.
+"""Where things live on disk: the user cache, atomic writes, their staging folders and
+the locks that keep two processes from writing one output.
 
 Everything is written beside its destination under a hidden staging name that carries
 the writing process (``.NAME.HOST-PID.XXXX.tmp``) and renamed into place when complete.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 import re
 import shutil
@@ -19,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from movie_sentiment.errors import OutputExistsError, StorageError
+from movie_sentiment.errors import OutputBusyError, OutputExistsError, StorageError
 
 CACHE_ENV = "MOVIE_SENTIMENT_CACHE"
 # Staging of versions before the process was named in it: removed once a day old.
@@ -72,9 +74,21 @@ def storage_errors(where: Path, what: str = "write to") -> Iterator[None]:
 def make_folder(path: Path) -> Path:
     """``mkdir -p`` with a one-line error when it cannot be made."""
     path = Path(path)
-    with storage_errors(path, "create the folder"):
+    with storage_errors(path, "create the folder"), _nothing_can_be_created(path):
         path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@contextlib.contextmanager
+def _nothing_can_be_created(where: Path) -> Iterator[None]:
+    """Creating in a folder that exists yet takes nothing new (``/proc``) fails with "no
+    such file": a ``StorageError``, as a read-only folder's would be."""
+    try:
+        yield
+    except FileNotFoundError as error:
+        raise StorageError(
+            f"cannot write to {where}: nothing can be created there ({error.strerror})"
+        ) from None
 
 
 def _process_alive(pid: int) -> bool:
@@ -129,7 +143,7 @@ def atomic_file(path: Path, mode: str = "wb") -> Iterator:
     """Open a temporary file beside ``path``; rename it over ``path`` only on success."""
     path = Path(path)
     make_folder(path.parent)
-    with storage_errors(path):
+    with storage_errors(path), _nothing_can_be_created(path.parent):
         fd, tmp = tempfile.mkstemp(
             prefix=_staging_prefix(path.name), suffix=".tmp", dir=path.parent
         )
@@ -167,7 +181,7 @@ def _restore_retired(retired: Path, target: Path) -> None:
 
 def staging_folder(parent: Path, name: str, suffix: str = ".tmp") -> Path:
     """A new hidden staging folder in ``parent`` named for ``name`` and this process."""
-    with storage_errors(parent):
+    with storage_errors(parent), _nothing_can_be_created(parent):
         return Path(tempfile.mkdtemp(prefix=_staging_prefix(name), suffix=suffix, dir=parent))
 
 
@@ -253,7 +267,7 @@ def check_replaceable(
     path = Path(path)
     if not path.exists() and not path.is_symlink():
         return
-    if not force:
+    if not force and _replaceable_folder(path, replaceable):  # --force is offered only here
         raise OutputExistsError(f"{path} already exists; pass --force to overwrite it")
     if path.is_symlink():
         raise OutputExistsError(
@@ -261,9 +275,85 @@ def check_replaceable(
         )
     if not path.is_dir():
         raise OutputExistsError(f"{path} exists and is not a folder; --force replaces only folders")
-    empty = not any(path.iterdir())
-    if not empty and not (replaceable is not None and replaceable(path)):
+    if not _replaceable_folder(path, replaceable):
         raise OutputExistsError(
             f"{path} is not a movie-sentiment {what}; --force replaces only those "
             "(choose another output folder)"
         )
+
+
+def _replaceable_folder(path: Path, replaceable: Callable[[Path], bool] | None) -> bool:
+    """Whether ``--force`` would replace ``path``: a real folder, empty or one of ours."""
+    if path.is_symlink() or not path.is_dir():
+        return False
+    return not any(path.iterdir()) or (replaceable is not None and replaceable(path))
+
+
+# Locks this process holds, by path: taking one again (the CLI, then the library) nests.
+_HELD_LOCKS: dict[str, int] = {}
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: Path, busy: str) -> Iterator[None]:
+    """Hold the lock file ``path`` for the block, or raise ``OutputBusyError(busy)`` at once
+    when another process holds it. The file is removed when released.
+
+    fcntl rather than the filelock library: filelock leaves its lock files behind by design
+    (removing one safely needs the check below), and every output would keep a stray
+    ``.lock`` beside it. The kernel drops the lock when its process dies, so a killed job
+    never leaves the output locked.
+    """
+    key = os.path.abspath(path)
+    if key in _HELD_LOCKS:
+        _HELD_LOCKS[key] += 1
+        try:
+            yield
+        finally:
+            _HELD_LOCKS[key] -= 1
+        return
+    descriptor = _take_lock(Path(path), busy)
+    _HELD_LOCKS[key] = 1
+    try:
+        yield
+    finally:
+        del _HELD_LOCKS[key]
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # while still held, so no other process holds this file
+        os.close(descriptor)
+
+
+def _take_lock(path: Path, busy: str) -> int:
+    """An open descriptor of ``path`` holding its exclusive lock (see ``exclusive_lock``)."""
+    while True:
+        try:
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        except OSError as error:  # read-only, /proc, a link planted as the lock file
+            raise StorageError(f"cannot write to {path.parent}: {error.strerror}") from None
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(descriptor)
+            raise OutputBusyError(busy) from None
+        try:  # the holder before may have removed the file after we opened it: try again
+            if os.path.samestat(os.fstat(descriptor), os.stat(path, follow_symlinks=False)):
+                _claim_lock_file(descriptor, path)
+                return descriptor
+        except FileNotFoundError:
+            pass
+        except BaseException:
+            os.close(descriptor)
+            raise
+        os.close(descriptor)
+
+
+LOCK_HEADER = b"movie-sentiment lock\n"
+
+
+def _claim_lock_file(descriptor: int, path: Path) -> None:
+    """Mark the locked file as ours (it is removed when released), unless it is a file of
+    the user's that happens to have the lock's name: that is left alone, and refused."""
+    held = os.pread(descriptor, len(LOCK_HEADER), 0)
+    if held and held != LOCK_HEADER:
+        raise OutputExistsError(f"{path} is in the way and is not a lock of ours; move it")
+    os.ftruncate(descriptor, 0)
+    os.pwrite(descriptor, LOCK_HEADER + f"pid {os.getpid()}\n".encode(), 0)

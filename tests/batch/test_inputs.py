@@ -116,3 +116,31 @@ def test_rows_keep_their_number_of_fields_check(tmp_path):
     rows = read_partition(plan([path])[0])
     assert rows.texts == ["fine", None, "ok"]
     assert rows.errors[1] == "3 fields where the header has 2 (quote fields that hold commas)"
+
+
+def test_jsonl_lines_too_deep_or_too_long_to_parse_are_error_rows(tmp_path):
+    path = tmp_path / "r.jsonl"
+    deep = "[" * 100_000 + "]" * 100_000
+    path.write_text(f'{{"text": "fine"}}\n{deep}\n{{"text": {"9" * 5000}}}\n')
+    rows = read_partition(plan([path])[0])
+    assert rows.texts == ["fine", None, None]
+    assert rows.errors[1] == "the line is JSON nested too deeply to read"
+    assert rows.errors[2].startswith("the line holds a number too long to read")
+
+
+@pytest.mark.parametrize(
+    ("values", "named"), [([1], "int64"), ([1.5], "double"), ([True], "bool"), ([b"x"], "binary")]
+)
+def test_a_parquet_text_column_of_another_type_is_named_with_its_type(tmp_path, values, named):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "r.parquet"
+    pq.write_table(pa.table({"id": ["a"], "text": values}), path)
+    with pytest.raises(InvalidInputError, match=f"column 'text' holds {named}, not text"):
+        plan([path])
+    pq.write_table(pa.table({"id": ["a"], "text": pa.array([None], pa.string())}), path)
+    assert read_partition(plan([path])[0]).errors == ["the review is not text but NoneType"]
+    categories = pa.array(["great fun"]).dictionary_encode()  # pandas' category columns
+    pq.write_table(pa.table({"id": ["a"], "text": categories}), path)
+    assert read_partition(plan([path])[0]).texts == ["great fun"]

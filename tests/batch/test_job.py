@@ -121,3 +121,124 @@ def test_a_killed_job_resumes_with_every_row_once(nbsvm_run, tmp_path):
     assert list(table["id"]) == ids  # none lost, none twice, in order
     assert list(table["row"]) == list(range(1, len(ids) + 1))
     assert table["label"].notna().all()
+
+
+def score_command(run_dir, source, output, *extra):
+    return [
+        sys.executable, "-m", "movie_sentiment.cli", "score", str(run_dir), str(source),
+        "-o", str(output), *map(str, extra),
+    ]  # fmt: skip
+
+
+def test_two_jobs_writing_one_output_the_second_stops_and_the_first_is_whole(nbsvm_run, tmp_path):
+    """Two real processes, one output: the second says another job is writing it and
+    exits 2 without touching anything; the first finishes with every row once. The first
+    is paused (SIGSTOP) once it has written a part, so the two overlap however fast the
+    machine: a paused process keeps its lock."""
+    texts = [f"superb film number {n}" for n in range(20_000)]
+    ids = [f"id-{n:05d}" for n in range(len(texts))]
+    source = write_csv(tmp_path / "in.csv", texts, ids)
+    output = tmp_path / "out.parquet"
+    first = subprocess.Popen(
+        score_command(nbsvm_run.run_dir, source, output, "--partition-kb", "4"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    parts = tmp_path / "out.parquet.parts"
+    deadline = time.monotonic() + 120
+    while not list(parts.glob("part-*.parquet")):  # the first is scoring
+        assert first.poll() is None, first.stderr.read()
+        assert time.monotonic() < deadline, "the first job wrote no part"
+        time.sleep(0.01)
+    os.kill(first.pid, signal.SIGSTOP)
+    try:
+        assert first.poll() is None, "the first job ended before it could be paused"
+        for force in ([], ["--force"]):  # --force does not take another job's output either
+            second = subprocess.run(
+                score_command(nbsvm_run.run_dir, source, output, *force),
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert (second.returncode, second.stdout) == (2, "")
+            assert second.stderr == (
+                f"error: another job is writing {output}; wait for it to finish (or stop "
+                "it), then run this again\n"
+            )
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
+    assert first.wait(timeout=300) == 0, first.stderr.read()
+    table = pd.read_parquet(output)
+    assert list(table["id"]) == ids and table["label"].notna().all()
+    assert not (tmp_path / "out.parquet.lock").exists() and not parts.exists()
+
+
+def test_a_wrong_parquet_column_leaves_nothing_and_the_corrected_run_works(
+    cli, nbsvm_run, tmp_path
+):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.table({"text": [1, 2], "body": ["great fun", "awful"]}), source)
+    output = tmp_path / "out.csv"
+    wrong = cli("score", nbsvm_run.run_dir, source, "-o", output)
+    assert wrong.returncode == 2 and "column 'text' holds int64, not text" in wrong.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet"]  # no parts, no lock
+    fixed = cli("score", nbsvm_run.run_dir, source, "-o", output, "--text-column", "body")
+    assert fixed.returncode == 0, fixed.stderr
+    assert list(pd.read_csv(output)["label"].notna()) == [True, True]
+
+
+def test_a_partition_of_error_rows_only_is_error_rows(model, nbsvm_run, tmp_path):
+    """Nothing to score in a partition (every line blank or not a review) is not an error
+    of the job: its rows carry their errors and the other partitions are scored."""
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(['{"text": 5}'] * 50 + ['"great fun"'] * 50) + "\n")
+    output = tmp_path / "out.parquet"
+    summary = score_files(model, nbsvm_run.bundle_dir, [str(source)], output, partition_bytes=64)
+    table = pd.read_parquet(output)
+    assert (summary.rows, summary.errors) == (100, 50)
+    assert set(table["error"][:50]) == {"the review is not text but int"}
+    assert table["label"][50:].notna().all()
+
+
+def test_an_input_error_mid_job_removes_its_parts(model, nbsvm_run, tmp_path):
+    """The parts of a job stopped by an input error (found in its eighth partition) would
+    only block the corrected rerun, another job by the input's new time: removed. A killed
+    job keeps them to resume (``test_a_killed_job_resumes_with_every_row_once``)."""
+    from movie_sentiment.errors import InvalidInputError
+
+    source = tmp_path / "in.csv"
+    source.write_text("text\ngreat\n" + "x\n" * 4000 + '"closed"then more\n')
+    output = tmp_path / "out.csv"
+    with pytest.raises(InvalidInputError, match="not valid CSV"):
+        score_files(model, nbsvm_run.bundle_dir, [str(source)], output, partition_bytes=1024)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_an_output_inside_the_scored_folder_resumes_without_scoring_its_own_parts(
+    model, nbsvm_run, tmp_path
+):
+    """``score folder/ -o folder/out.parquet`` stopped mid-job: its parts sit in the
+    scored folder, yet the same command resumes the same job (they are not inputs)."""
+    folder = tmp_path / "reviews"
+    folder.mkdir()
+    texts = [f"superb film number {n}" for n in range(400)]
+    write_csv(folder / "in.csv", texts)
+    output = folder / "out.parquet"
+
+    def stop_after_two_parts(done, total, rows):
+        if rows >= 2 * 50:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        score_files(
+            model, nbsvm_run.bundle_dir, [str(folder)], output, partition_bytes=1024,
+            progress=stop_after_two_parts,
+        )  # fmt: skip
+    assert list((folder / "out.parquet.parts").glob("part-*.parquet"))
+    summary = score_files(model, nbsvm_run.bundle_dir, [str(folder)], output, partition_bytes=1024)
+    assert summary.resumed >= 2 and summary.rows == 400
+    assert list(pd.read_parquet(output)["id"]) == [f"r{n}" for n in range(400)]

@@ -131,3 +131,15 @@ def test_a_folder_is_not_a_file_of_reviews(tmp_path):
     (tmp_path / "reviews.txt").mkdir()
     with pytest.raises(InvalidInputError, match="is a folder, not a file of reviews"):
         read_rows(tmp_path / "reviews.txt")
+
+
+def test_jsonl_lines_too_deep_or_too_long_to_parse_are_error_rows(tmp_path):
+    """A line nested 100,000 deep (Python's parser would raise RecursionError) or holding a
+    number of 5,000 digits (beyond Python's int limit) is an error row; the rest is read."""
+    path = tmp_path / "reviews.jsonl"
+    deep = "[" * 100_000 + "]" * 100_000
+    path.write_text(f'"fine"\n{deep}\n{{"text": {"9" * 5000}}}\n{{"text": "also fine"}}\n')
+    rows = read_rows(path)
+    assert [row.text for row in rows] == ["fine", None, None, "also fine"]
+    assert rows[1].error == "the line is JSON nested too deeply to read"
+    assert rows[2].error.startswith("the line holds a number too long to read")

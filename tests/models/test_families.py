@@ -12,7 +12,7 @@ from movie_sentiment.errors import ConfigError
 from movie_sentiment.models import get_family
 from movie_sentiment.models.nbsvm import naive_bayes_ratios
 from movie_sentiment.training import TrainConfig
-from movie_sentiment.training.train import is_run_folder
+from movie_sentiment.training.train import is_our_run
 
 
 def test_naive_bayes_ratios_by_hand():
@@ -80,7 +80,7 @@ def test_best_is_one_bundle_with_weighted_members(family_run, small_archive):
     assert [p.label for p in predictions] == ["positive", "negative"]
     unknown = model.predict(["zzyzx qwerty"])[0]  # no known word: still a number, flagged
     assert 0 < unknown.positive_probability < 1 and unknown.no_known_words
-    assert is_run_folder(result.run_dir) and is_bundle(result.bundle_dir)  # --force may replace
+    assert is_our_run(result.run_dir) and is_bundle(result.bundle_dir)  # --force may replace
 
 
 def test_fast_is_nbsvm_taught_by_best_without_refit(family_run):
@@ -102,7 +102,7 @@ def test_fast_is_nbsvm_taught_by_best_without_refit(family_run):
     assert [layer.name for layer in model.keras_model.layers][-2:] == ["nb_linear", "probability"]
     assert model.explain("wonderful superb film").method == "exact"
     assert card.uncertain["table"] and card.ratings
-    assert is_run_folder(result.run_dir)  # ours, so --force may replace it
+    assert is_our_run(result.run_dir)  # ours, so --force may replace it
     assert (
         "best (trained into teacher/): validation accuracy"
         in (result.run_dir / "report.html").read_text()

@@ -245,3 +245,41 @@ def test_training_with_sentence_examples_keeps_the_reviews_naive_bayes_ratios(
     with_snippets, without = layer(result), layer(nbsvm_run)
     np.testing.assert_array_equal(np.asarray(with_snippets.ratios), np.asarray(without.ratios))
     assert not np.array_equal(np.asarray(with_snippets.weights_), np.asarray(without.weights_))
+
+
+def test_a_run_carries_a_marker_that_matches_its_card(tutorial_run, tmp_path):
+    """Only a folder whose marker holds its card's run id is a run of ours (--force may
+    replace it); a copy of its files without the marker, or with another id, is not."""
+    import shutil
+
+    from movie_sentiment.training.train import RUN_MARKER, is_our_run, is_run_folder
+
+    run = tutorial_run.run_dir
+    run_id = (run / RUN_MARKER).read_text().strip()
+    assert json.loads((run / "bundle" / "card.json").read_text())["run_id"] == run_id
+    assert len(run_id) == 32 and is_our_run(run)
+    copy = shutil.copytree(run, tmp_path / "copy")
+    assert is_our_run(copy)
+    (copy / RUN_MARKER).write_text("f" * 32)
+    assert not is_our_run(copy) and is_run_folder(copy)  # still a run to report on
+    (copy / RUN_MARKER).unlink()
+    (copy / RUN_MARKER).symlink_to(run / RUN_MARKER)  # a link proves nothing either
+    assert not is_our_run(copy)
+
+
+def test_a_runs_own_config_trains_the_same_run_again(nbsvm_run, small_archive, tmp_path):
+    """``train --config runs/R/config.json``: a run's resolved settings (training nested,
+    every default spelled out) read back as the settings that made it."""
+    from movie_sentiment.training.config import read_settings
+
+    config = TrainConfig.from_dict(read_settings(nbsvm_run.run_dir / "config.json"))
+    original = json.loads((nbsvm_run.run_dir / "config.json").read_text())
+    assert config.resolved() == original
+    again = train(
+        TrainConfig.from_dict(
+            {**read_settings(nbsvm_run.run_dir / "config.json"), "data": str(small_archive),
+             "out": str(tmp_path / "again"), "verbose": 0}
+        )
+    )  # fmt: skip
+    assert json.loads((again.run_dir / "config.json").read_text()) == original
+    assert again.metrics["test"] == nbsvm_run.metrics["test"]  # same seed, same run

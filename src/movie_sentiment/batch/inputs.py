@@ -20,11 +20,17 @@ import csv
 import glob
 import io
 import itertools
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from movie_sentiment.data.files import ID_FIELD, TEXT_FIELDS, field_named, id_text, input_row
+from movie_sentiment.data.files import (
+    ID_FIELD,
+    TEXT_FIELDS,
+    field_named,
+    id_text,
+    input_row,
+    json_line,
+)
 from movie_sentiment.errors import DataNotFoundError, InvalidInputError
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".parquet": "parquet", ".txt": "txt"}
@@ -110,6 +116,7 @@ def plan(
         header = None
         if kind == "parquet":
             columns = _columns(path, _parquet_names(path), text_column, id_column)
+            _check_parquet_text(path, columns.text)
             pieces = _parquet_pieces(path, partition_bytes)
         elif kind in ("csv", "tsv"):
             header, first = _text_header(path, kind)
@@ -233,6 +240,23 @@ def _parquet_names(path: Path) -> list[str]:
         raise InvalidInputError(f"{path} is not a readable Parquet file ({error})") from None
 
 
+def _check_parquet_text(path: Path, column: str) -> None:
+    """The reviews' column must hold text: a column of numbers is the wrong column (or a
+    wrong file), refused before anything is scored rather than one error per row."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    kind = pq.read_schema(path).field(column).type
+    values = kind.value_type if pa.types.is_dictionary(kind) else kind  # pandas' categories
+    string_view = getattr(pa.types, "is_string_view", lambda _: False)  # pyarrow 16 and later
+    text_types = (pa.types.is_string, pa.types.is_large_string, string_view, pa.types.is_null)
+    if not any(is_text(values) for is_text in text_types):
+        raise InvalidInputError(
+            f"{path}: column {column!r} holds {kind}, not text; choose the reviews' column "
+            "with --text-column"
+        )
+
+
 def _parquet_pieces(path: Path, target: int) -> list[tuple[int, int, int]]:
     """Runs of whole row groups of about ``target`` bytes (a row group is never split)."""
     import pyarrow.parquet as pq
@@ -332,10 +356,9 @@ def _read_json_line(part: Partition, line: str, rows: Rows) -> None:
     if not line.strip():
         rows.add(None, error="the line is empty")
         return
-    try:
-        item = json.loads(line)
-    except json.JSONDecodeError as error:
-        rows.add(None, error=f"the line is not JSON ({error.msg})")
+    item, error = json_line(line)
+    if error is not None:
+        rows.add(None, error=error)
         return
     if not isinstance(item, dict):  # a plain JSON string is the review itself
         rows.add(item)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -83,12 +84,14 @@ def scored_table(model, part: Partition, rows: Rows, options: Options):
     import pyarrow as pa
 
     readable = [i for i, error in enumerate(rows.errors) if error is None]
-    scores = model.score(
-        [rows.texts[i] for i in readable],
-        explain=options.explain,
-        on_error="mark",
-        target_accuracy=options.target_accuracy,
-    )
+    scores = None  # a partition of error rows only has nothing to score
+    if readable:
+        scores = model.score(
+            [rows.texts[i] for i in readable],
+            explain=options.explain,
+            on_error="mark",
+            target_accuracy=options.target_accuracy,
+        )
     count = len(rows)
     label = [None] * count
     probability = [None] * count
@@ -195,11 +198,23 @@ def score_files(
     dask_options: dict | None = None,
 ) -> Summary:
     """Score every review of ``inputs`` into ``output``; resumes an interrupted run of the
-    same job. ``progress(done_bytes, total_bytes, rows_scored)`` is told as parts finish."""
+    same job. ``progress(done_bytes, total_bytes, rows_scored)`` is told as parts finish.
+    Holds the output's lock throughout (``output.output_lock``)."""
+    with out.output_lock(Path(output)):
+        return _score_files(
+            model, bundle, inputs, Path(output), text_column, id_column, options, engine,
+            force, partition_bytes, progress, dask_options,
+        )  # fmt: skip
+
+
+def _score_files(
+    model, bundle, inputs, output, text_column, id_column, options, engine, force,
+    partition_bytes, progress, dask_options,
+) -> Summary:  # fmt: skip
+    """``score_files`` once it holds the output."""
     started = time.perf_counter()
-    output = Path(output)
-    out.check_output(output)
-    paths = find_inputs(inputs)
+    paths = out.without_own_parts(output, find_inputs(inputs))
+    out.check_not_an_input(output, paths)
     job = job_identity(bundle, paths, text_column, id_column, options)
     job["partition_bytes"] = partition_bytes
     planned = out.earlier_plan(output, job, force)
@@ -238,7 +253,13 @@ def score_files(
         if progress:
             progress(counted["bytes"], total, 0)
         if todo:
-            runner.run(todo, parts, options, done)
+            try:
+                runner.run(todo, parts, options, done)
+            except InvalidInputError:
+                # An input to correct: corrected, it is another job, which these parts
+                # would only block; an interruption (Ctrl-C, a crash) keeps them to resume.
+                shutil.rmtree(parts, ignore_errors=True)
+                raise
     rows, errors = out.commit(parts, partitions, output)
     return Summary(
         rows=rows,

@@ -93,6 +93,20 @@ def field_named(row, names: tuple[str, ...]) -> str | None:
     return found[0] if found else None
 
 
+def json_line(line: str) -> tuple[object, str | None]:
+    """One JSONL line's value, or None and why it cannot be read (not JSON, nested too
+    deeply for the parser, a whole number of thousands of digits): an error row, never
+    an exception that stops the file."""
+    try:
+        return json.loads(line), None
+    except json.JSONDecodeError as error:
+        return None, f"the line is not JSON ({error.msg})"
+    except RecursionError:
+        return None, "the line is JSON nested too deeply to read"
+    except ValueError as error:  # Python's limit on the digits of an int
+        return None, f"the line holds a number too long to read ({str(error).split(':')[0]})"
+
+
 def _read_txt(content: str) -> list[InputRow]:
     return [input_row(number, line) for number, line in enumerate(_lines(content), start=1)]
 
@@ -103,10 +117,9 @@ def _read_jsonl(content: str) -> list[InputRow]:
         if not line.strip():
             rows.append(InputRow(number, None, None, "the line is empty"))
             continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as error:
-            rows.append(InputRow(number, None, None, f"the line is not JSON ({error.msg})"))
+        item, error = json_line(line)
+        if error is not None:
+            rows.append(InputRow(number, None, None, error))
             continue
         if not isinstance(item, dict):  # a plain JSON string is the review itself
             rows.append(input_row(number, item))

@@ -23,6 +23,7 @@ RENAMED = {"model": "family", "model_options": "family_options"}
 MAX_SEED = 2**32 - 1  # NumPy's RandomState takes seeds from 0 to 2**32 - 1
 # Settings a recipe (the ensemble) takes per member from each member family instead.
 PER_MEMBER = MEMBER_TRAINING
+_UNSET = object()  # a default the family does not have: any value differs from it
 # Why each training recipe needs a validation split carved from train.
 NEEDS_VALIDATION = {
     "ensemble": "fits its member weights on a validation split carved from train",
@@ -169,13 +170,41 @@ def read_settings(path: str | Path) -> dict:
         raise DataNotFoundError(f"training config not found: {path}")
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))  # a BOM is harmless
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+    except (OSError, UnicodeDecodeError, RecursionError) as error:
         raise ConfigError(f"cannot read training config {path}: {error}") from None
-    except ValueError as error:  # an integer of more than 4,300 digits
+    except ValueError as error:  # not JSON, or a whole number of thousands of digits
         raise ConfigError(f"cannot read training config {path}: {json_problem(error)}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"training config {path} must be a JSON object")
-    return current_names(data)
+    return from_run_config(current_names(data))
+
+
+def from_run_config(data: dict) -> dict:
+    """A run's own ``config.json`` (the resolved settings: ``training`` nested, every
+    default spelled out, an ensemble's ``members``) as the settings that make the same
+    run; other configs as they are. Values equal to the family's defaults are left out,
+    so the family fills them in as it did (an ensemble refuses per-member settings)."""
+    training = data.get("training")
+    if not isinstance(training, dict) or not isinstance(data.get("family"), str):
+        return data
+    try:
+        defaults = TrainConfig(family=data["family"]).resolved()
+    except ConfigError:
+        return data  # an unknown family: from_settings names it
+    settings = {key: value for key, value in data.items() if key not in ("training", "members")}
+    for part in ("encoder", "family_options"):
+        if isinstance(settings.get(part), dict):
+            settings[part] = {
+                key: value
+                for key, value in settings[part].items()
+                if defaults[part].get(key, _UNSET) != value
+            }
+    for key, value in training.items():
+        if key in settings:
+            raise ConfigError(f"training settings give {key!r} twice (in training and outside)")
+        if defaults["training"].get(key, _UNSET) != value:
+            settings[key] = value
+    return settings
 
 
 def current_names(data: dict) -> dict:
