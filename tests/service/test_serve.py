@@ -1,5 +1,6 @@
 """``movie-sentiment serve`` as a user runs it: a real process on 127.0.0.1."""
 
+import json
 import os
 import signal
 import socket
@@ -248,25 +249,41 @@ def test_slow_clients_are_dropped_and_others_still_answered(nbsvm_run):
         stop(process)
 
 
-def test_connections_beyond_the_cap_get_a_503(nbsvm_run):
-    """--max-connections 5: five idle connections fill it, the sixth is refused with a
-    503 at once; once the idle ones are dropped (--header-timeout 1), requests are served."""
-    process, base = start_serving(nbsvm_run.run_dir, "--max-connections", 5, "--header-timeout", 1)
+def test_at_the_connection_cap_the_slowest_make_room(nbsvm_run):
+    """--max-connections 3: three connections that send nothing fill it, yet a new client
+    is served: the one that has waited longest for its headers gets a 503 and is closed.
+    When every connection is busy with a request, the new one gets the 503."""
+    process, base = start_serving(nbsvm_run.run_dir, "--max-connections", 3, "--max-wait-ms", 3000)
     port = int(base.rsplit(":", 1)[1])
+    too_many = {"error": "the service has too many connections open; try again soon"}
     try:
-        time.sleep(1.5)  # the readiness probes' connections are gone
-        idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(5)]
-        time.sleep(0.2)
-        refused = httpx.get(f"{base}/v2/health/live", timeout=5)
-        assert refused.status_code == 503
-        assert refused.json() == {
-            "error": "the service has too many connections open; try again soon"
-        }
-        time.sleep(1.5)  # past the header deadline: the idle ones are closed
-        assert all(connection.recv(4096).startswith(b"HTTP/1.1 408 ") for connection in idle)
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(3)]
+        time.sleep(0.3)
+        assert httpx.get(f"{base}/v2/health/live", timeout=5).status_code == 200
+        evicted = idle[0].recv(4096)
+        assert evicted.startswith(b"HTTP/1.1 503 ") and evicted.endswith(
+            json.dumps(too_many, separators=(",", ":")).encode()
+        )
         for connection in idle:
             connection.close()
-        assert httpx.get(f"{base}/v2/health/live", timeout=5).status_code == 200
+        time.sleep(0.3)
+        replies = []
+        busy = [
+            threading.Thread(
+                target=lambda: replies.append(
+                    httpx.post(f"{base}/v1/score", json={"reviews": ["fine"]}, timeout=30)
+                )
+            )
+            for _ in range(3)
+        ]
+        for thread in busy:
+            thread.start()
+        time.sleep(1.0)  # all three wait for their batch (3 s)
+        refused = httpx.get(f"{base}/v2/health/live", timeout=5)
+        assert refused.status_code == 503 and refused.json() == too_many
+        for thread in busy:
+            thread.join(timeout=30)
+        assert [reply.status_code for reply in replies] == [200, 200, 200]
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)

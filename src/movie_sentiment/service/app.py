@@ -28,13 +28,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
-from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from movie_sentiment import __version__
 from movie_sentiment.errors import InvalidInputError
-from movie_sentiment.service import v2
+from movie_sentiment.service import docs, v2
 from movie_sentiment.service.batching import Batcher
 from movie_sentiment.service.metrics import Metrics, Observe
 from movie_sentiment.service.middleware import (
@@ -79,8 +78,6 @@ BODY_SECONDS = 30.0  # how long a request's body may take to arrive (408 beyond)
 # statistics extension's own segment (/v2/models/stats).
 MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 RESERVED_NAMES = ("stats",)
-DOCS_ASSETS = "/docs-assets"  # Swagger UI's and ReDoc's scripts (fastapi-offline's copies)
-OPEN_DOCS = ("/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json")
 
 
 def check_model_name(name: str) -> None:
@@ -267,8 +264,9 @@ def create_app(
             batcher.close()
         executor.shutdown(wait=False, cancel_futures=True)
 
-    app = FastAPIOffline(
-        static_url=DOCS_ASSETS,
+    app = FastAPI(
+        docs_url=None,  # docs.add_docs serves both pages with their scripts, offline
+        redoc_url=None,
         title="movie-sentiment",
         version=__version__,
         description="Sentiment of movie reviews: label, probability, stars and why. "
@@ -276,6 +274,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.drain = drain
+    docs.add_docs(app)
     # Outermost last: metrics see everything; CORS answers preflights before the key check;
     # the key is checked before any body is read; the binary tensors are read within the
     # body's limit and deadline.
@@ -283,7 +282,7 @@ def create_app(
     app.add_middleware(BodyLimit, limit=limits.max_body_bytes)
     app.add_middleware(BodyDeadline, seconds=body_seconds)
     if api_key:
-        app.add_middleware(ApiKey, key=api_key, open_paths=OPEN_DOCS, open_prefix=DOCS_ASSETS)
+        app.add_middleware(ApiKey, key=api_key, open_paths=docs.PAGES, open_prefix=docs.ASSETS)
         _declare_api_key(app)
     app.add_middleware(Draining, drain=drain)
     if cors_origins:

@@ -12,8 +12,10 @@ Slow and stalled clients: uvicorn times out only idle keep-alive connections, so
 that sends its headers a line at a time, or never, holds its connection for good, and
 its ``--limit-concurrency`` counts connections only once their headers are complete.
 ``GuardedHttp`` adds what it lacks: a deadline for each request's headers, a cap on their
-size, and a cap on open connections (beyond it a new connection gets a 503 and is
-closed). The body's deadline is ``middleware.BodyDeadline``.
+size, and a cap on open connections. At the cap, the connection that has waited longest
+for its headers is answered 503 and closed to make room (slow clients go first, while a
+well-behaved client's headers arrive in a millisecond); when no connection is waiting for
+headers, the new one gets the 503. The body's deadline is ``middleware.BodyDeadline``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ LOG = logging.getLogger("uvicorn.error.movie_sentiment")
 HEADER_SECONDS = 10.0
 MAX_CONNECTIONS = 1000
 MAX_HEADER_BYTES = 64 * 1024
+TOO_MANY = "the service has too many connections open; try again soon"
 SPARE_FILES = 64  # open files beside the connections: models, logs, the listening socket
 
 
@@ -54,28 +57,34 @@ def _plain_response(status: str, message: str) -> bytes:
 class GuardedHttp(HttpToolsProtocol):
     """Uvicorn's httptools protocol with a deadline for each request's headers (from the
     connection's start, or from a kept-alive request's first byte), a cap on their size
-    and a cap on open connections. Subclassed per server by ``guarded_http``."""
+    and a cap on open connections. Subclassed per server by ``guarded_http``, whose
+    ``awaiting_headers`` holds that server's connections waiting for headers, oldest first."""
 
     header_seconds = HEADER_SECONDS
     max_connections = MAX_CONNECTIONS
     max_header_bytes = MAX_HEADER_BYTES
+    awaiting_headers: dict = {}
 
     def connection_made(self, transport) -> None:
         self._header_timer = None
         self._header_bytes = 0
         super().connection_made(transport)
         if len(self.connections) > self.max_connections:
-            message = "the service has too many connections open; try again soon"
-            self._refuse("503 Service Unavailable", message)
-            return
+            if not self.awaiting_headers:  # every connection is busy with a request
+                self._refuse("503 Service Unavailable", TOO_MANY)
+                return
+            oldest = next(iter(self.awaiting_headers))
+            oldest._refuse("503 Service Unavailable", TOO_MANY)
         self._expect_headers()
 
     def _expect_headers(self) -> None:
         self._stop_header_timer()
         self._header_bytes = 0
         self._header_timer = self.loop.call_later(self.header_seconds, self._headers_late)
+        self.awaiting_headers[self] = None
 
     def _stop_header_timer(self) -> None:
+        self.awaiting_headers.pop(self, None)
         if self._header_timer is not None:
             self._header_timer.cancel()
             self._header_timer = None
@@ -119,7 +128,11 @@ class GuardedHttp(HttpToolsProtocol):
 
 def guarded_http(header_seconds: float, max_connections: int) -> type[GuardedHttp]:
     """``GuardedHttp`` with these limits, for ``uvicorn.Config(http=...)``."""
-    limits = {"header_seconds": header_seconds, "max_connections": max_connections}
+    limits = {
+        "header_seconds": header_seconds,
+        "max_connections": max_connections,
+        "awaiting_headers": {},  # this server's own
+    }
     return type("GuardedHttp", (GuardedHttp,), limits)
 
 
