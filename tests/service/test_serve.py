@@ -151,8 +151,9 @@ def test_drain_seconds_is_a_hard_cap(nbsvm_run):
             time.sleep(0.05)
         signalled = time.monotonic()
         process.send_signal(signal.SIGTERM)
-        process.wait(timeout=10)
+        code = process.wait(timeout=10)
         assert time.monotonic() - signalled < 2.5
+        assert code == 0, process.stderr.read()  # stopped as asked, not killed
     finally:
         stop(process)
 
