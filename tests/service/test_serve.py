@@ -218,7 +218,7 @@ def slow_client(port: int, stop_at: float) -> dict:
 def test_slow_clients_are_dropped_and_others_still_answered(nbsvm_run):
     """60 clients dribble headers that never end (bounded: 60 connections, 6 s): each is
     cut off with a 408 after --header-timeout 1, and meanwhile other clients' requests
-    are answered at once."""
+    are answered at once. Headers over 64 KiB are a 431."""
     process, base = start_serving(nbsvm_run.run_dir, "--header-timeout", 1)
     port = int(base.rsplit(":", 1)[1])
     try:
@@ -244,6 +244,11 @@ def test_slow_clients_are_dropped_and_others_still_answered(nbsvm_run):
         assert all(r["answer"].startswith(b"HTTP/1.1 408 ") for r in results), results[0]
         assert all(0.9 < r["held"] < 3 for r in results), sorted(r["held"] for r in results)
         assert max(latencies) < 1.0, latencies
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as huge:
+            huge.sendall(b"GET /v1/models HTTP/1.1\r\n" + b"x-padding: " + b"a" * 66_000)
+            answer = huge.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 431 ")
+        assert answer.endswith(b'{"error":"the request headers are larger than 65,536 bytes"}')
     finally:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=30)
