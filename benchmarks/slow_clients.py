@@ -108,10 +108,10 @@ async def well_behaved(port: int, until: float) -> tuple[list[float], list[int]]
 async def phase(port: int, slow: int, seconds: float, interval: float) -> dict:
     until = time.monotonic() + seconds
     clients = []
-    for number in range(slow):  # opened over the first second, as a burst
+    for number in range(slow):  # a burst: 500 every 50 ms
         clients.append(asyncio.create_task(slow_client(port, interval, until)))
-        if number % 100 == 99:
-            await asyncio.sleep(0.1)
+        if number % 500 == 499:
+            await asyncio.sleep(0.05)
     latencies, statuses = await well_behaved(port, until)
     fates = await asyncio.gather(*clients)
     ms = np.array(latencies) * 1000
