@@ -70,7 +70,7 @@ from movie_sentiment.service.statistics import ModelStatistics
 
 # Under uvicorn's general logger, so its handlers print ours too ("INFO:     ...").
 LOG = logging.getLogger("uvicorn.error.movie_sentiment")
-ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 404, 413, 415, 422, 500, 503)}
+ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 404, 408, 413, 415, 422, 500, 503)}
 MAX_BATCH = 64  # reviews gathered into one model call
 MAX_WAIT_MS = 2.0  # how long a request waits for others to join its batch
 BODY_SECONDS = 30.0  # how long a request's body may take to arrive (408 beyond)
