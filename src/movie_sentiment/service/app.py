@@ -190,11 +190,12 @@ def create_app(
 
     ``max_batch`` reviews at most go into one model call, after waiting at most
     ``max_wait_ms`` for requests to gather (``max_batch=1``: no batching). With
-    ``api_key``, every route but the health checks and the page wants it in ``X-API-Key``
-    or as ``Authorization: Bearer KEY`` (401 otherwise). ``cors_origins``: the web origins
-    allowed to call the API from a browser (none unless given). ``load_seconds``: how long
-    each model took to load, for ``/metrics``. ``body_seconds``: how long a request's body
-    may take to arrive in full (408 beyond)."""
+    ``api_key``, every route but the health checks, the page and the API's description
+    (``/docs``, ``/redoc``, ``/openapi.json``) wants it in ``X-API-Key`` or as
+    ``Authorization: Bearer KEY`` (401 otherwise); the spec declares it. ``cors_origins``:
+    the web origins allowed to call the API from a browser (none unless given).
+    ``load_seconds``: how long each model took to load, for ``/metrics``. ``body_seconds``:
+    how long a request's body may take to arrive in full (408 beyond)."""
     if not models:
         raise ValueError("the service needs at least one model")
     for name in models:
