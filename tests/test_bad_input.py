@@ -123,6 +123,19 @@ def nan_weights(s: Setup) -> Path:
     return bundle
 
 
+def overflowing_weights(s: Setup) -> Path:
+    """An nbsvm bundle whose weights are finite but so large that every logit overflows:
+    it loads, and every score is NaN."""
+    from movie_sentiment.bundle import SentimentModel
+
+    model = SentimentModel.load(s.nbsvm)
+    weights = [np.full_like(w, 3e38) for w in model.keras_model.get_weights()]
+    model.keras_model.set_weights(weights)
+    bundle = s.tmp / "overflowing"
+    model.save(bundle)
+    return bundle
+
+
 def swapped_tables(s: Setup) -> Path:
     bundle = s.bundle_copy("nbsvm")
     tables = dict(np.load(bundle / "encoder.npz"))
@@ -454,8 +467,19 @@ ROWS = [
     ("predict-target-high", lambda s: ["predict", s.tutorial, "hi", "--target-accuracy", "1.5"], "target accuracy must be a number from 0.5 to 1, not 1.5"),
     ("predict-target-text", lambda s: ["predict", s.tutorial, "hi", "--target-accuracy", "high"], "Invalid value for '--target-accuracy'"),
     ("serve-no-bundle", lambda s: ["serve", s.tmp / "nothing"], "no model bundle"),
-    ("serve-same-name", lambda s: ["serve", f"a={s.nbsvm}", f"a={s.tutorial}"], "two models are named 'a'; name them: NAME=PATH"),
+    ("serve-same-name", lambda s: ["serve", f"a={s.nbsvm}", f"a={s.tutorial}"], "the name 'a' is given to two models ("),
+    ("serve-same-folder-name", lambda s: ["serve", s.nbsvm, s.nbsvm.parent], "two models are named 'nbsvm' ("),
+    ("serve-name-with-slash", lambda s: ["serve", f"a/b={s.nbsvm}"], "model name 'a/b' cannot be part of a URL"),
+    ("serve-name-empty", lambda s: ["serve", f"={s.nbsvm}"], "model name '' cannot be part of a URL"),
+    ("serve-name-stats", lambda s: ["serve", f"stats={s.nbsvm}"], "a model may not be named 'stats' (/v2/models/stats is the statistics route)"),
     ("serve-empty-key", lambda s: ["serve", s.nbsvm, "--api-key", " "], "the API key is empty"),
+    ("serve-empty-env-key", lambda s: (s.monkeypatch.setenv("MOVIE_SENTIMENT_API_KEY", ""), ["serve", s.nbsvm])[1], "$MOVIE_SENTIMENT_API_KEY is set but empty; set a key in it or unset it"),
+    ("serve-blank-env-key", lambda s: (s.monkeypatch.setenv("MOVIE_SENTIMENT_API_KEY", "  "), ["serve", s.nbsvm])[1], "$MOVIE_SENTIMENT_API_KEY is set but empty"),
+    ("serve-cors-path", lambda s: ["serve", s.nbsvm, "--cors-origin", "https://reviews.example/app"], "(an origin has no path, query or user)"),
+    ("serve-cors-scheme", lambda s: ["serve", s.nbsvm, "--cors-origin", "reviews.example"], "--cors-origin 'reviews.example' is not an origin like https://host"),
+    ("serve-cors-port", lambda s: ["serve", s.nbsvm, "--cors-origin", "https://reviews.example:http"], "is not an origin like"),
+    ("serve-max-connections", lambda s: ["serve", s.nbsvm, "--max-connections", 10**9], "open files; this process may open at most"),
+    ("serve-nan-model", lambda s: ["serve", overflowing_weights(s), "--port", 0], "model 'overflowing' cannot be served: a test review got no number from the model (NaN)"),
     ("serve-port", lambda s: ["serve", s.nbsvm, "--port", "70000"], "'--port': Input should be less than or equal to 65535"),
     ("report-not-run", lambda s: ["report", s.tmp], "is not a run folder"),
     ("train-resume-nothing", lambda s: ["train", "--resume", s.tmp / "run"], "no interrupted run to resume at"),

@@ -802,21 +802,6 @@ def _progress_bar(what: str):
         yield update
 
 
-def _bundle_paths(bundles: list[str]) -> dict[str, Path]:
-    """``NAME=PATH`` or ``PATH`` (named by its run folder) -> paths, by name."""
-    paths: dict[str, Path] = {}
-    for given in bundles:
-        name, _, path = given.rpartition("=") if "=" in given else ("", "", given)
-        path = Path(path)
-        if not name:
-            resolved = path.resolve()
-            name = resolved.parent.name if resolved.name == "bundle" else resolved.name
-        if name in paths:
-            raise InvalidInputError(f"two models are named {name!r}; name them: NAME=PATH")
-        paths[name] = path
-    return paths
-
-
 @app.command("serve")
 def serve_command(
     bundles: Annotated[
@@ -858,37 +843,61 @@ def serve_command(
     ] = None,
     drain_seconds: Annotated[
         float,
-        typer.Option(min=0, help="On SIGTERM, how long requests in flight may take to finish."),
+        typer.Option(
+            min=0,
+            help="On SIGTERM or SIGHUP, how long requests in flight may take to finish "
+            "(a hard cap: the process ends by then).",
+        ),
     ] = 30.0,
+    header_timeout: Annotated[
+        float,
+        typer.Option(min=0.1, help="Seconds a request's headers may take to arrive (408)."),
+    ] = 10.0,
+    body_timeout: Annotated[
+        float,
+        typer.Option(min=0.1, help="Seconds a request's body may take to arrive (408)."),
+    ] = 30.0,
+    max_connections: Annotated[
+        int,
+        typer.Option(min=1, help="Connections open at once; beyond, a new one gets a 503."),
+    ] = 1000,
 ) -> None:
     """Serve models over HTTP: the page at /, POST /v1/score, GET /v1/models, the Open
     Inference Protocol under /v2, /metrics; the API is described at /docs and
-    /openapi.json. Listens on 127.0.0.1 unless told otherwise; SIGTERM drains, then exits."""
+    /openapi.json. Listens on 127.0.0.1 unless told otherwise; SIGTERM or SIGHUP drains,
+    then exits."""
+    import os
     import socket
     import time
 
     from movie_sentiment.bundle import SentimentModel
+    from movie_sentiment.service import startup
     from movie_sentiment.service.app import create_app
     from movie_sentiment.service.schemas import Limits
-    from movie_sentiment.service.server import serve
+    from movie_sentiment.service.server import allow_open_files, serve
 
-    if api_key is not None and not api_key.strip():
-        raise InvalidInputError("the API key is empty; give a key or leave the option out")
-    origins = tuple(cors_origin or ())
-    for origin in origins:
-        if origin != "*" and not origin.startswith(("http://", "https://")):
-            raise InvalidInputError(f"--cors-origin {origin!r} is not an origin like https://host")
+    api_key = startup.api_key(api_key, dict(os.environ))
+    origins = tuple(startup.cors_origin(origin) for origin in cors_origin or ())
+    paths = startup.model_paths(bundles)
+    allow_open_files(max_connections)
     try:  # a taken port is one error line, not uvicorn's traceback after loading
         with socket.create_server((host, port)):
             pass
     except OSError as error:
         raise InvalidInputError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    if api_key is None and startup.open_to_others(host):
+        typer.echo(
+            f"warning: listening on {host} with no API key: anyone who can reach it can use "
+            "the service (give --api-key or $MOVIE_SENTIMENT_API_KEY)",
+            err=True,
+        )
     load_seconds: dict[str, float] = {}
     models = {}
-    for name, path in _bundle_paths(bundles).items():
+    for name, path in paths.items():
         started = time.perf_counter()
         models[name] = SentimentModel.load(path)
         load_seconds[name] = time.perf_counter() - started
+    startup.check_scores(models)
     app = create_app(
         models,
         Limits(max_body_bytes, max_reviews, max_review_chars),
@@ -897,8 +906,16 @@ def serve_command(
         max_wait_ms=max_wait_ms,
         cors_origins=origins,
         load_seconds=load_seconds,
+        body_seconds=body_timeout,
     )
-    serve(app, host, port, drain_seconds)
+    serve(
+        app,
+        host,
+        port,
+        drain_seconds,
+        header_seconds=header_timeout,
+        max_connections=max_connections,
+    )
 
 
 def _on_interrupt(signum, frame) -> None:

@@ -2,6 +2,7 @@
 
 import contextlib
 import json
+import re
 import socket
 import threading
 import time
@@ -93,6 +94,7 @@ def test_openapi_describes_the_api(service):
     assert set(spec["paths"]) == {
         "/v1/score", "/v1/models", "/metrics", "/v2", "/v2/health/live", "/v2/health/ready",
         "/v2/models/{name}", "/v2/models/{name}/ready", "/v2/models/{name}/infer",
+        "/v2/models/stats", "/v2/models/{name}/stats",
     }  # fmt: skip
     request = spec["components"]["schemas"]["ScoreRequest"]
     assert set(request["properties"]) == {"reviews", "explain", "model"}
@@ -113,6 +115,8 @@ BAD = [
     ("too-long", json.dumps({"reviews": ["ok", "x" * 2001]}).encode(), 422, "reviews[1] has 2,001 characters; at most 2,000"),
     ("unknown-model", json.dumps({"reviews": ["a"], "model": "gpt"}).encode(), 404, "unknown model 'gpt'"),
     ("too-large", json.dumps({"reviews": ["a" * 30_000]}).encode(), 413, "larger than 20,000 bytes"),
+    ("unknown-field", json.dumps({"reviews": ["a"], "target_accuracy": 0.9}).encode(), 422, "unknown field 'target_accuracy'; the fields are: reviews, explain, model"),
+    ("unknown-field-typo", json.dumps({"reviews": ["a"], "explian": True}).encode(), 422, "unknown field 'explian'"),
 ]  # fmt: skip
 
 
@@ -214,3 +218,83 @@ def test_cross_origin_access_only_for_the_origins_given(nbsvm_run):
         allowed = preflight("https://reviews.example")
         assert allowed.headers["access-control-allow-origin"] == "https://reviews.example"
         assert "access-control-allow-origin" not in preflight("https://other.example").headers
+
+
+BAD_CARDS = [
+    ("metrics-not-an-object", ["0.9"]),
+    ("split-not-an-object", {"test": "high", "validation": 0.8}),
+    ("accuracy-text", {"test": {"accuracy": "0.9"}, "validation": {"accuracy": None}}),
+    ("accuracy-bool", {"test": {"accuracy": True}, "validation": {"accuracy": [0.8]}}),
+]
+
+
+@pytest.mark.parametrize("metrics", [c[1] for c in BAD_CARDS], ids=[c[0] for c in BAD_CARDS])
+def test_model_listing_never_fails_on_a_cards_metrics(nbsvm_run, metrics):
+    """The loader checks cards (bundle/card.py); should one slip by, the listing still
+    answers, with no number where the card has none."""
+    model = SentimentModel.load(nbsvm_run.bundle_dir)
+    model.card.metrics = metrics
+    with running(create_app({"nbsvm": model}), ready=False) as client:
+        reply = client.get("/v1/models")
+        assert reply.status_code == 200
+        listed = reply.json()["models"][0]
+        assert listed["test_accuracy"] is None and listed["validation_accuracy"] is None
+
+
+BAD_NAMES = [
+    ("slash", "a/b", "model name 'a/b' cannot be part of a URL"),
+    ("space", "my model", "model name 'my model' cannot be part of a URL"),
+    ("dot-first", "..", "model name '..' cannot be part of a URL"),
+    ("empty", "", "model name '' cannot be part of a URL"),
+    ("stats", "stats", "a model may not be named 'stats' (/v2/models/stats is the statistics route)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"), [b[1:] for b in BAD_NAMES], ids=[b[0] for b in BAD_NAMES]
+)
+def test_model_names_that_break_urls_are_refused(nbsvm_run, name, fragment):
+    from movie_sentiment.errors import InvalidInputError
+
+    model = SentimentModel.load(nbsvm_run.bundle_dir)
+    with pytest.raises(InvalidInputError, match=re.escape(fragment)):
+        create_app({name: model})
+
+
+def test_the_api_key_is_declared_in_the_spec_which_is_open(nbsvm_run):
+    model = SentimentModel.load(nbsvm_run.bundle_dir)
+    with running(create_app({"nbsvm": model}, api_key="s3cret"), ready=False) as client:
+        spec = client.get("/openapi.json")  # the description holds no secret: no key needed
+        assert spec.status_code == 200
+        schemes = spec.json()["components"]["securitySchemes"]
+        assert schemes == {
+            "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            "Bearer": {"type": "http", "scheme": "bearer"},
+        }
+        paths = spec.json()["paths"]
+        assert paths["/v1/score"]["post"]["security"] == [{"ApiKey": []}, {"Bearer": []}]
+        assert "security" not in paths["/v2/health/ready"]["get"]
+        for page in ("/docs", "/redoc", "/docs-assets/swagger-ui-bundle.js"):
+            assert client.get(page).status_code == 200
+        assert client.get("/v2/models/nbsvm/stats").status_code == 401
+
+
+def test_a_body_that_never_finishes_is_timed_out(nbsvm_run):
+    """A client that stops mid-body gets a 408 after body_seconds and its connection is
+    closed, instead of holding a task for good."""
+    model = SentimentModel.load(nbsvm_run.bundle_dir)
+    with running(create_app({"nbsvm": model}, body_seconds=1.0), ready=False) as client:
+        port = client.base_url.port
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as stalled:
+            stalled.sendall(
+                b"POST /v1/score HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                b'content-length: 100\r\n\r\n{"reviews": ['
+            )
+            started = time.monotonic()
+            answer = b""
+            while chunk := stalled.recv(4096):  # until the server closes the connection
+                answer += chunk
+            waited = time.monotonic() - started
+        assert answer.startswith(b"HTTP/1.1 408 ")
+        assert answer.endswith(b'{"error":"the request body did not arrive within 1 s"}')
+        assert 0.9 < waited < 5

@@ -2,10 +2,14 @@
 protocol's own REST specification (kserve/kserve docs/predict-api/v2/required_api.md)."""
 
 import json
+import math
+import struct
 
+import numpy as np
 import pytest
 from test_app import running, two_models
 
+from movie_sentiment.bundle import SentimentModel
 from movie_sentiment.service.app import Limits, create_app
 
 REVIEWS = ["wonderful superb film", "awful boring waste"]
@@ -20,7 +24,8 @@ def service(nbsvm_run, tutorial_run):
 
 def test_server_and_model_metadata(service):
     server = service.get("/v2").json()
-    assert server["name"] == "movie-sentiment" and server["extensions"] == []
+    assert server["name"] == "movie-sentiment"
+    assert server["extensions"] == ["binary_tensor_data", "statistics"]
     metadata = service.get("/v2/models/tutorial").json()
     assert metadata["name"] == "tutorial" and metadata["platform"] == "keras"
     assert metadata["inputs"] == [{"name": "text", "datatype": "BYTES", "shape": [-1]}]
@@ -114,6 +119,11 @@ BAD = [
     ("negative-shape", _infer(["a"], shape=[-1]), 422, "inputs[0].shape[0]: Input should be greater than or equal to 0"),
     ("not-json", b'{"inputs": [', 400, "the body is not valid JSON"),
     ("not-object", b"[1]", 422, 'the body must be a JSON object like {"inputs": [...]}'),
+    ("nested-row-too-long", _infer([["a", "b"], []], shape=[2, 1]), 400, "inputs[0].data[0] must be a list of 1 element(s), as the shape [2, 1] says"),
+    ("nested-row-missing", _infer([["a"], "b"], shape=[2, 1]), 400, "inputs[0].data[1] must be a list of 1 element(s)"),
+    ("nested-for-flat-shape", _infer([["a"], ["b"]], shape=[2]), 400, "inputs[0].data is nested but does not match its shape [2]"),
+    ("nested-rows-vs-shape", _infer([["a"], ["b"], ["c"]], shape=[2, 1]), 400, "inputs[0].data is nested but does not match its shape [2, 1]"),
+    ("nested-too-deep", _infer([[["a"]]], shape=[1, 1]), 400, "inputs[0].data is nested deeper than its shape [1, 1]"),
 ]  # fmt: skip
 
 
@@ -137,7 +147,177 @@ def test_infer_with_an_unknown_model_is_404(service):
     assert reply.status_code == 404 and "unknown model 'gpt'" in reply.json()["error"]
 
 
-def test_a_body_not_sent_as_json_is_415(service):
-    reply = service.post("/v2/models/nbsvm/infer", content=_infer(["fine"]))
-    assert reply.status_code == 415
-    assert reply.json() == {"error": "send the body as JSON (Content-Type: application/json)"}
+def test_a_json_body_without_a_content_type_is_read_as_json(service):
+    """As KServe and Triton do: tritonclient sends no Content-Type at all."""
+    reply = service.post("/v2/models/nbsvm/infer", content=_infer(REVIEWS))
+    assert reply.status_code == 200
+    assert [o["name"] for o in reply.json()["outputs"]][0] == "probability"
+
+
+CONTENT_TYPES = [
+    ("text-plain", "text/plain", 415, "send the body as JSON (Content-Type: application/json) (not 'text/plain')"),
+    ("json-only-in-a-parameter", "text/plain; x=application/json", 415, "(not 'text/plain; x=application/json')"),
+    ("form", "application/x-www-form-urlencoded", 415, "send the body as JSON"),
+    ("compressed", None, 415, "Content-Encoding 'gzip' is not supported; send the body uncompressed"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("content_type", "status", "fragment"),
+    [c[1:] for c in CONTENT_TYPES],
+    ids=[c[0] for c in CONTENT_TYPES],
+)
+@pytest.mark.parametrize("path", ["/v2/models/nbsvm/infer", "/v1/score"])
+def test_bodies_not_sent_as_json_are_415(service, path, content_type, status, fragment):
+    headers = {"content-type": content_type} if content_type else {"content-encoding": "gzip"}
+    if content_type is None and path == "/v1/score":
+        headers["content-type"] = "text/plain"  # /v1 has no binary extension to refuse
+        fragment = "send the body as JSON"
+    body = _infer(["fine"]) if path.startswith("/v2") else b'{"reviews": ["fine"]}'
+    reply = service.post(path, content=body, headers=headers)
+    assert reply.status_code == status
+    assert set(reply.json()) == {"error"} and fragment in reply.json()["error"]
+
+
+def binary_request(texts: list[str], header_extra: dict | None = None) -> tuple[bytes, dict]:
+    """A request in Triton's binary tensor data extension, as tritonclient.http builds it:
+    the JSON header, then the BYTES tensor as (length, UTF-8 bytes) elements."""
+    raw = b"".join(struct.pack("<I", len(t.encode())) + t.encode() for t in texts)
+    header = {
+        "inputs": [{
+            "name": "text", "shape": [len(texts)], "datatype": "BYTES",
+            "parameters": {"binary_data_size": len(raw)},
+        }],
+        "outputs": [{"name": "label", "parameters": {"binary_data": True}}],
+        **(header_extra or {}),
+    }  # fmt: skip
+    head = json.dumps(header).encode()
+    return head + raw, {"inference-header-content-length": str(len(head))}
+
+
+def test_binary_tensor_data_is_scored_as_its_json_twin(service):
+    body, headers = binary_request(["wonderful superb film", "awful boring waste, ünïcode"])
+    reply = service.post("/v2/models/nbsvm/infer", content=body, headers=headers)
+    assert reply.status_code == 200, reply.text
+    texts = ["wonderful superb film", "awful boring waste, ünïcode"]
+    twin = service.post(
+        "/v2/models/nbsvm/infer", content=_infer(texts, outputs=[{"name": "label"}])
+    )
+    assert reply.json() == twin.json()
+
+
+def _bad_binary(kind: str) -> tuple[bytes, dict]:
+    body, headers = binary_request(["fine film"])
+    head = int(headers["inference-header-content-length"])
+    if kind == "length-not-a-number":
+        return body, {"inference-header-content-length": "ten"}
+    if kind == "length-past-the-body":
+        return body, {"inference-header-content-length": str(len(body) + 1)}
+    if kind == "header-not-json":
+        return body, {"inference-header-content-length": str(head - 1)}
+    if kind == "trailing-bytes":
+        return body + b"xx", headers
+    if kind == "element-cut":
+        header = json.loads(body[:head])
+        header["inputs"][0]["parameters"]["binary_data_size"] = 6
+        cut = json.dumps(header).encode()
+        return cut + body[head : head + 6], {"inference-header-content-length": str(len(cut))}
+    if kind == "size-too-large":
+        header = json.loads(body[:head])
+        header["inputs"][0]["parameters"]["binary_data_size"] = 10**9
+        big = json.dumps(header).encode()
+        return big + body[head:], {"inference-header-content-length": str(len(big))}
+    if kind == "not-utf8":
+        raw = struct.pack("<I", 2) + b"\xff\xfe"
+        header = json.loads(body[:head])
+        header["inputs"][0]["parameters"]["binary_data_size"] = len(raw)
+        new = json.dumps(header).encode()
+        return new + raw, {"inference-header-content-length": str(len(new))}
+    raise AssertionError(kind)
+
+
+BAD_BINARY = [
+    ("length-not-a-number", 400, "Inference-Header-Content-Length must be the length in bytes of the JSON header within the body"),
+    ("length-past-the-body", 400, "Inference-Header-Content-Length must be the length in bytes"),
+    ("header-not-json", 400, "the JSON header (Inference-Header-Content-Length: "),
+    ("trailing-bytes", 400, "the body has 2 byte(s) past the JSON header and the binary_data_size of its inputs (Inference-Header-Content-Length extension)"),
+    ("element-cut", 400, "inputs[0]: binary BYTES data ends inside element 0"),
+    ("size-too-large", 400, "inputs[0].parameters.binary_data_size must be a whole number of bytes within the body"),
+    ("not-utf8", 400, "inputs[0].data[0] is not UTF-8 text"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "status", "fragment"), BAD_BINARY, ids=[b[0] for b in BAD_BINARY])
+def test_bad_binary_tensor_requests_name_the_extension(service, kind, status, fragment):
+    body, headers = _bad_binary(kind)
+    reply = service.post("/v2/models/nbsvm/infer", content=body, headers=headers)
+    assert reply.status_code == status
+    assert set(reply.json()) == {"error"} and fragment in reply.json()["error"], reply.text
+
+
+def test_statistics_count_requests_reviews_and_model_calls(service):
+    """The statistics extension, as Triton's docs/protocol/extension_statistics.md says."""
+    before = service.get("/v2/models/tutorial/stats").json()["model_stats"][0]
+    assert service.post("/v2/models/tutorial/infer", content=_infer(REVIEWS)).status_code == 200
+    service.post("/v2/models/tutorial/infer", content=_infer(["fine", " "]))  # a 400: not ours
+    after = service.get("/v2/models/tutorial/stats").json()["model_stats"][0]
+    assert after["name"] == "tutorial"
+    assert after["inference_count"] == before["inference_count"] + 2
+    assert after["execution_count"] == before["execution_count"] + 1  # one model call
+    success = after["inference_stats"]["success"]
+    assert success["count"] == before["inference_stats"]["success"]["count"] + 1
+    assert success["ns"] > before["inference_stats"]["success"]["ns"]
+    assert after["inference_stats"]["fail"] == before["inference_stats"]["fail"]
+    assert after["last_inference"] > 0
+    assert {b["batch_size"] for b in after["batch_stats"]} >= {2}
+    every = service.get("/v2/models/stats").json()["model_stats"]
+    assert [m["name"] for m in every] == ["nbsvm", "tutorial"]
+    missing = service.get("/v2/models/gpt/stats")
+    assert missing.status_code == 404 and "unknown model 'gpt'" in missing.json()["error"]
+
+
+@pytest.fixture(scope="module")
+def starless_run(small_archive, tmp_path_factory):
+    """nbsvm trained with no validation set (``--validation-size 0``): no rating model."""
+    from conftest import train_small
+
+    out = tmp_path_factory.mktemp("starless") / "nbsvm"
+    return train_small(small_archive, out, "nbsvm", epochs=3, validation_size=0)
+
+
+def test_a_model_without_stars_has_no_stars_output(starless_run):
+    model = SentimentModel.load(starless_run.bundle_dir)
+    with running(create_app({"plain": model})) as client:
+        outputs = [o["name"] for o in client.get("/v2/models/plain").json()["outputs"]]
+        assert outputs == ["probability", "logit", "label"]
+        reply = client.post("/v2/models/plain/infer", content=_infer(REVIEWS))
+        assert reply.status_code == 200
+        assert [o["name"] for o in reply.json()["outputs"]] == outputs
+        asked = client.post(
+            "/v2/models/plain/infer", content=_infer(REVIEWS, outputs=[{"name": "stars"}])
+        )
+        assert asked.status_code == 400
+        assert asked.json() == {
+            "error": "unknown output 'stars'; this model has: probability, logit, label"
+        }
+
+
+def test_a_damaged_models_nan_is_our_500_not_the_clients_400(nbsvm_run):
+    """Weights damaged after loading (the loader refuses NaN weights in a file): the model
+    gives NaN, which is our failure, never blamed on the client."""
+    model = SentimentModel.load(nbsvm_run.bundle_dir)
+    with running(create_app({"nbsvm": model})) as client:
+        for weight in model.keras_model.weights:
+            weight.assign(np.full(weight.shape, math.nan, dtype="float32"))
+        for path, body in (
+            ("/v2/models/nbsvm/infer", _infer(REVIEWS)),
+            ("/v1/score", json.dumps({"reviews": REVIEWS}).encode()),
+        ):
+            reply = client.post(path, content=body, headers={"content-type": "application/json"})
+            assert reply.status_code == 500
+            assert reply.json()["error"].startswith(
+                "internal error: model 'nbsvm' failed on review 1: review got no number from the model (NaN)"
+            )
+        stats = client.get("/v2/models/nbsvm/stats").json()["model_stats"][0]
+        assert stats["inference_stats"]["fail"]["count"] == 2
+        assert client.get("/v2/health/live").status_code == 200

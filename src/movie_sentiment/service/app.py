@@ -2,8 +2,10 @@
 
 - Ours, versioned: ``POST /v1/score``, ``GET /v1/models``; the web page at ``/``.
 - The Open Inference Protocol (V2): ``GET /v2/health/live``, ``/v2/health/ready``, ``/v2``,
-  ``/v2/models/{name}``, ``/v2/models/{name}/ready``, ``POST /v2/models/{name}/infer``.
-- ``GET /metrics`` in Prometheus' format.
+  ``/v2/models/{name}``, ``/v2/models/{name}/ready``, ``POST /v2/models/{name}/infer``, and
+  the statistics extension ``GET /v2/models/stats``, ``/v2/models/{name}/stats``.
+- ``GET /metrics`` in Prometheus' format; ``/docs`` and ``/redoc`` (their scripts served
+  from here, so they work offline) over ``/openapi.json``.
 
 Every error, ours or a client's, is a JSON body ``{"error": "..."}`` (as the V2 protocol
 specifies), never FastAPI's ``{"detail": [...]}``; a client's mistake is a 4xx and never
@@ -17,6 +19,9 @@ import asyncio
 import contextlib
 import gc
 import logging
+import math
+import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from fastapi import FastAPI, Request
@@ -27,11 +32,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from movie_sentiment import __version__
-from movie_sentiment.service import v2
+from movie_sentiment.errors import InvalidInputError
+from movie_sentiment.service import docs, v2
 from movie_sentiment.service.batching import Batcher
 from movie_sentiment.service.metrics import Metrics, Observe
 from movie_sentiment.service.middleware import (
+    HEALTH,
     ApiKey,
+    BinaryTensors,
+    BodyDeadline,
     BodyLimit,
     Drain,
     Draining,
@@ -49,18 +58,53 @@ from movie_sentiment.service.schemas import (
     ModelReady,
     ModelsResponse,
     Ready,
+    ScoreRequestBase,
     ScoreResponse,
     ServerMetadata,
+    StatsResponse,
     review_too_long,
     score_request,
     too_many_reviews,
 )
+from movie_sentiment.service.statistics import ModelStatistics
 
 # Under uvicorn's general logger, so its handlers print ours too ("INFO:     ...").
 LOG = logging.getLogger("uvicorn.error.movie_sentiment")
-ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 404, 413, 415, 422, 500, 503)}
+ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 404, 408, 413, 415, 422, 500, 503)}
 MAX_BATCH = 64  # reviews gathered into one model call
 MAX_WAIT_MS = 2.0  # how long a request waits for others to join its batch
+BODY_SECONDS = 30.0  # how long a request's body may take to arrive (408 beyond)
+# A model's name is one URL path segment (/v2/models/NAME/infer); "stats" is the
+# statistics extension's own segment (/v2/models/stats).
+MODEL_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+RESERVED_NAMES = ("stats",)
+
+
+def check_model_name(name: str) -> None:
+    """An ``InvalidInputError`` unless ``name`` can be a model's name in our URLs."""
+    if name in RESERVED_NAMES:
+        raise InvalidInputError(
+            f"a model may not be named {name!r} (/v2/models/{name} is the statistics route); "
+            "name it: NAME=PATH"
+        )
+    if not MODEL_NAME.fullmatch(name):
+        raise InvalidInputError(
+            f"model name {name!r} cannot be part of a URL; use letters, digits, '.', '_' and "
+            "'-' (starting with a letter or digit): NAME=PATH"
+        )
+
+
+def _number(value) -> float | None:
+    """A card's metric as a finite number, or None: a card with a wrongly typed metric
+    must not break the listing."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def _accuracy(metrics, split: str) -> float | None:
+    scores = metrics.get(split) if isinstance(metrics, dict) else None
+    return _number(scores.get("accuracy")) if isinstance(scores, dict) else None
 
 
 def _model_info(name: str, model) -> ModelInfo:
@@ -68,13 +112,43 @@ def _model_info(name: str, model) -> ModelInfo:
     band, short = model.uncertain_band(), model.short_text_band()
     return ModelInfo(
         name=name,
-        family=model.card.family if model.card else "unknown",
-        test_accuracy=metrics.get("test", {}).get("accuracy"),
-        validation_accuracy=metrics.get("validation", {}).get("accuracy"),
+        family=str(model.card.family) if model.card else "unknown",
+        test_accuracy=_accuracy(metrics, "test"),
+        validation_accuracy=_accuracy(metrics, "validation"),
         uncertain_band=list(band) if band else None,
         short_text_band=list(short) if short else None,
-        created=model.card.created if model.card else None,
+        created=str(model.card.created) if model.card and model.card.created else None,
     )
+
+
+def _is_json(content_type: str) -> bool:
+    """Whether a Content-Type is JSON by its media type (``application/json`` or
+    ``application/...+json``), not by a mention of "json" in a parameter."""
+    media = content_type.split(";")[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+def _declare_api_key(app: FastAPI) -> None:
+    """The API key in the OpenAPI spec (``components.securitySchemes``, and ``security`` on
+    every operation that wants it), so /docs offers "Authorize" and clients know."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            spec = generate()
+            spec.setdefault("components", {})["securitySchemes"] = {
+                "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+                "Bearer": {"type": "http", "scheme": "bearer"},
+            }
+            for path, operations in spec["paths"].items():
+                if path not in HEALTH:
+                    for operation in operations.values():
+                        operation["security"] = [{"ApiKey": []}, {"Bearer": []}]
+        return app.openapi_schema
+
+    app.openapi = openapi
 
 
 def _first_problem(error: RequestValidationError, example: str) -> str:
@@ -95,6 +169,9 @@ def _first_problem(error: RequestValidationError, example: str) -> str:
         return review_too_long(path, len(problem["input"]), context["max_length"])
     if kind == "too_long" and path == "reviews":
         return too_many_reviews(len(problem["input"]), context["max_length"])
+    if kind == "extra_forbidden":
+        known = ", ".join(["reviews", *ScoreRequestBase.model_fields])
+        return f"unknown field {path!r}; the fields are: {known}"
     return f"{path}: {message}"
 
 
@@ -107,17 +184,22 @@ def create_app(
     max_wait_ms: float = MAX_WAIT_MS,
     cors_origins: tuple[str, ...] = (),
     load_seconds: dict[str, float] | None = None,
+    body_seconds: float = BODY_SECONDS,
 ) -> FastAPI:
     """The service over ``models`` (name -> loaded ``SentimentModel``), first the default.
 
     ``max_batch`` reviews at most go into one model call, after waiting at most
     ``max_wait_ms`` for requests to gather (``max_batch=1``: no batching). With
-    ``api_key``, every route but the health checks and the page wants it in ``X-API-Key``
-    or as ``Authorization: Bearer KEY`` (401 otherwise). ``cors_origins``: the web origins
-    allowed to call the API from a browser (none unless given). ``load_seconds``: how long
-    each model took to load, for ``/metrics``."""
+    ``api_key``, every route but the health checks, the page and the API's description
+    (``/docs``, ``/redoc``, ``/openapi.json``) wants it in ``X-API-Key`` or as
+    ``Authorization: Bearer KEY`` (401 otherwise); the spec declares it. ``cors_origins``:
+    the web origins allowed to call the API from a browser (none unless given).
+    ``load_seconds``: how long each model took to load, for ``/metrics``. ``body_seconds``:
+    how long a request's body may take to arrive in full (408 beyond)."""
     if not models:
         raise ValueError("the service needs at least one model")
+    for name in models:
+        check_model_name(name)
     limits = limits or Limits()
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="score")
     metrics = Metrics()
@@ -127,6 +209,7 @@ def create_app(
     warmed: set[str] = set()
     state = {"waiting": "not ready: warming up the models"}
     batchers: dict[str, Batcher] = {}
+    statistics = {name: ModelStatistics(name) for name in models}
 
     def ready() -> bool:
         return len(warmed) == len(models) and not drain.draining
@@ -158,8 +241,10 @@ def create_app(
     async def lifespan(app: FastAPI):
         for name, model in models.items():
 
-            def score_rows(texts, explain, model=model):
+            def score_rows(texts, explain, model=model, counts=statistics[name]):
+                started = time.perf_counter()
                 rows = model.score(texts, explain=explain, on_error="mark").rows()
+                counts.executed(len(texts), time.perf_counter() - started)
                 if not explain:
                     for row in rows:
                         row["explanation"] = None
@@ -171,6 +256,7 @@ def create_app(
                 max_batch=max_batch,
                 max_wait=max_wait_ms / 1000,
                 observe=lambda reviews, requests, name=name: metrics.batch(name, reviews, requests),
+                waited=statistics[name].queued,
             )
         task = asyncio.create_task(warm_up())  # live at once, ready once warmed
         yield
@@ -180,6 +266,8 @@ def create_app(
         executor.shutdown(wait=False, cancel_futures=True)
 
     app = FastAPI(
+        docs_url=None,  # docs.add_docs serves both pages with their scripts, offline
+        redoc_url=None,
         title="movie-sentiment",
         version=__version__,
         description="Sentiment of movie reviews: label, probability, stars and why. "
@@ -187,10 +275,16 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.drain = drain
-    # Outermost last: metrics see everything; CORS answers preflights before the key check.
+    docs.add_docs(app)
+    # Outermost last: metrics see everything; CORS answers preflights before the key check;
+    # the key is checked before any body is read; the binary tensors are read within the
+    # body's limit and deadline.
+    app.add_middleware(BinaryTensors)
     app.add_middleware(BodyLimit, limit=limits.max_body_bytes)
+    app.add_middleware(BodyDeadline, seconds=body_seconds)
     if api_key:
-        app.add_middleware(ApiKey, key=api_key)
+        app.add_middleware(ApiKey, key=api_key, open_paths=docs.PAGES, open_prefix=docs.ASSETS)
+        _declare_api_key(app)
     app.add_middleware(Draining, drain=drain)
     if cors_origins:
         app.add_middleware(
@@ -206,13 +300,16 @@ def create_app(
         message = str(error.detail)
         if message == "There was an error parsing the body":  # FastAPI's, for bad bytes
             message = "the body is not valid JSON text (UTF-8)"
-        return error_response(message, error.status_code)
+        return error_response(message, error.status_code, getattr(error, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, error: RequestValidationError) -> JSONResponse:
-        if request.method == "POST" and "json" not in request.headers.get("content-type", ""):
-            return error_response("send the body as JSON (Content-Type: application/json)", 415)
         v2_style = request.url.path.startswith("/v2/")
+        content_type = request.headers.get("content-type")
+        if request.method == "POST" and not _is_json(content_type or ""):
+            given = f" (not {content_type!r})" if content_type else ""
+            message = f"send the body as JSON (Content-Type: application/json){given}"
+            return error_response(message, 415)
         example = '{"inputs": [...]}' if v2_style else '{"reviews": ["..."]}'
         message = _first_problem(error, example)
         code = 400 if message.startswith("the body is not valid JSON") else 422
@@ -230,11 +327,18 @@ def create_app(
         return error_response(f"unknown model {name!r}; this service has: {known}", 404)
 
     async def scored(name: str, texts: list[str], explain: bool) -> list[dict] | JSONResponse:
+        """The rows of ``texts``, or a 500 (ours, never the client's) when the model
+        failed, or gave no number for a review the client sent rightly (NaN)."""
+        started = time.perf_counter()
         try:
-            return await batchers[name].score(texts, explain)
+            rows = await batchers[name].score(texts, explain)
+            v2.model_failure(name, texts, rows)
         except Exception as error:  # ours, not the client's: logged, answered, serving on
+            statistics[name].request(len(texts), time.perf_counter() - started, ok=False)
             LOG.exception("scoring failed")
             return error_response(f"internal error: {' '.join(str(error).split())}", 500)
+        statistics[name].request(len(texts), time.perf_counter() - started, ok=True)
+        return rows
 
     # -- the page and ours -------------------------------------------------------------
     app.get("/", include_in_schema=False)(page_response)
@@ -280,12 +384,26 @@ def create_app(
 
     @app.get("/v2", response_model=ServerMetadata, responses=ERRORS)
     async def server_metadata() -> ServerMetadata:
-        return ServerMetadata(name="movie-sentiment", version=__version__, extensions=[])
+        return ServerMetadata(name="movie-sentiment", version=__version__, extensions=v2.EXTENSIONS)
+
+    # Before /v2/models/{name}, which "stats" would match too (no model may be so named).
+    @app.get("/v2/models/stats", response_model=StatsResponse, responses=ERRORS)
+    async def all_statistics() -> StatsResponse:
+        """Every model's inference statistics (the statistics extension)."""
+        return StatsResponse(model_stats=[s.as_json() for s in statistics.values()])
+
+    @app.get("/v2/models/{name}/stats", response_model=StatsResponse, responses=ERRORS)
+    async def model_statistics(name: str):
+        """One model's inference statistics: requests, reviews, model calls, their times."""
+        if name not in models:
+            return unknown(name)
+        return StatsResponse(model_stats=[statistics[name].as_json()])
 
     @app.get("/v2/models/{name}", response_model=ModelMetadata, responses=ERRORS)
     async def model_metadata(name: str):
-        """The model's one input (review texts, BYTES) and its outputs."""
-        return v2.model_metadata(name) if name in models else unknown(name)
+        """The model's one input (review texts, BYTES) and its outputs (no ``stars`` for a
+        model without a rating model)."""
+        return v2.model_metadata(name, models[name]) if name in models else unknown(name)
 
     @app.get("/v2/models/{name}/ready", response_model=ModelReady, responses=ERRORS)
     async def model_ready(name: str):
@@ -302,20 +420,18 @@ def create_app(
         responses=ERRORS,
     )
     async def infer(name: str, request: InferenceRequest):
-        """Score reviews given as the protocol's BYTES tensor ``text``, shape ``[N]``."""
+        """Score reviews given as the protocol's BYTES tensor ``text``, shape ``[N]`` or
+        ``[N, 1]``, in JSON or the binary tensor data extension."""
         if name not in models:
             return unknown(name)
         try:
             texts = v2.review_texts(request, limits)
-            outputs = v2.requested_outputs(request)
+            outputs = v2.requested_outputs(request, models[name])
         except v2.RequestError as error:
             return error_response(str(error), error.status)
         rows = await scored(name, texts, False)
         if isinstance(rows, Response):
             return rows
-        try:
-            return v2.inference_response(name, request, outputs, rows)
-        except v2.RequestError as error:
-            return error_response(str(error), error.status)
+        return v2.inference_response(name, request, outputs, rows)
 
     return app

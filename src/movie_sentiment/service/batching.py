@@ -27,7 +27,8 @@ class _Waiting:
 
 class Batcher:
     """Gathers ``score`` calls for one model. ``score_rows(texts, explain) -> rows`` runs
-    on ``executor``; ``observe(reviews, requests)`` is told each batch's size."""
+    on ``executor``; ``observe(reviews, requests)`` is told each batch's size and
+    ``waited(seconds)`` how long each request waited for its batch."""
 
     def __init__(
         self,
@@ -36,6 +37,7 @@ class Batcher:
         max_batch: int = 64,
         max_wait: float = 0.002,
         observe: Callable[[int, int], None] | None = None,
+        waited: Callable[[float], None] | None = None,
     ):
         if max_batch < 1 or max_wait < 0:
             raise ValueError("max_batch must be at least 1 and max_wait at least 0")
@@ -44,6 +46,7 @@ class Batcher:
         self.max_batch = max_batch
         self.max_wait = max_wait
         self.observe = observe
+        self.waited = waited
         self._waiting: deque[_Waiting] = deque()
         self._arrived = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -99,6 +102,9 @@ class Batcher:
             texts = [text for waiting in group for text in waiting.texts]
             if self.observe:
                 self.observe(len(texts), len(group))
+            if self.waited:
+                for waiting in group:
+                    self.waited(loop.time() - waiting.since)
             try:
                 rows = await loop.run_in_executor(self.executor, self.score_rows, texts, explain)
             except Exception as error:  # ours: every caller in the batch is told

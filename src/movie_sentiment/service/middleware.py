@@ -1,13 +1,17 @@
-"""The service's ASGI middleware: an optional API key, a body limit FastAPI lacks, and the
-drain on shutdown. Each answers with the service's one error shape, ``{"error": "..."}``."""
+"""The service's ASGI middleware: an optional API key, a body limit and a body deadline
+FastAPI lacks, the V2 binary tensor extension, and the drain on shutdown. Each answers with
+the service's one error shape, ``{"error": "..."}``."""
 
 from __future__ import annotations
 
 import asyncio
 import hmac
+import re
 
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse
+
+from movie_sentiment.service import v2
 
 # Probes carry no credentials and must answer while draining; the page holds no secret.
 HEALTH = ("/v2/health/live", "/v2/health/ready")
@@ -19,17 +23,22 @@ def error_response(message: str, status: int, headers: dict | None = None) -> JS
 
 
 class ApiKey:
-    """401 without the key, except on the health checks and the page (which asks for the
-    key itself). Compared in constant time."""
+    """401 without the key, except on the health checks, the page (which asks for the key
+    itself) and ``open_paths`` / paths under ``open_prefix`` (the API's description, which
+    holds no secret). Compared in constant time."""
 
     OPEN = (*HEALTH, "/")
 
-    def __init__(self, app, key: str):
+    def __init__(self, app, key: str, open_paths: tuple = (), open_prefix: str | None = None):
         self.app = app
         self.key = key.encode()
+        self.open = (*self.OPEN, *open_paths)
+        self.open_prefix = f"{open_prefix.rstrip('/')}/" if open_prefix else None
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"] in self.OPEN:
+        if scope["type"] != "http" or scope["path"] in self.open:
+            return await self.app(scope, receive, send)
+        if self.open_prefix and scope["path"].startswith(self.open_prefix):
             return await self.app(scope, receive, send)
         headers = dict(scope["headers"])
         given = headers.get(b"x-api-key", b"")
@@ -69,6 +78,102 @@ class BodyLimit:
             return event
 
         await self.app(scope, counted, send)
+
+
+class BodyDeadline:
+    """408 when a request's body has not arrived in full ``seconds`` after its headers (a
+    client that stalls mid-body would otherwise hold its connection and its task for good;
+    uvicorn times out idle keep-alive connections only). The 408 closes the connection."""
+
+    def __init__(self, app, seconds: float):
+        self.app = app
+        self.seconds = seconds
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.seconds
+        complete = False
+
+        async def timed():
+            nonlocal complete
+            if complete:  # only a disconnect is left to hear of: no deadline
+                return await receive()
+            try:
+                event = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0))
+            except TimeoutError:
+                raise HTTPException(
+                    status_code=408,
+                    detail=f"the request body did not arrive within {self.seconds:g} s",
+                    headers={"connection": "close"},
+                ) from None
+            complete = event["type"] != "http.request" or not event.get("more_body", False)
+            return event
+
+        await self.app(scope, timed, send)
+
+
+INFER_PATH = re.compile(r"/v2/models/[^/]+/infer")
+JSON = b"application/json"
+
+
+class BinaryTensors:
+    """A V2 inference request in the binary tensor data extension (tritonclient's default:
+    an ``Inference-Header-Content-Length`` header, a JSON header, then raw tensors) handed on
+    as the same request in JSON, so the route sees one shape; a malformed one is a 400
+    naming the extension. A body without a Content-Type is JSON (tritonclient sends none);
+    a compressed one (``Content-Encoding``) is a 415."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not INFER_PATH.fullmatch(scope["path"]):
+            return await self.app(scope, receive, send)
+        headers = dict(scope["headers"])
+        encoding = headers.get(b"content-encoding", b"identity").decode("latin-1").strip()
+        if encoding.lower() not in ("identity", ""):
+            message = f"Content-Encoding {encoding!r} is not supported; send the body uncompressed"
+            return await error_response(message, 415)(scope, receive, send)
+        header_length = headers.get(v2.BINARY_HEADER.encode())
+        if header_length is None:
+            if b"content-type" not in headers:  # read as JSON, as KServe and Triton do
+                scope = {**scope, "headers": [*scope["headers"], (b"content-type", JSON)]}
+            return await self.app(scope, receive, send)
+        try:
+            body = await _whole_body(receive)
+            converted = v2.binary_to_json(body, header_length.decode("latin-1").strip())
+        except HTTPException as error:  # the body limit or deadline, raised as it is read
+            refusal = error_response(str(error.detail), error.status_code, error.headers)
+            return await refusal(scope, receive, send)
+        except v2.RequestError as error:
+            return await error_response(str(error), error.status)(scope, receive, send)
+        replaced = (b"content-type", b"content-length", v2.BINARY_HEADER.encode())
+        kept = [(key, value) for key, value in scope["headers"] if key not in replaced]
+        kept.append((b"content-type", JSON))
+        kept.append((b"content-length", str(len(converted)).encode()))
+        given = False
+
+        async def replay():
+            nonlocal given
+            if given:
+                return await receive()
+            given = True
+            return {"type": "http.request", "body": converted, "more_body": False}
+
+        await self.app({**scope, "headers": kept}, replay, send)
+
+
+async def _whole_body(receive) -> bytes:
+    chunks = []
+    while True:
+        event = await receive()
+        if event["type"] != "http.request":
+            raise HTTPException(status_code=400, detail="the client went away mid-body")
+        chunks.append(event.get("body", b""))
+        if not event.get("more_body", False):
+            return b"".join(chunks)
 
 
 class Drain:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ def review_too_long(where: str, length: int, limit: int) -> str:
 
 # -- ours ----------------------------------------------------------------------------------
 class ScoreRequestBase(BaseModel):
+    # A field we do not know (``target_accuracy``) is refused, not silently ignored.
+    model_config = ConfigDict(extra="forbid")
+
     explain: bool = Field(False, description="Add each token's contribution to the logit.")
     model: str | None = Field(None, description="Model name (GET /v1/models); default: the first.")
 
@@ -173,3 +176,38 @@ class InferenceResponse(BaseModel):
     id: str | None = None
     parameters: Parameters | None = None
     outputs: list[ResponseOutput]
+
+
+class DurationStat(BaseModel):
+    count: int
+    ns: int = Field(description="Their total duration in nanoseconds")
+
+
+class InferenceStats(BaseModel):
+    success: DurationStat
+    fail: DurationStat
+    queue: DurationStat
+    compute_input: DurationStat
+    compute_infer: DurationStat
+    compute_output: DurationStat
+    cache_hit: DurationStat
+
+
+class BatchStat(BaseModel):
+    batch_size: int
+    compute_input: DurationStat
+    compute_infer: DurationStat
+    compute_output: DurationStat
+
+
+class ModelStat(BaseModel):
+    name: str
+    last_inference: int = Field(description="Milliseconds since the epoch; 0: none yet")
+    inference_count: int = Field(description="Reviews scored by successful requests")
+    execution_count: int = Field(description="Model calls (a micro-batch is one)")
+    inference_stats: InferenceStats
+    batch_stats: list[BatchStat]
+
+
+class StatsResponse(BaseModel):
+    model_stats: list[ModelStat]

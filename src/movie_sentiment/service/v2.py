@@ -1,12 +1,19 @@
 """The Open Inference Protocol (V2) over our scoring: one BYTES input of review texts,
 FP32 outputs (probability, logit, stars) and the label as BYTES, so KServe, MLServer and
-Triton clients score reviews without knowing our API. JSON tensor data only (not the
-binary-data extension)."""
+Triton clients score reviews without knowing our API.
+
+Tensor data comes as JSON or in Triton's binary tensor data extension (the
+``Inference-Header-Content-Length`` header: a JSON header, then the raw tensors), which is
+``tritonclient.http``'s default; the reply is always JSON, which every client reads.
+"""
 
 from __future__ import annotations
 
+import json
 import math
+import struct
 
+from movie_sentiment.bundle.scoring import review_problems
 from movie_sentiment.service.schemas import (
     InferenceRequest,
     InferenceResponse,
@@ -26,6 +33,8 @@ OUTPUTS = {  # name -> (datatype, the value from one of our rows)
     "stars": ("FP32", lambda row: 0.0 if row["stars"] is None else float(row["stars"])),
     "label": ("BYTES", lambda row: row["label"]),
 }
+BINARY_HEADER = "inference-header-content-length"
+EXTENSIONS = ["binary_tensor_data", "statistics"]  # as Triton names them in /v2
 
 
 class RequestError(Exception):
@@ -36,24 +45,45 @@ class RequestError(Exception):
         self.status = status
 
 
-def model_metadata(name: str) -> ModelMetadata:
+def has_stars(model) -> bool:
+    """Whether ``model`` predicts stars (a bundle trained with ``--validation-size 0``
+    has no rating model, so no ``stars`` output)."""
+    return bool(model.card is not None and model.card.ratings)
+
+
+def output_names(model) -> list[str]:
+    return [name for name in OUTPUTS if name != "stars" or has_stars(model)]
+
+
+def model_metadata(name: str, model) -> ModelMetadata:
     outputs = [
-        TensorMetadata(name=output, datatype=datatype, shape=[-1])
-        for output, (datatype, _) in OUTPUTS.items()
+        TensorMetadata(name=output, datatype=OUTPUTS[output][0], shape=[-1])
+        for output in output_names(model)
     ]
     return ModelMetadata(name=name, platform="keras", inputs=[INPUT], outputs=outputs)
 
 
-def _flat(data: list) -> list:
+def _check_nesting(data: list, shape: list[int]) -> list:
+    """``data`` flat (``shape``'s element count) or nested exactly as ``shape`` says (each
+    of the N rows of ``[N, 1]`` a list of one); the elements, in order."""
+    if not any(isinstance(item, list) for item in data):
+        return data
+    if len(shape) != 2 or len(data) != shape[0]:
+        raise RequestError(f"inputs[0].data is nested but does not match its shape {shape}")
     flat = []
-    for item in data:
-        flat.extend(_flat(item) if isinstance(item, list) else [item])
+    for number, row in enumerate(data):
+        if not isinstance(row, list) or len(row) != shape[1]:
+            raise RequestError(
+                f"inputs[0].data[{number}] must be a list of {shape[1]} element(s), as the "
+                f"shape {shape} says"
+            )
+        flat.extend(row)
     return flat
 
 
 def review_texts(request: InferenceRequest, limits: Limits) -> list[str]:
     """The reviews of ``request``'s one BYTES input, shaped ``[N]`` or ``[N, 1]`` with its
-    data flat or nested; a ``RequestError`` naming the problem otherwise."""
+    data flat or nested as its shape; a ``RequestError`` naming the problem otherwise."""
     if len(request.inputs) != 1:
         raise RequestError(
             f"this model takes one input, {INPUT.name!r} ({INPUT.datatype}); "
@@ -67,7 +97,9 @@ def review_texts(request: InferenceRequest, limits: Limits) -> list[str]:
     shape = tensor.shape
     if len(shape) not in (1, 2) or (len(shape) == 2 and shape[1] != 1):
         raise RequestError(f"inputs[0].shape must be [N] or [N, 1] for N reviews, not {shape}")
-    texts = _flat(tensor.data)
+    texts = _check_nesting(tensor.data, shape)
+    if any(isinstance(text, list) for text in texts):
+        raise RequestError(f"inputs[0].data is nested deeper than its shape {shape}")
     if len(texts) != math.prod(shape):
         raise RequestError(f"inputs[0] has shape {shape} but {len(texts)} element(s) of data")
     if not texts:
@@ -75,6 +107,10 @@ def review_texts(request: InferenceRequest, limits: Limits) -> list[str]:
     for number, text in enumerate(texts):
         if not isinstance(text, str):
             raise RequestError(f"inputs[0].data[{number}] is not text (BYTES as a JSON string)")
+    _, problems = review_problems(texts)  # empty: an FP32 tensor has no place for it
+    if problems:
+        number = min(problems)
+        raise RequestError(f"inputs[0].data[{number}]: review {problems[number]}")
     if len(texts) > limits.max_reviews:
         raise RequestError(too_many_reviews(len(texts), limits.max_reviews), 422)
     for number, text in enumerate(texts):
@@ -84,28 +120,106 @@ def review_texts(request: InferenceRequest, limits: Limits) -> list[str]:
     return texts
 
 
-def requested_outputs(request: InferenceRequest) -> list[str]:
-    """The outputs asked for (all of them when none is named)."""
+def requested_outputs(request: InferenceRequest, model) -> list[str]:
+    """The outputs asked for (all of the model's when none is named)."""
+    available = output_names(model)
     if not request.outputs:
-        return list(OUTPUTS)
+        return available
     names = [output.name for output in request.outputs]
     for name in names:
-        if name not in OUTPUTS:
-            raise RequestError(f"unknown output {name!r}; this model has: {', '.join(OUTPUTS)}")
+        if name not in available:
+            raise RequestError(f"unknown output {name!r}; this model has: {', '.join(available)}")
     return names
 
 
 def inference_response(
     model_name: str, request: InferenceRequest, names: list[str], rows: list[dict]
 ) -> InferenceResponse:
-    """Our rows as the protocol's output tensors; a review that could not be scored (empty)
-    fails the request, since an FP32 tensor has no place for it."""
-    for number, row in enumerate(rows):
-        if row["error"] is not None:
-            raise RequestError(f"inputs[0].data[{number}]: {row['error']}")
+    """Our rows as the protocol's output tensors (every row scored: ``review_texts``
+    refused what cannot be, and the caller made a model's failure a 500)."""
     outputs = []
     for name in names:
         datatype, value = OUTPUTS[name]
         data = [value(row) for row in rows]
         outputs.append(ResponseOutput(name=name, shape=[len(rows)], datatype=datatype, data=data))
     return InferenceResponse(model_name=model_name, id=request.id, outputs=outputs)
+
+
+def model_failure(model_name: str, texts: list, rows: list[dict]) -> None:
+    """A ``RuntimeError`` (ours: a 500) for the first row with an error the client's text
+    does not explain (the model gave NaN)."""
+    _, client_problems = review_problems(texts)
+    for number, row in enumerate(rows):
+        if row["error"] is not None and number not in client_problems:
+            failure = f"model {model_name!r} failed on review {number + 1}: {row['error']}"
+            raise RuntimeError(failure)
+
+
+# -- the binary tensor data extension ----------------------------------------------------
+def _binary_bytes_elements(raw: bytes, where: str) -> list[str]:
+    """A BYTES tensor's binary form: each element its length (4 bytes, little-endian),
+    then its bytes; here UTF-8 review texts."""
+    texts, offset = [], 0
+    while offset < len(raw):
+        if offset + 4 > len(raw):
+            raise RequestError(f"{where}: binary BYTES data ends inside an element's length")
+        (length,) = struct.unpack_from("<I", raw, offset)
+        offset += 4
+        if offset + length > len(raw):
+            raise RequestError(f"{where}: binary BYTES data ends inside element {len(texts)}")
+        try:
+            texts.append(raw[offset : offset + length].decode("utf-8"))
+        except UnicodeDecodeError:
+            raise RequestError(f"{where}.data[{len(texts)}] is not UTF-8 text") from None
+        offset += length
+    return texts
+
+
+def _binary_size(tensor: dict, number: int, left: int) -> int | None:
+    parameters = tensor.get("parameters") if isinstance(tensor, dict) else None
+    size = parameters.get("binary_data_size") if isinstance(parameters, dict) else None
+    if size is None:
+        return None
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size <= left:
+        raise RequestError(
+            f"inputs[{number}].parameters.binary_data_size must be a whole number of bytes "
+            f"within the body ({left:,} left), not {size!r}"
+        )
+    return size
+
+
+def binary_to_json(body: bytes, header_length: str) -> bytes:
+    """A request in the binary tensor data extension (``Inference-Header-Content-Length``:
+    the JSON header's length; then each input with ``binary_data_size`` in order) as the
+    same request in JSON; a ``RequestError`` naming the extension when it is malformed."""
+    name = "Inference-Header-Content-Length"
+    if not header_length.isdigit() or int(header_length) > len(body):
+        raise RequestError(
+            f"{name} must be the length in bytes of the JSON header within the body "
+            f"({len(body):,} bytes), not {header_length!r}"
+        )
+    length = int(header_length)
+    try:
+        header = json.loads(body[:length])
+    except (ValueError, UnicodeDecodeError) as error:
+        problem = f"the JSON header ({name}: {length}) is not valid JSON: {error}"
+        raise RequestError(problem) from None
+    inputs = header.get("inputs") if isinstance(header, dict) else None
+    offset = length
+    for number, tensor in enumerate(inputs if isinstance(inputs, list) else []):
+        size = _binary_size(tensor, number, len(body) - offset)
+        if size is None:
+            continue
+        raw = body[offset : offset + size]
+        offset += size
+        del tensor["parameters"]["binary_data_size"]
+        if tensor.get("datatype") == "BYTES":
+            tensor["data"] = _binary_bytes_elements(raw, f"inputs[{number}]")
+        else:  # not review texts: refused by its datatype once parsed
+            tensor["data"] = []
+    if offset != len(body):
+        raise RequestError(
+            f"the body has {len(body) - offset:,} byte(s) past the JSON header and the "
+            f"binary_data_size of its inputs ({name} extension)"
+        )
+    return json.dumps(header).encode()
