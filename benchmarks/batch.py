@@ -48,7 +48,7 @@ from _common import (  # noqa: E402
     write_results,
 )
 
-from movie_sentiment.batch.inputs import PARTITION_BYTES  # noqa: E402
+from movie_sentiment.data.inputs import PARTITION_BYTES  # noqa: E402
 from movie_sentiment.data.imdb import load_reviews  # noqa: E402
 
 INPUTS = REPO / "runs" / "batch-inputs"
@@ -193,7 +193,7 @@ def serial_steps(big: dict, scored: Path) -> dict:
     import pyarrow.parquet as pq
 
     from movie_sentiment.batch import output as out
-    from movie_sentiment.batch.inputs import plan
+    from movie_sentiment.data.inputs import plan
 
     result = {}
     for kind, path in big.items():

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from movie_sentiment.batch import output as out
-from movie_sentiment.batch.inputs import (
+from movie_sentiment.data.inputs import (
     PARTITION_BYTES,
     Partition,
     Rows,

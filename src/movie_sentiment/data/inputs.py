@@ -20,7 +20,7 @@ import csv
 import glob
 import io
 import itertools
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from movie_sentiment.data.files import (
@@ -72,10 +72,12 @@ def find_inputs(given: list[str]) -> list[Path]:
 
 @dataclass(frozen=True)
 class Columns:
-    """Where a tabular file keeps its reviews and ids (``id`` None: it has none)."""
+    """Where a tabular file keeps its reviews and ids (``id`` None: it has none), and the
+    other columns read beside them (``extra``: a labeled file's label or rating)."""
 
     text: str | None = None
     id: str | None = None
+    extra: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,10 @@ class Partition:
 
     @classmethod
     def from_dict(cls, data: dict) -> Partition:
-        return cls(**{**data, "columns": Columns(**data["columns"])})
+        columns = data["columns"]
+        return cls(
+            **{**data, "columns": Columns(**{**columns, "extra": tuple(columns.get("extra", ()))})}
+        )
 
 
 # -- planning ------------------------------------------------------------------------------
@@ -108,22 +113,26 @@ def plan(
     text_column: str | None = None,
     id_column: str | None = None,
     partition_bytes: int = PARTITION_BYTES,
+    extra_columns: tuple[str, ...] = (),
 ) -> list[Partition]:
-    """The partitions of every input, in order."""
+    """The partitions of every input, in order. ``extra_columns`` are read beside the text
+    (the caller has checked that the tables have them: ``column_names``)."""
     partitions: list[Partition] = []
     for number, path in enumerate(paths):
         kind = FORMATS[path.suffix.lower()]
         header = None
         if kind == "parquet":
-            columns = _columns(path, _parquet_names(path), text_column, id_column)
+            columns = _columns(path, _parquet_names(path), text_column, id_column, extra_columns)
             _check_parquet_text(path, columns.text)
             pieces = _parquet_pieces(path, partition_bytes)
         elif kind in ("csv", "tsv"):
             header, first = _text_header(path, kind)
-            columns = _columns(path, header, text_column, id_column)
+            columns = _columns(path, header, text_column, id_column, extra_columns)
             pieces = _text_pieces(path, kind, first, partition_bytes)
         else:  # JSONL fields are found per object; a text file has no columns
-            columns = Columns(text_column, id_column) if kind == "jsonl" else Columns()
+            columns = (
+                Columns(text_column, id_column, extra_columns) if kind == "jsonl" else Columns()
+            )
             pieces = _text_pieces(path, kind, 0, partition_bytes)
         for start, stop, size in pieces:
             partitions.append(
@@ -142,7 +151,13 @@ def plan(
     return partitions
 
 
-def _columns(path: Path, names: list[str], text: str | None, row_id: str | None) -> Columns:
+def _columns(
+    path: Path,
+    names: list[str],
+    text: str | None,
+    row_id: str | None,
+    extra: tuple[str, ...] = (),
+) -> Columns:
     """The text and id columns of a table: as asked, else ``text``/``review`` and ``id``."""
     for wanted, what in ((text, "text"), (row_id, "id")):
         if wanted is not None and wanted not in names:
@@ -161,7 +176,26 @@ def _columns(path: Path, names: list[str], text: str | None, row_id: str | None)
             f"{path} has no 'text' or 'review' column (columns: {', '.join(names)}); "
             "choose one with --text-column"
         )
-    return Columns(text, row_id)
+    return Columns(text, row_id, extra)
+
+
+def column_names(path: Path) -> list[str] | None:
+    """The columns of a CSV, TSV or Parquet file, the fields of a JSONL file's first
+    object, None for a text file (one review a line) or a JSONL file of plain strings."""
+    kind = FORMATS[path.suffix.lower()]
+    if kind == "parquet":
+        return _parquet_names(path)
+    if kind in ("csv", "tsv"):
+        return _text_header(path, kind)[0]
+    if kind == "jsonl":
+        with open(path, encoding="utf-8-sig", errors="surrogateescape") as file:
+            for line in file:
+                if line.strip():
+                    item, _ = json_line(line)
+                    if not isinstance(item, dict):
+                        return None
+                    return [k for k in item if isinstance(k, str)]
+    return None
 
 
 def _text_header(path: Path, kind: str) -> tuple[list[str], int]:
@@ -279,11 +313,12 @@ class Rows:
     texts: list[str | None]
     ids: list[str | None]
     errors: list[str | None]
+    extras: list[tuple] = field(default_factory=list)  # the Columns.extra values, in order
 
     def __len__(self) -> int:
         return len(self.texts)
 
-    def add(self, text, row_id=None, error: str | None = None) -> None:
+    def add(self, text, row_id=None, error: str | None = None, extra: tuple = ()) -> None:
         if error is None:
             row = input_row(0, text, row_id)
             text, row_id, error = row.text, row.id, row.error
@@ -293,6 +328,7 @@ class Rows:
         self.texts.append(text)
         self.ids.append(row_id)
         self.errors.append(error)
+        self.extras.append(extra)
 
 
 def read_partition(part: Partition) -> Rows:
@@ -334,6 +370,7 @@ def _read_csv(part: Partition, content: str, rows: Rows) -> None:
     header = part.header or []
     text_at = header.index(part.columns.text)
     id_at = header.index(part.columns.id) if part.columns.id else None
+    extra_at = [header.index(name) for name in part.columns.extra]
     try:
         for record in reader:
             if not record:
@@ -345,7 +382,11 @@ def _read_csv(part: Partition, content: str, rows: Rows) -> None:
                     "(quote fields that hold commas)",
                 )
             else:
-                rows.add(record[text_at], record[id_at] if id_at is not None else None)
+                rows.add(
+                    record[text_at],
+                    record[id_at] if id_at is not None else None,
+                    extra=tuple(record[i] for i in extra_at),
+                )
     except csv.Error as error:
         raise InvalidInputError(
             f"{part.path}: not valid CSV near byte {part.start} ({error}); check its quotes"
@@ -370,20 +411,26 @@ def _read_json_line(part: Partition, line: str, rows: Rows) -> None:
         rows.add(None, error=f"the object has {error}")
         return
     row_id = item.get(id_key) if id_key else None
+    extra = tuple(item.get(name) for name in part.columns.extra)
     if text_key is None or text_key not in item:
-        rows.add(None, id_text(row_id), f"the object has no {text_key or 'text'!r} field")
+        error = f"the object has no {text_key or 'text'!r} field"
+        rows.add(None, id_text(row_id), error, extra)
         return
-    rows.add(item[text_key], row_id)
+    rows.add(item[text_key], row_id, extra=extra)
 
 
 def _read_parquet(part: Partition, rows: Rows) -> None:
     import pyarrow.parquet as pq
 
-    wanted = [c for c in (part.columns.text, part.columns.id) if c]
+    wanted = list(dict.fromkeys(c for c in (part.columns.text, part.columns.id) if c))
+    wanted += [c for c in part.columns.extra if c not in wanted]
     table = pq.ParquetFile(part.path).read_row_groups(
         list(range(part.start, part.stop)), columns=wanted
     )
     texts = table.column(part.columns.text).to_pylist()
     ids = table.column(part.columns.id).to_pylist() if part.columns.id else [None] * len(texts)
-    for text, row_id in zip(texts, ids, strict=True):
-        rows.add(text, row_id)
+    extras = zip(*(table.column(c).to_pylist() for c in part.columns.extra), strict=True)
+    if not part.columns.extra:
+        extras = itertools.repeat(())
+    for text, row_id, extra in zip(texts, ids, extras, strict=False):
+        rows.add(text, row_id, extra=tuple(extra))

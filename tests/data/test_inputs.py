@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from movie_sentiment.batch.inputs import find_inputs, plan, read_partition
+from movie_sentiment.data.inputs import find_inputs, plan, read_partition
 from movie_sentiment.errors import DataNotFoundError, InvalidInputError
 
 TRICKY = [
