@@ -48,8 +48,8 @@ from _common import (  # noqa: E402
     write_results,
 )
 
-from movie_sentiment.data.inputs import PARTITION_BYTES  # noqa: E402
 from movie_sentiment.data.imdb import load_reviews  # noqa: E402
+from movie_sentiment.data.inputs import PARTITION_BYTES  # noqa: E402
 
 INPUTS = REPO / "runs" / "batch-inputs"
 ROUNDS = 3

@@ -26,8 +26,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from movie_sentiment.batch import output as out
-from movie_sentiment.data.inputs import Partition, read_partition
 from movie_sentiment.batch.job import Options, scored_table
+from movie_sentiment.data.inputs import Partition, read_partition
 from movie_sentiment.errors import InvalidInputError
 
 PLUGIN = "movie-sentiment-bundle"

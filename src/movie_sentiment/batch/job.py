@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from movie_sentiment.batch import output as out
+from movie_sentiment.bundle.files import BundleFiles
 from movie_sentiment.data.inputs import (
     PARTITION_BYTES,
     Partition,
@@ -29,7 +30,6 @@ from movie_sentiment.data.inputs import (
     plan,
     read_partition,
 )
-from movie_sentiment.bundle.files import BundleFiles
 from movie_sentiment.errors import InvalidInputError
 
 TOP_WORDS = 5  # words each way in the explanation column
