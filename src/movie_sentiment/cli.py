@@ -861,61 +861,43 @@ def serve_command(
         int,
         typer.Option(min=1, help="Connections open at once; beyond, a new one gets a 503."),
     ] = 1000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, max=64, help="Processes sharing the port, one core each (metrics add up)."
+        ),
+    ] = 1,
 ) -> None:
     """Serve models over HTTP: the page at /, POST /v1/score, GET /v1/models, the Open
     Inference Protocol under /v2, /metrics; the API is described at /docs and
     /openapi.json. Listens on 127.0.0.1 unless told otherwise; SIGTERM or SIGHUP drains,
     then exits."""
     import os
-    import socket
-    import time
 
-    from movie_sentiment.bundle import SentimentModel
-    from movie_sentiment.service import startup
-    from movie_sentiment.service.app import create_app
-    from movie_sentiment.service.schemas import Limits
-    from movie_sentiment.service.server import allow_open_files, serve
+    from movie_sentiment.service import launch, startup
 
     api_key = startup.api_key(api_key, dict(os.environ))
     origins = tuple(startup.cors_origin(origin) for origin in cors_origin or ())
     paths = startup.model_paths(bundles)
-    allow_open_files(max_connections)
-    try:  # a taken port is one error line, not uvicorn's traceback after loading
-        with socket.create_server((host, port)):
-            pass
-    except OSError as error:
-        raise InvalidInputError(f"cannot listen on {host}:{port}: {error.strerror}") from None
     if api_key is None and startup.open_to_others(host):
         typer.echo(
             f"warning: listening on {host} with no API key: anyone who can reach it can use "
             "the service (give --api-key or $MOVIE_SENTIMENT_API_KEY)",
             err=True,
         )
-    load_seconds: dict[str, float] = {}
-    models = {}
-    for name, path in paths.items():
-        started = time.perf_counter()
-        models[name] = SentimentModel.load(path)
-        load_seconds[name] = time.perf_counter() - started
-    startup.check_scores(models)
-    app = create_app(
-        models,
-        Limits(max_body_bytes, max_reviews, max_review_chars),
-        api_key,
+    spec = launch.ServiceSpec(
+        paths={name: str(path) for name, path in paths.items()},
+        limits=(max_body_bytes, max_reviews, max_review_chars),
+        api_key=api_key,
         max_batch=max_batch_size,
         max_wait_ms=max_wait_ms,
         cors_origins=origins,
-        load_seconds=load_seconds,
         body_seconds=body_timeout,
     )
-    serve(
-        app,
-        host,
-        port,
-        drain_seconds,
-        header_seconds=header_timeout,
-        max_connections=max_connections,
-    )
+    server = launch.ServerSpec(host, port, drain_seconds, header_timeout, max_connections)
+    code = launch.serve(spec, server, workers)
+    if code:
+        raise typer.Exit(code)
 
 
 def _on_interrupt(signum, frame) -> None:

@@ -28,7 +28,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from movie_sentiment import __version__
@@ -369,7 +369,7 @@ def create_app(
     async def prometheus() -> Response:
         """Requests by route and status, latencies, batch sizes, reviews scored, and
         each model's load and warm-up time."""
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(metrics.exposition(), media_type=metrics.content_type)
 
     # -- the Open Inference Protocol (V2) ------------------------------------------------
     @app.get("/v2/health/live", response_model=Live, responses=ERRORS)

@@ -1,15 +1,27 @@
 """What the service counts, in Prometheus' format (``GET /metrics``).
 
 Each app has its own registry, so two services in one process (tests) never mix counts.
+Under ``serve --workers N`` each worker counts into files of Prometheus' multiprocess
+mode (``$PROMETHEUS_MULTIPROC_DIR``, set by ``launch``) and ``/metrics`` adds up every
+worker's: requests in flight summed over the live workers, load and warm-up seconds the
+slowest worker's.
 Requests are labelled by their route's template (``/v2/models/{name}/infer``), not the
 raw path, so a client cannot grow the label set without bound.
 """
 
 from __future__ import annotations
 
+import os
 import time
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from starlette.routing import Match
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -34,7 +46,10 @@ class Metrics:
             registry=r,
         )
         self.in_flight = Gauge(
-            "movie_sentiment_requests_in_flight", "Requests being answered now.", registry=r
+            "movie_sentiment_requests_in_flight",
+            "Requests being answered now.",
+            registry=r,
+            multiprocess_mode="livesum",
         )
         self.batch_reviews = Histogram(
             "movie_sentiment_batch_reviews",
@@ -58,13 +73,27 @@ class Metrics:
             "Seconds it took to load the model's bundle.",
             ["model"],
             registry=r,
+            multiprocess_mode="max",
         )
         self.warm_up_seconds = Gauge(
             "movie_sentiment_model_warm_up_seconds",
             "Seconds it took to compile every shape the model is called with.",
             ["model"],
             registry=r,
+            multiprocess_mode="max",
         )
+
+    content_type = CONTENT_TYPE_LATEST
+
+    def exposition(self) -> bytes:
+        """The figures in Prometheus' text format: every worker's when there are several."""
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            from prometheus_client import multiprocess
+
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return generate_latest(registry)
+        return generate_latest(self.registry)
 
     def batch(self, model: str, reviews: int, requests: int) -> None:
         self.batch_reviews.labels(model).observe(reviews)

@@ -27,8 +27,10 @@ import logging
 import os
 import resource
 import signal
+import socket
 import threading
 import time
+from collections.abc import Callable
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -151,12 +153,24 @@ def allow_open_files(max_connections: int) -> None:
 
 
 class DrainingServer(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config, drain: Drain, drain_seconds: float = 30.0):
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        drain: Drain,
+        drain_seconds: float = 30.0,
+        on_ready: Callable[[], None] | None = None,
+    ):
         super().__init__(config)
         self.drain = drain
         self.drain_seconds = drain_seconds
+        self.on_ready = on_ready  # called once the app has started and the socket listens
         self._loop: asyncio.AbstractEventLoop | None = None
         self._draining = False
+
+    async def startup(self, sockets=None) -> None:
+        await super().startup(sockets)
+        if self.started and self.on_ready is not None:
+            self.on_ready()
 
     async def serve(self, sockets=None) -> None:
         self._loop = asyncio.get_running_loop()
@@ -209,25 +223,21 @@ class DrainingServer(uvicorn.Server):
         self.should_exit = True
 
 
-def serve(
-    app,
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    drain_seconds: float = 30.0,
-    *,
-    header_seconds: float = HEADER_SECONDS,
-    max_connections: int = MAX_CONNECTIONS,
-) -> None:
-    """Serve ``app`` (from ``create_app``) until SIGTERM, SIGHUP or Ctrl-C, then drain and
-    return. A request's headers must arrive within ``header_seconds``; at most
-    ``max_connections`` connections are open at once."""
-    allow_open_files(max_connections)
+def run_server(app, sock: socket.socket, server, on_ready: Callable[[], None] | None = None) -> int:
+    """Serve ``app`` (from ``create_app``) on the listening ``sock`` until SIGTERM, SIGHUP
+    or Ctrl-C, then drain; 0 once drained (a forced stop exits 1 from the watchdog).
+    ``server`` (``launch.ServerSpec``): a request's headers must arrive within
+    ``header_seconds``; at most ``max_connections`` connections are open at once;
+    ``drain_seconds`` caps the drain."""
+    host, port = sock.getsockname()[:2]
     config = uvicorn.Config(
         app,
         host=host,
         port=port,
         log_level="info",
-        http=guarded_http(header_seconds, max_connections),
-        backlog=max(2048, max_connections),
+        http=guarded_http(server.header_seconds, server.max_connections),
+        backlog=max(2048, server.max_connections),
     )
-    DrainingServer(config, app.state.drain, drain_seconds).run()
+    draining = DrainingServer(config, app.state.drain, server.drain_seconds, on_ready)
+    draining.run(sockets=[sock])
+    return 0
