@@ -107,6 +107,12 @@ class ErrorResponse(BaseModel):
     error: str
 
 
+# The error statuses every route may answer with, for the spec.
+ERROR_RESPONSES = {
+    code: {"model": ErrorResponse} for code in (400, 401, 404, 408, 413, 415, 422, 500, 503)
+}
+
+
 # -- the Open Inference Protocol (V2) ----------------------------------------------------
 Parameters = dict[str, str | int | float | bool]
 

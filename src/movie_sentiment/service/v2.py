@@ -2,9 +2,11 @@
 FP32 outputs (probability, logit, stars) and the label as BYTES, so KServe, MLServer and
 Triton clients score reviews without knowing our API.
 
-Tensor data comes as JSON or in Triton's binary tensor data extension (the
-``Inference-Header-Content-Length`` header: a JSON header, then the raw tensors), which is
-``tritonclient.http``'s default; the reply is always JSON, which every client reads.
+``router`` holds the protocol's routes but the health checks and the statistics
+(``operations.py``). Tensor data comes as JSON or in Triton's binary tensor data
+extension (the ``Inference-Header-Content-Length`` header: a JSON header, then the raw
+tensors), which is ``tritonclient.http``'s default; the reply is always JSON, which every
+client reads.
 """
 
 from __future__ import annotations
@@ -13,13 +15,20 @@ import json
 import math
 import struct
 
+from fastapi import APIRouter, HTTPException
+
+from movie_sentiment import __version__
 from movie_sentiment.bundle.scoring import review_problems
+from movie_sentiment.service.dependencies import Service
 from movie_sentiment.service.schemas import (
+    ERROR_RESPONSES,
     InferenceRequest,
     InferenceResponse,
     Limits,
     ModelMetadata,
+    ModelReady,
     ResponseOutput,
+    ServerMetadata,
     TensorMetadata,
     review_too_long,
     too_many_reviews,
@@ -145,14 +154,44 @@ def inference_response(
     return InferenceResponse(model_name=model_name, id=request.id, outputs=outputs)
 
 
-def model_failure(model_name: str, texts: list, rows: list[dict]) -> None:
-    """A ``RuntimeError`` (ours: a 500) for the first row with an error the client's text
-    does not explain (the model gave NaN)."""
-    _, client_problems = review_problems(texts)
-    for number, row in enumerate(rows):
-        if row["error"] is not None and number not in client_problems:
-            failure = f"model {model_name!r} failed on review {number + 1}: {row['error']}"
-            raise RuntimeError(failure)
+# -- the routes ----------------------------------------------------------------------------
+router = APIRouter(responses=ERROR_RESPONSES)
+
+
+@router.get("/v2", response_model=ServerMetadata)
+async def server_metadata() -> ServerMetadata:
+    return ServerMetadata(name="movie-sentiment", version=__version__, extensions=EXTENSIONS)
+
+
+@router.get("/v2/models/{name}", response_model=ModelMetadata)
+async def model_metadata_route(name: str, service: Service) -> ModelMetadata:
+    """The model's one input (review texts, BYTES) and its outputs (no ``stars`` for a
+    model without a rating model)."""
+    return model_metadata(name, service.models[service.known_model(name)])
+
+
+@router.get("/v2/models/{name}/ready", response_model=ModelReady)
+async def model_ready(name: str, service: Service) -> ModelReady:
+    service.known_model(name)
+    if not service.is_ready(name):
+        raise service.not_ready()
+    return ModelReady(name=name, ready=True)
+
+
+@router.post(
+    "/v2/models/{name}/infer", response_model=InferenceResponse, response_model_exclude_none=True
+)
+async def infer(name: str, request: InferenceRequest, service: Service) -> InferenceResponse:
+    """Score reviews given as the protocol's BYTES tensor ``text``, shape ``[N]`` or
+    ``[N, 1]``, in JSON or the binary tensor data extension."""
+    model = service.models[service.known_model(name)]
+    try:
+        texts = review_texts(request, service.limits)
+        outputs = requested_outputs(request, model)
+    except RequestError as error:
+        raise HTTPException(error.status, str(error)) from None
+    rows = await service.score(name, texts, False)
+    return inference_response(name, request, outputs, rows)
 
 
 # -- the binary tensor data extension ----------------------------------------------------
