@@ -23,7 +23,6 @@ import platform
 import time
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +30,7 @@ import numpy as np
 from movie_sentiment.bundle.card import BUNDLE_FORMAT, CARD_VERSION, ModelCard, parse_card
 from movie_sentiment.bundle.files import BundleFiles, sha256_of
 from movie_sentiment.bundle.ratings import predict_stars
+from movie_sentiment.bundle.record import record_class
 from movie_sentiment.bundle.scoring import (
     ON_ERROR,
     Explanation,
@@ -64,28 +64,16 @@ MODEL_FILE, ENCODER_FILE, CARD_FILE = "model.keras", "encoder.json", "card.json"
 RATINGS_FOLDER = "ratings"
 
 
-@dataclass(frozen=True)
-class Prediction:
-    """One review's score. ``label`` is "positive" or "negative", or None when the review
-    could not be scored (``error`` says why). ``no_known_words``: none of the review's
-    words is in the model's vocabulary, so its score is only the model's prior."""
-
-    label: str | None
-    positive_probability: float | None
-    no_known_words: bool = False
-    error: str | None = None
-    stars: int | None = None
-    chunks: int = 1
-
-    def to_dict(self) -> dict:
-        return {
-            "label": self.label,
-            "positive_probability": self.positive_probability,
-            "stars": self.stars,
-            "chunks": self.chunks,
-            "no_known_words": self.no_known_words,
-            "error": self.error,
-        }
+Prediction = record_class(
+    "Prediction",
+    __name__,
+    """One review's score: the score record's fields (``bundle/record.py``) as attributes:
+    ``label`` ("positive", "negative" or "uncertain", None when the review could not be
+    scored and ``error`` says why), ``probability`` (of positive), ``logit``, ``stars``,
+    ``uncertain``, ``short_text``, ``no_known_words`` (none of the review's words is in the
+    model's vocabulary, so its score is only the model's prior), ``chunks`` and ``error``.
+    ``to_dict()`` gives them as a dict.""",
+)
 
 
 def library_versions() -> dict:
@@ -377,17 +365,7 @@ class SentimentModel:
     def predict(self, texts: Sequence[str], on_error: str = "raise") -> list[Prediction]:
         """``score`` as one ``Prediction`` per text (label, probability, stars, flags)."""
         scores = self.score(texts, on_error=on_error)
-        return [
-            Prediction(
-                scores.label[i],
-                None if scores.error[i] else float(scores.probability[i]),
-                bool(scores.no_known_words[i]),
-                scores.error[i],
-                scores.stars[i],
-                int(scores.chunks[i]),
-            )
-            for i in range(len(scores))
-        ]
+        return [Prediction(**scores.row(i)) for i in range(len(scores))]
 
     def evaluate(self, texts, labels) -> dict:
         """Loss, accuracy, precision, recall, F1, ROC AUC and confusion matrix on labeled

@@ -63,12 +63,13 @@ def explain_command(
 
 def write_page(html_file: Path, model, bundle: Path, records: list[dict]) -> None:
     """The explained reviews (error rows left out) as one self-contained page."""
+    from movie_sentiment.bundle.record import NAMES
     from movie_sentiment.evaluation.render import explanations_page
     from movie_sentiment.paths import write_text_atomic
 
-    items = [{**r, "probability": r["positive_probability"]} for r in records if r["error"] is None]
+    items = [record for record in records if record["error"] is None]
     page = explanations_page(
-        items, f"Why: {model.card.family} on {len(items)} review(s)", f"Model: {bundle}"
+        items, f"Why: {model.card.family} on {len(items)} review(s)", f"Model: {bundle}", NAMES
     )
     write_text_atomic(html_file, page)
 
@@ -135,7 +136,7 @@ def _header(record: dict) -> str:
     """An explained review's first line: line, label, probability, stars, chunks."""
     header = (
         f"line {record['line']}: {record['label']}, probability of positive "
-        f"{record['positive_probability']:.4f}"
+        f"{record['probability']:.4f}"
     )
     if record["stars"] is not None:
         header += f", {record['stars']}/10 stars"

@@ -8,7 +8,7 @@ import typer
 
 from movie_sentiment.cli.interrupts import load_model
 from movie_sentiment.cli.options import BundleArgument, FileOption, ReviewsArgument, TargetOption
-from movie_sentiment.cli.rendering import echo, json_line, snippet
+from movie_sentiment.cli.rendering import SNIPPET, echo, json_line, snippet
 from movie_sentiment.cli.reviews import read_reviews, scored_rows, warn_rows
 
 
@@ -34,17 +34,34 @@ def predict_command(
     warn_rows(records)
 
 
+# The widest cell of each kind: "uncertain", "-12.3456", "yes", a count.
+CELL_WIDTH = {str: 9, float: 8, bool: 3, int: 5}
+
+
 def print_table(records: list[dict]) -> None:
-    """The plain table: line, label, probability of positive, stars and the review."""
-    echo(f"{'line':>5}  {'label':<9}  {'positive':>8}  {'stars':>5}  review")
+    """The plain table: the line, every field of the score record (``bundle/record.py``)
+    under its name, the start of the review, and last the error of a row not scored."""
+    from movie_sentiment.bundle.record import FIELDS
+
+    shown = [field for field in FIELDS if field.name != "error"]
+    widths = [max(len(field.name), CELL_WIDTH[field.kind]) for field in shown]
+    header = [f"{'line':>5}"] + [f"{f.name:<{w}}" for f, w in zip(shown, widths, strict=True)]
+    echo("  ".join([*header, f"{'review':<{SNIPPET}}", "error"]).rstrip())
     for record in records:
-        if record["error"] is not None:
-            echo(f"{record['line']:>5}  {'-':<9}  {'-':>8}  {'-':>5}  error: {record['error']}")
-            continue
-        note = "  (no known words)" if record["no_known_words"] else ""
-        stars = "-" if record["stars"] is None else str(record["stars"])
-        echo(
-            f"{record['line']:>5}  {record['label']:<9}  "
-            f"{record['positive_probability']:>8.4f}  {stars:>5}  "
-            f"{snippet(record['text'])}{note}"
-        )
+        cells = [f"{record['line']:>5}"]
+        for field, width in zip(shown, widths, strict=True):
+            cells.append(f"{_cell(field.kind, record[field.name]):<{width}}")
+        cells.append(f"{snippet(record['text'] or ''):<{SNIPPET}}")
+        cells.append("-" if record["error"] is None else record["error"])
+        echo("  ".join(cells))
+
+
+def _cell(kind: type, value) -> str:
+    """One value of the record as a table cell: ``-`` for none, yes/no, 4 decimals."""
+    if value is None:
+        return "-"
+    if kind is bool:
+        return "yes" if value else "no"
+    if kind is float:
+        return f"{value:.4f}"
+    return str(value)

@@ -31,7 +31,10 @@ def read_reviews(texts: list[str] | None, file: Path | None) -> list:
 
 
 def scored_rows(model, rows: list, explain: bool, target: float | None) -> list[dict]:
-    """One output record per input row: its line (and id), text and score."""
+    """One output record per input row: its line (and id), its text, and the score record
+    (``bundle/record.py``; the explanation too when ``explain``)."""
+    from movie_sentiment.bundle.record import unscored
+
     readable = [row for row in rows if row.error is None]
     scores = model.score(
         [row.text for row in readable], explain=explain, on_error="mark", target_accuracy=target
@@ -43,23 +46,11 @@ def scored_rows(model, rows: list, explain: bool, target: float | None) -> list[
         record = {"line": row.line, **({"id": row.id} if row.id is not None else {})}
         record["text"] = row.text
         if row.error is None:
-            scored = scores.row(next(results))
-            record["label"] = scored.pop("label")
-            record["positive_probability"] = scored.pop("probability")
-            record.update(scored)
+            record.update(scores.row(next(results)))
             if record["error"] is not None:
                 failures.append(record["error"])
         else:
-            record.update(
-                label=None,
-                positive_probability=None,
-                logit=None,
-                stars=None,
-                chunks=0,
-                no_known_words=False,
-                short_text=False,
-                error=row.error,
-            )
+            record.update(unscored(row.error))
         records.append(record)
     stop_if_interrupted()
     if len(failures) == len(readable):  # nothing the user can change in the input: exit 1

@@ -1,6 +1,8 @@
-"""The Open Inference Protocol (V2) over our scoring: one BYTES input of review texts,
-FP32 outputs (probability, logit, stars) and the label as BYTES, so KServe, MLServer and
-Triton clients score reviews without knowing our API.
+"""The Open Inference Protocol (V2) over our scoring: one BYTES input of review texts and
+one output tensor per field of the score record (``bundle/record.py``: label and error as
+BYTES, probability, logit and stars as FP32, the flags as BOOL, chunks as INT32; error is
+always empty, as a review that cannot be scored is refused with a 4xx), so KServe,
+MLServer and Triton clients score reviews without knowing our API.
 
 ``router`` holds the protocol's routes but the health checks and the statistics
 (``operations.py``). Tensor data comes as JSON or in Triton's binary tensor data
@@ -18,6 +20,7 @@ import struct
 from fastapi import APIRouter, HTTPException
 
 from movie_sentiment import __version__
+from movie_sentiment.bundle.record import FIELDS
 from movie_sentiment.bundle.scoring import review_problems
 from movie_sentiment.service.dependencies import Service
 from movie_sentiment.service.schemas import (
@@ -35,13 +38,26 @@ from movie_sentiment.service.schemas import (
 )
 
 INPUT = TensorMetadata(name="text", datatype="BYTES", shape=[-1])
-OUTPUTS = {  # name -> (datatype, the value from one of our rows)
-    "probability": ("FP32", lambda row: row["probability"]),
-    "logit": ("FP32", lambda row: row["logit"]),
-    # 0: no stars (a review with no known words; FP32 has no null), as ratings are 1-10
-    "stars": ("FP32", lambda row: 0.0 if row["stars"] is None else float(row["stars"])),
-    "label": ("BYTES", lambda row: row["label"]),
-}
+# One output tensor per field of the score record (bundle/record.py), under its name.
+DATATYPES = {str: "BYTES", float: "FP32", int: "INT32", bool: "BOOL"}
+# stars stay FP32 as first published, 0 for none (a tensor has no null; ratings are 1-10).
+DATATYPE_OF = {"stars": "FP32"}
+NONE_AS = {"BYTES": "", "FP32": 0.0, "INT32": 0, "BOOL": False}
+
+
+def _output(record_field) -> tuple[str, object]:
+    """A record field's tensor: its datatype and the value from one of our rows."""
+    datatype = DATATYPE_OF.get(record_field.name, DATATYPES[record_field.kind])
+    kind = {"FP32": float, "INT32": int, "BOOL": bool, "BYTES": str}[datatype]
+    none = NONE_AS[datatype]
+
+    def value(row: dict, name: str = record_field.name):
+        return none if row[name] is None else kind(row[name])
+
+    return datatype, value
+
+
+OUTPUTS = {record_field.name: _output(record_field) for record_field in FIELDS}
 BINARY_HEADER = "inference-header-content-length"
 EXTENSIONS = ["binary_tensor_data", "statistics"]  # as Triton names them in /v2
 
