@@ -31,6 +31,7 @@ from movie_sentiment.batch.inputs import (
 )
 from movie_sentiment.bundle.files import BundleFiles
 from movie_sentiment.bundle.record import FIELDS, NAMES, unscored
+from movie_sentiment.bundle.scorer import ScoringModel
 from movie_sentiment.errors import InvalidInputError
 
 TOP_WORDS = 5  # words each way in the explanation column
@@ -81,7 +82,7 @@ def job_identity(bundle: Path, inputs: list[Path], text_column, id_column, optio
     }
 
 
-def scored_table(model, part: Partition, rows: Rows, options: Options):
+def scored_table(model: ScoringModel, part: Partition, rows: Rows, options: Options):
     """One partition's output rows as a pyarrow table (see ``docs/batch.md``): where each
     row came from (file, row, and id when the input has one), then the score record's
     fields (``bundle/record.py``) as typed columns, then the explanation if asked."""
@@ -134,7 +135,7 @@ class LocalEngine:
     """Scores partitions in order in this process, reading the next and writing the last
     on threads meanwhile."""
 
-    def __init__(self, model):
+    def __init__(self, model: ScoringModel):
         self.model = model
 
     def __enter__(self) -> LocalEngine:
@@ -168,7 +169,7 @@ def _write(parts: Path, part: Partition, table, done: Callable) -> None:
 
 
 def score_files(
-    model,
+    model: ScoringModel,
     bundle: Path,
     inputs: list[str],
     output: Path,

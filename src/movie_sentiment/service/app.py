@@ -27,6 +27,7 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from movie_sentiment import __version__
+from movie_sentiment.bundle.scorer import ScoringModel
 from movie_sentiment.errors import InvalidInputError
 from movie_sentiment.service import docs, operations, v1, v2
 from movie_sentiment.service.dependencies import require_api_key
@@ -80,7 +81,7 @@ async def lifespan(app: FastAPI):
 
 
 def create_app(
-    models: dict,
+    models: dict[str, ScoringModel],
     limits: Limits | None = None,
     api_key: str | None = None,
     *,
@@ -90,7 +91,8 @@ def create_app(
     load_seconds: dict[str, float] | None = None,
     body_seconds: float = BODY_SECONDS,
 ) -> FastAPI:
-    """The service over ``models`` (name -> loaded ``ScoringModel``), first the default.
+    """The service over ``models`` (name -> a loaded model, as ``bundle.ScoringModel``
+    says: a ``SentimentModel``), first the default.
 
     ``max_batch`` reviews at most go into one model call, after waiting at most
     ``max_wait_ms`` for requests to gather (``max_batch=1``: no batching). With

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import HTTPException
 
+from movie_sentiment.bundle.scorer import ScoringModel
 from movie_sentiment.bundle.scoring import review_problems
 from movie_sentiment.service.batching import Batcher
 from movie_sentiment.service.metrics import Metrics
@@ -35,7 +36,7 @@ LOG = logging.getLogger("uvicorn.error.movie_sentiment")
 class ServiceState:
     """The service's models and everything that counts or schedules their scoring."""
 
-    models: dict  # name -> ScoringModel (bundle.ScoringModel), first the default
+    models: dict[str, ScoringModel]  # by name, first the default
     limits: Limits
     metrics: Metrics
     drain: Drain
@@ -89,7 +90,7 @@ class ServiceState:
             )
 
     @staticmethod
-    def _score_rows_of(model, counts: ModelStatistics):
+    def _score_rows_of(model: ScoringModel, counts: ModelStatistics):
         """The batcher's call: score a batch (on the scoring thread), counted."""
 
         def score_rows(texts: list[str], explain: bool) -> list[dict]:

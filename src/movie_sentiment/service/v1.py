@@ -9,6 +9,7 @@ import math
 
 from fastapi import APIRouter
 
+from movie_sentiment.bundle.scorer import ScoringModel
 from movie_sentiment.service.dependencies import Service
 from movie_sentiment.service.schemas import (
     ERROR_RESPONSES,
@@ -54,7 +55,7 @@ def _accuracy(metrics, split: str) -> float | None:
     return _number(scores.get("accuracy")) if isinstance(scores, dict) else None
 
 
-def model_info(name: str, model) -> ModelInfo:
+def model_info(name: str, model: ScoringModel) -> ModelInfo:
     """A served model's summary from its card (and its uncertain zones)."""
     metrics = model.card.metrics if model.card else {}
     band, short = model.uncertain_band(), model.short_text_band()

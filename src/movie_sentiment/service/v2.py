@@ -21,6 +21,7 @@ from fastapi import APIRouter, HTTPException
 
 from movie_sentiment import __version__
 from movie_sentiment.bundle.record import FIELDS
+from movie_sentiment.bundle.scorer import ScoringModel
 from movie_sentiment.bundle.scoring import review_problems
 from movie_sentiment.service.dependencies import Service
 from movie_sentiment.service.schemas import (
@@ -70,17 +71,17 @@ class RequestError(Exception):
         self.status = status
 
 
-def has_stars(model) -> bool:
+def has_stars(model: ScoringModel) -> bool:
     """Whether ``model`` predicts stars (a bundle trained with ``--validation-size 0``
     has no rating model, so no ``stars`` output)."""
     return bool(model.card is not None and model.card.ratings)
 
 
-def output_names(model) -> list[str]:
+def output_names(model: ScoringModel) -> list[str]:
     return [name for name in OUTPUTS if name != "stars" or has_stars(model)]
 
 
-def model_metadata(name: str, model) -> ModelMetadata:
+def model_metadata(name: str, model: ScoringModel) -> ModelMetadata:
     outputs = [
         TensorMetadata(name=output, datatype=OUTPUTS[output][0], shape=[-1])
         for output in output_names(model)
@@ -145,7 +146,7 @@ def review_texts(request: InferenceRequest, limits: Limits) -> list[str]:
     return texts
 
 
-def requested_outputs(request: InferenceRequest, model) -> list[str]:
+def requested_outputs(request: InferenceRequest, model: ScoringModel) -> list[str]:
     """The outputs asked for (all of the model's when none is named)."""
     available = output_names(model)
     if not request.outputs:
