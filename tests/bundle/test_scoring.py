@@ -8,7 +8,7 @@ from movie_sentiment.bundle import SentimentModel
 from movie_sentiment.bundle.record import NAMES
 from movie_sentiment.bundle.scoring import LONG_REVIEWS, make_chunks, window
 from movie_sentiment.errors import InvalidInputError
-from movie_sentiment.evaluation.scores import sigmoid
+from movie_sentiment.evaluation.probability import sigmoid
 from movie_sentiment.text.encoder import TextEncoder
 from movie_sentiment.text.ngrams import NgramEncoder
 from movie_sentiment.text.tokenize import tokenize_corpus

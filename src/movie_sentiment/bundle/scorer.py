@@ -28,7 +28,7 @@ from movie_sentiment.bundle.scoring import (
 )
 from movie_sentiment.bundle.uncertain import review_bands, short_limit
 from movie_sentiment.errors import InvalidInputError
-from movie_sentiment.evaluation.scores import sigmoid
+from movie_sentiment.evaluation.probability import sigmoid
 from movie_sentiment.text.tokenize import Tokenized, tokenize_corpus
 
 NOT_A_NUMBER = "got no number from the model (NaN): its weights are damaged"

@@ -32,7 +32,7 @@ import numpy as np
 from movie_sentiment.bundle.record import FIELDS
 from movie_sentiment.bundle.uncertain import answered
 from movie_sentiment.errors import BundleError, InvalidInputError
-from movie_sentiment.evaluation.scores import THRESHOLD, logit
+from movie_sentiment.evaluation.probability import THRESHOLD, logit
 from movie_sentiment.text.tokenize import Tokenized, as_tokens
 
 LONG_REVIEWS = ("mean", "head_tail", "truncate")
