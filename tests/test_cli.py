@@ -52,6 +52,16 @@ def test_help_needs_no_heavy_imports():
     assert result.returncode == 0 and "train" in result.stdout and "predict" in result.stdout
 
 
+def test_python_dash_m_runs_the_command():
+    """``python -m movie_sentiment`` is the same command as ``movie-sentiment``."""
+    result = subprocess.run(
+        [sys.executable, "-m", "movie_sentiment", "families", "tutorial"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["family"] == "tutorial"
+
+
 def test_train_prints_figures_and_honours_checkpoint(cli, small_archive, tmp_path):
     out = tmp_path / "run"
     result = cli(
