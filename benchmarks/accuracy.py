@@ -44,7 +44,7 @@ from _common import (  # noqa: E402
 from movie_sentiment.bundle import SentimentModel  # noqa: E402
 from movie_sentiment.data.imdb import load_reviews  # noqa: E402
 from movie_sentiment.evaluation.calibration import expected_calibration_error  # noqa: E402
-from movie_sentiment.evaluation.scores import accuracy  # noqa: E402
+from movie_sentiment.evaluation.probability import accuracy  # noqa: E402
 from movie_sentiment.training import TrainConfig, train  # noqa: E402
 from movie_sentiment.training.train import split_validation  # noqa: E402
 

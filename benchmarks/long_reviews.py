@@ -32,7 +32,7 @@ from _common import RUNS, default_data, trained_bundle, validation_part, write_r
 
 from movie_sentiment.bundle.scoring import LONG_REVIEWS, window  # noqa: E402
 from movie_sentiment.data.imdb import load_reviews  # noqa: E402
-from movie_sentiment.evaluation.scores import accuracy, sigmoid  # noqa: E402
+from movie_sentiment.evaluation.probability import accuracy, sigmoid  # noqa: E402
 from movie_sentiment.text.tokenize import as_tokens  # noqa: E402
 
 FAMILIES = ["tutorial", "mslearn", "nbsvm", "fasttext", "cnn", "best"]

@@ -47,4 +47,4 @@ print(f"Accuracy and loss charts: {result.run_dir / 'accuracy.png'}, {result.run
 model = SentimentModel.load(result.bundle_dir)
 for review in ["Excellent movie! Loved every minute.", "Boring, predictable and far too long."]:
     prediction = model.predict([review])[0]
-    print(f"{prediction.positive_probability:.4f} {prediction.label:<8} {review}")
+    print(f"{prediction.probability:.4f} {prediction.label:<8} {review}")

@@ -295,6 +295,18 @@ DEEP_JSON = "[" * 100_000 + "]" * 100_000
 LONG_NUMBER = "1" * 5000  # beyond Python's 4,300 digits for int(str)
 
 
+def older_columns_parts(s: Setup, reviews: Path, output: Path) -> Path:
+    """``output``'s parts folder as the version before the score record left it: this
+    very job, but its parts without the columns the record added (``short_text``)."""
+    from movie_sentiment.batch.job import Options, job_identity
+
+    job = job_identity(s.nbsvm, [reviews], None, None, Options())
+    del job["columns"]
+    make_folder(output.parent / f"{output.name}.parts")
+    s.write(f"{output.name}.parts/job.json", json.dumps({"job": job, "partitions": []}))
+    return output
+
+
 def user_folder(s: Setup) -> Path:
     folder = s.tmp / "thesis"
     folder.mkdir()
@@ -513,6 +525,7 @@ ROWS = [
     ("score-parquet-numbers", lambda s: ["score", s.nbsvm, numbers_parquet(s), "-o", "out.csv"], "column 'text' holds int64, not text"),
     ("score-parts-not-ours", lambda s: (make_folder(s.tmp / "out.csv.parts"), ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", "out.csv", "--force"])[1], "is in the way and is not a job's parts folder"),
     ("score-parts-not-ours-no-force", lambda s: (make_folder(s.tmp / "out.csv.parts"), ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", s.write("out.csv", "mine")])[1], "is in the way and is not a job's parts folder"),
+    ("score-parts-older-columns", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", older_columns_parts(s, s.tmp / "r.txt", s.tmp / "out.csv")], "holds the parts of a different job"),
     ("score-parts-damaged", lambda s: (make_folder(s.tmp / "out.csv.parts"), s.write("out.csv.parts/job.json", '{"job": '), ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", "out.csv"])[2], "or a damaged job.json"),
     ("score-proc", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", "/proc/out.csv"], "cannot write to /proc"),
     ("score-unwritable", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", unwritable_folder(s.tmp) / "out.csv"], "cannot write to"),

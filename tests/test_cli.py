@@ -52,6 +52,16 @@ def test_help_needs_no_heavy_imports():
     assert result.returncode == 0 and "train" in result.stdout and "predict" in result.stdout
 
 
+def test_python_dash_m_runs_the_command():
+    """``python -m movie_sentiment`` is the same command as ``movie-sentiment``."""
+    result = subprocess.run(
+        [sys.executable, "-m", "movie_sentiment", "families", "tutorial"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["family"] == "tutorial"
+
+
 def test_train_prints_figures_and_honours_checkpoint(cli, small_archive, tmp_path):
     out = tmp_path / "run"
     result = cli(
@@ -81,10 +91,13 @@ def test_predict_names_every_input_row(cli, tutorial_run, tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     table = result.stdout.splitlines()
-    assert table[0].split() == ["line", "label", "positive", "stars", "review"]
-    assert table[1].split()[:2] == ["1", "positive"]
-    assert table[2].split()[:4] == ["2", "-", "-", "-"] and "error: the review is empty" in table[2]
-    assert table[3].split()[0] == "3" and table[3].endswith("(no known words)")
+    header = table[0].split()  # the score record's fields (bundle/record.py), by name
+    assert header[:3] == ["line", "label", "probability"] and header[-2:] == ["review", "error"]
+    assert table[1].split()[:2] == ["1", "positive"] and table[1].endswith("  -")
+    assert table[2].split()[:4] == ["2", "-", "-", "-"]
+    assert table[2].endswith("the review is empty or whitespace only")
+    unknown = table[3].split()
+    assert unknown[0] == "3" and unknown[header.index("no_known_words")] == "yes"
     assert table[4].split()[:2] == ["4", "negative"]
     assert result.stderr.splitlines() == [
         "warning: 1 of 4 reviews not scored (see their error): line 2",
@@ -111,8 +124,8 @@ def test_predict_json_round_trips_through_its_own_reader(cli, tutorial_run, tmp_
     output = tmp_path / "out.jsonl"
     output.write_text(first.stdout, encoding="utf-8")
     second = cli("predict", tutorial_run.bundle_dir, "--file", output, "--json")
-    assert [json.loads(line)["positive_probability"] for line in second.stdout.splitlines()] == [
-        r["positive_probability"] for r in rows
+    assert [json.loads(line)["probability"] for line in second.stdout.splitlines()] == [
+        r["probability"] for r in rows
     ]
 
 

@@ -33,7 +33,7 @@ from _common import (  # noqa: E402
 )
 from member_study import cross_validated_accuracy  # noqa: E402
 
-from movie_sentiment.evaluation.scores import accuracy  # noqa: E402
+from movie_sentiment.evaluation.probability import accuracy  # noqa: E402
 from movie_sentiment.models import get_family  # noqa: E402
 from movie_sentiment.text.persist import make_encoder  # noqa: E402
 from movie_sentiment.training import TrainConfig  # noqa: E402

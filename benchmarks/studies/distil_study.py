@@ -56,7 +56,7 @@ from _common import (  # noqa: E402
     write_study_results,
 )
 
-from movie_sentiment.evaluation.scores import logit, sigmoid  # noqa: E402
+from movie_sentiment.evaluation.probability import logit, sigmoid  # noqa: E402
 from movie_sentiment.models import get_family  # noqa: E402
 from movie_sentiment.models.nbsvm import naive_bayes_ratios  # noqa: E402
 from movie_sentiment.text.persist import make_encoder  # noqa: E402

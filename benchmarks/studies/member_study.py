@@ -38,7 +38,7 @@ from _common import default_data, peak_memory_mib, write_study_results  # noqa: 
 
 from movie_sentiment.bundle import SentimentModel  # noqa: E402
 from movie_sentiment.errors import MovieSentimentError  # noqa: E402
-from movie_sentiment.evaluation.scores import accuracy, logit  # noqa: E402
+from movie_sentiment.evaluation.probability import accuracy, logit  # noqa: E402
 from movie_sentiment.training import TrainConfig  # noqa: E402
 from movie_sentiment.training.train import fit_member, load_splits  # noqa: E402
 

@@ -46,7 +46,7 @@ from member_study import cross_validated_accuracy  # noqa: E402
 
 from movie_sentiment.bundle.scoring import score_tokens  # noqa: E402
 from movie_sentiment.data.imdb import ImdbCache  # noqa: E402
-from movie_sentiment.evaluation.scores import accuracy, sigmoid  # noqa: E402
+from movie_sentiment.evaluation.probability import accuracy, sigmoid  # noqa: E402
 from movie_sentiment.models import cnn  # noqa: E402
 from movie_sentiment.models.compile import compile_binary  # noqa: E402
 from movie_sentiment.text.persist import make_encoder  # noqa: E402

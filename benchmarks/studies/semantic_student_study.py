@@ -54,7 +54,7 @@ from _common import (  # noqa: E402
 )
 
 from movie_sentiment.data.imdb import ImdbCache  # noqa: E402
-from movie_sentiment.evaluation.scores import sigmoid  # noqa: E402
+from movie_sentiment.evaluation.probability import sigmoid  # noqa: E402
 from movie_sentiment.models import get_family  # noqa: E402
 from movie_sentiment.models.nbsvm import naive_bayes_ratios  # noqa: E402
 from movie_sentiment.text.persist import make_encoder  # noqa: E402

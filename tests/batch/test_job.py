@@ -14,6 +14,7 @@ import pytest
 
 from movie_sentiment.batch.job import Options, score_files
 from movie_sentiment.bundle import SentimentModel
+from movie_sentiment.bundle.record import NAMES
 
 REVIEWS = [
     "wonderful superb film",
@@ -52,10 +53,7 @@ def test_output_rows_match_the_scoring_call(model, nbsvm_run, tmp_path):
     assert (table["probability"][scored] == expected.probability[scored.to_numpy()]).all()
     assert list(table["stars"][scored]) == [s for s in expected.stars if s is not None]
     assert set(table["error"].dropna()) == {"the review is empty or whitespace only"}
-    assert list(table.columns) == [
-        "file", "row", "id", "label", "probability", "logit", "stars", "uncertain",
-        "no_known_words", "chunks", "error",
-    ]  # fmt: skip
+    assert list(table.columns) == ["file", "row", "id", *NAMES]  # the record, bundle/record.py
     assert not (tmp_path / "out.parquet.parts").exists()
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from movie_sentiment.bundle import Prediction, SentimentModel
+from movie_sentiment.bundle.record import unscored
 from movie_sentiment.errors import BundleError, InvalidInputError, OutputExistsError
 
 TEXTS = ["wonderful superb brilliant film", "awful boring worst waste", "the plot"]
@@ -39,7 +40,7 @@ def test_round_trip_predicts_the_same(bundle, tmp_path):
     assert before[0] > 0.5 > before[1]  # it learned the synthetic words
     predictions = model.predict(TEXTS)
     assert [p.label for p in predictions[:2]] == ["positive", "negative"]
-    assert predictions[0].positive_probability == pytest.approx(before[0])
+    assert predictions[0].probability == pytest.approx(before[0])
     assert model.family.name == "tutorial"  # resolved from the card
 
 
@@ -61,7 +62,7 @@ def test_bad_reviews_are_rejected_with_their_number_or_marked(bundle):
         model.predict([""])
     marked = model.predict([TEXTS[0], "", 7, TEXTS[1]], on_error="mark")
     assert [p.label for p in marked] == ["positive", None, None, "negative"]
-    assert marked[1] == Prediction(None, None, False, "review is empty or whitespace only", None, 0)
+    assert marked[1] == Prediction(**unscored("review is empty or whitespace only"))
     assert marked[2].error == "review is not text but int"
     assert model.predict(TEXTS[0])[0].label == "positive"  # one string: one review
 

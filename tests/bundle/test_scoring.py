@@ -5,9 +5,10 @@ import numpy as np
 import pytest
 
 from movie_sentiment.bundle import SentimentModel
+from movie_sentiment.bundle.record import NAMES
 from movie_sentiment.bundle.scoring import LONG_REVIEWS, make_chunks, window
 from movie_sentiment.errors import InvalidInputError
-from movie_sentiment.evaluation.scores import sigmoid
+from movie_sentiment.evaluation.probability import sigmoid
 from movie_sentiment.text.encoder import TextEncoder
 from movie_sentiment.text.ngrams import NgramEncoder
 from movie_sentiment.text.tokenize import tokenize_corpus
@@ -119,16 +120,8 @@ def test_score_columns_and_marked_rows(nbsvm_run):
     ]
     assert scores.label[1:] == [None, None] and np.isnan(scores.probability[1:]).all()
     row = scores.row(0)
-    assert set(row) == {
-        "label",
-        "probability",
-        "logit",
-        "stars",
-        "chunks",
-        "no_known_words",
-        "short_text",
-        "error",
-    }
+    assert tuple(row) == NAMES  # the score record (bundle/record.py), in its order
+    assert row["uncertain"] == (row["label"] == "uncertain")
     assert row["stars"] in (7, 8, 9, 10) and row["label"] in ("positive", "uncertain")
     assert scores.row(1)["probability"] is None
 

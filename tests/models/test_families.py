@@ -79,7 +79,7 @@ def test_best_is_one_bundle_with_weighted_members(family_run, small_archive):
     predictions = model.predict(["wonderful superb brilliant film", "awful boring worst waste"])
     assert [p.label for p in predictions] == ["positive", "negative"]
     unknown = model.predict(["zzyzx qwerty"])[0]  # no known word: still a number, flagged
-    assert 0 < unknown.positive_probability < 1 and unknown.no_known_words
+    assert 0 < unknown.probability < 1 and unknown.no_known_words
     assert is_our_run(result.run_dir) and is_bundle(result.bundle_dir)  # --force may replace
 
 

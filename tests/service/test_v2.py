@@ -10,6 +10,7 @@ import pytest
 from test_app import running, two_models
 
 from movie_sentiment.bundle import SentimentModel
+from movie_sentiment.bundle.record import NAMES
 from movie_sentiment.service.app import Limits, create_app
 
 REVIEWS = ["wonderful superb film", "awful boring waste"]
@@ -30,9 +31,16 @@ def test_server_and_model_metadata(service):
     assert metadata["name"] == "tutorial" and metadata["platform"] == "keras"
     assert metadata["inputs"] == [{"name": "text", "datatype": "BYTES", "shape": [-1]}]
     assert [(o["name"], o["datatype"], o["shape"]) for o in metadata["outputs"]] == [
-        ("probability", "FP32", [-1]), ("logit", "FP32", [-1]), ("stars", "FP32", [-1]),
         ("label", "BYTES", [-1]),
-    ]  # fmt: skip
+        ("probability", "FP32", [-1]),
+        ("logit", "FP32", [-1]),
+        ("stars", "FP32", [-1]),
+        ("uncertain", "BOOL", [-1]),
+        ("short_text", "BOOL", [-1]),
+        ("no_known_words", "BOOL", [-1]),
+        ("chunks", "INT32", [-1]),
+        ("error", "BYTES", [-1]),
+    ]  # fmt: skip  (the score record's fields, bundle/record.py)
     assert service.get("/v2/models/nbsvm/ready").json() == {"name": "nbsvm", "ready": True}
     for path in ("/v2/models/gpt", "/v2/models/gpt/ready"):
         missing = service.get(path)
@@ -77,7 +85,7 @@ def test_infer_takes_nested_data_and_gives_every_output(service):
     second = service.post("/v2/models/tutorial/infer", json=nested).json()
     assert first == second and "id" not in first
     outputs = {o["name"]: o for o in first["outputs"]}
-    assert list(outputs) == ["probability", "logit", "stars", "label"]
+    assert list(outputs) == list(NAMES)
     assert outputs["label"]["datatype"] == "BYTES" and outputs["stars"]["datatype"] == "FP32"
     ours = service.post("/v1/score", json={"reviews": REVIEWS, "model": "tutorial"}).json()
     assert outputs["label"]["data"] == [row["label"] for row in ours["scores"]]
@@ -112,7 +120,7 @@ BAD = [
     ("not-text", _infer(["fine", 7]), 400, "inputs[0].data[1] is not text"),
     ("no-reviews", _infer([], shape=[0]), 400, "inputs[0] holds no reviews"),
     ("empty-review", _infer(["fine", "  "]), 400, "inputs[0].data[1]: review is empty or whitespace only"),
-    ("unknown-output", _infer(["fine"], outputs=[{"name": "output0"}]), 400, "unknown output 'output0'; this model has: probability, logit, stars, label"),
+    ("unknown-output", _infer(["fine"], outputs=[{"name": "output0"}]), 400, "unknown output 'output0'; this model has: label, probability, logit, stars, uncertain, short_text, no_known_words, chunks, error"),
     ("too-many", _infer(["a"] * 6), 422, "6 reviews in one request; at most 5"),
     ("too-long", _infer(["ok", "x" * 2001]), 422, "inputs[0].data[1] has 2,001 characters; at most 2,000"),
     ("no-inputs", b'{"inputs": []}', 422, "inputs: List should have at least 1 item"),
@@ -151,7 +159,7 @@ def test_a_json_body_without_a_content_type_is_read_as_json(service):
     """As KServe and Triton do: tritonclient sends no Content-Type at all."""
     reply = service.post("/v2/models/nbsvm/infer", content=_infer(REVIEWS))
     assert reply.status_code == 200
-    assert [o["name"] for o in reply.json()["outputs"]][0] == "probability"
+    assert [o["name"] for o in reply.json()["outputs"]] == list(NAMES)
 
 
 CONTENT_TYPES = [
@@ -289,7 +297,7 @@ def test_a_model_without_stars_has_no_stars_output(starless_run):
     model = SentimentModel.load(starless_run.bundle_dir)
     with running(create_app({"plain": model})) as client:
         outputs = [o["name"] for o in client.get("/v2/models/plain").json()["outputs"]]
-        assert outputs == ["probability", "logit", "label"]
+        assert outputs == [name for name in NAMES if name != "stars"]
         reply = client.post("/v2/models/plain/infer", content=_infer(REVIEWS))
         assert reply.status_code == 200
         assert [o["name"] for o in reply.json()["outputs"]] == outputs
@@ -298,7 +306,7 @@ def test_a_model_without_stars_has_no_stars_output(starless_run):
         )
         assert asked.status_code == 400
         assert asked.json() == {
-            "error": "unknown output 'stars'; this model has: probability, logit, label"
+            "error": "unknown output 'stars'; this model has: label, probability, logit, uncertain, short_text, no_known_words, chunks, error"
         }
 
 

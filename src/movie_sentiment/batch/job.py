@@ -22,6 +22,8 @@ from pathlib import Path
 
 from movie_sentiment.batch import output as out
 from movie_sentiment.bundle.files import BundleFiles
+from movie_sentiment.bundle.record import FIELDS, NAMES, unscored
+from movie_sentiment.bundle.scorer import ScoringModel
 from movie_sentiment.data.inputs import (
     PARTITION_BYTES,
     Partition,
@@ -76,57 +78,41 @@ def job_identity(bundle: Path, inputs: list[Path], text_column, id_column, optio
         "id_column": id_column,
         "explain": options.explain,
         "target_accuracy": options.target_accuracy,
+        "columns": list(NAMES),  # parts written with other columns are another job's
     }
 
 
-def scored_table(model, part: Partition, rows: Rows, options: Options):
-    """One partition's output rows as a pyarrow table (see ``docs/batch.md``)."""
+def scored_table(model: ScoringModel, part: Partition, rows: Rows, options: Options):
+    """One partition's output rows as a pyarrow table (see ``docs/batch.md``): where each
+    row came from (file, row, and id when the input has one), then the score record's
+    fields (``bundle/record.py``) as typed columns, then the explanation if asked."""
     import pyarrow as pa
 
     readable = [i for i, error in enumerate(rows.errors) if error is None]
-    scores = None  # a partition of error rows only has nothing to score
-    if readable:
+    records = [None if error is None else unscored(error) for error in rows.errors]
+    explanation = [None] * len(rows)
+    if readable:  # a partition of error rows only has nothing to score
         scores = model.score(
             [rows.texts[i] for i in readable],
             explain=options.explain,
             on_error="mark",
             target_accuracy=options.target_accuracy,
         )
-    count = len(rows)
-    label = [None] * count
-    probability = [None] * count
-    logit = [None] * count
-    stars = [None] * count
-    chunks = [0] * count
-    unknown = [False] * count
-    errors = list(rows.errors)
-    explanation = [None] * count
-    for k, i in enumerate(readable):
-        errors[i] = scores.error[k]
-        if errors[i] is None:
-            label[i] = scores.label[k]
-            probability[i] = float(scores.probability[k])
-            logit[i] = float(scores.logit[k])
-            stars[i] = scores.stars[k]
-            chunks[i] = int(scores.chunks[k])
-            unknown[i] = bool(scores.no_known_words[k])
-            if options.explain:
+        for k, i in enumerate(readable):
+            records[i] = scores.row(k)
+            if options.explain and scores.error[k] is None:
                 explanation[i] = _top_words(scores.explanation[k])
+    count = len(rows)
     columns = {
         "file": pa.array([part.path] * count, pa.string()),
         "row": pa.array(range(1, count + 1), pa.int64()),
         "id": pa.array(rows.ids, pa.string()),
-        "label": pa.array(label, pa.string()),
-        "probability": pa.array(probability, pa.float64()),
-        "logit": pa.array(logit, pa.float64()),
-        "stars": pa.array(stars, pa.int8()),
-        "uncertain": pa.array([lab == "uncertain" for lab in label], pa.bool_()),
-        "no_known_words": pa.array(unknown, pa.bool_()),
-        "chunks": pa.array(chunks, pa.int32()),
-        "error": pa.array(errors, pa.string()),
     }
     if part.columns.id is None:
         del columns["id"]
+    for record_field in FIELDS:
+        values = [record[record_field.name] for record in records]
+        columns[record_field.name] = pa.array(values, pa.type_for_alias(record_field.arrow))
     if options.explain:
         columns["explanation"] = pa.array(explanation, pa.string())
     return pa.table(columns)
@@ -149,7 +135,7 @@ class LocalEngine:
     """Scores partitions in order in this process, reading the next and writing the last
     on threads meanwhile."""
 
-    def __init__(self, model):
+    def __init__(self, model: ScoringModel):
         self.model = model
 
     def __enter__(self) -> LocalEngine:
@@ -183,7 +169,7 @@ def _write(parts: Path, part: Partition, table, done: Callable) -> None:
 
 
 def score_files(
-    model,
+    model: ScoringModel,
     bundle: Path,
     inputs: list[str],
     output: Path,

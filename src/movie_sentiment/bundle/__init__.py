@@ -2,5 +2,6 @@
 
 from movie_sentiment.bundle.card import ModelCard
 from movie_sentiment.bundle.model import Prediction, SentimentModel
+from movie_sentiment.bundle.scorer import ScoringModel
 
-__all__ = ["ModelCard", "Prediction", "SentimentModel"]
+__all__ = ["ModelCard", "Prediction", "ScoringModel", "SentimentModel"]

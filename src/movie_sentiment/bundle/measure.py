@@ -15,7 +15,7 @@ import numpy as np
 
 from movie_sentiment.evaluation.calibration import calibration_report
 from movie_sentiment.evaluation.metrics import classification_metrics
-from movie_sentiment.evaluation.scores import sigmoid
+from movie_sentiment.evaluation.probability import sigmoid
 from movie_sentiment.evaluation.shift import advice, data_shift
 from movie_sentiment.text.tokenize import as_tokens
 

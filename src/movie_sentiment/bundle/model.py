@@ -23,7 +23,6 @@ import platform
 import time
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -31,14 +30,13 @@ import numpy as np
 from movie_sentiment.bundle.card import BUNDLE_FORMAT, CARD_VERSION, ModelCard, parse_card
 from movie_sentiment.bundle.files import BundleFiles, sha256_of
 from movie_sentiment.bundle.ratings import predict_stars
+from movie_sentiment.bundle.record import record_class
+from movie_sentiment.bundle.scorer import score_texts
 from movie_sentiment.bundle.scoring import (
-    ON_ERROR,
     Explanation,
     KeptEncoding,
     RawScores,
     Scores,
-    explanations,
-    labels_for,
     members_of,
     raise_first,
     rating_probabilities,
@@ -48,44 +46,30 @@ from movie_sentiment.bundle.scoring import (
     score_tokens,
 )
 from movie_sentiment.bundle.uncertain import (
-    review_bands,
     short_band,
-    short_limit,
     uncertain_band,
 )
 from movie_sentiment.errors import BundleError, ConfigError, InvalidDataError, InvalidInputError
 from movie_sentiment.evaluation.calibration import apply_temperature
-from movie_sentiment.evaluation.scores import sigmoid
+from movie_sentiment.evaluation.probability import sigmoid
 from movie_sentiment.paths import atomic_directory, storage_errors
 from movie_sentiment.text.persist import ARRAYS_FILE, encoder_from_bytes, save_encoder
-from movie_sentiment.text.tokenize import Tokenized, as_tokens, tokenize_corpus
+from movie_sentiment.text.tokenize import Tokenized, as_tokens
 
 MODEL_FILE, ENCODER_FILE, CARD_FILE = "model.keras", "encoder.json", "card.json"
 RATINGS_FOLDER = "ratings"
 
 
-@dataclass(frozen=True)
-class Prediction:
-    """One review's score. ``label`` is "positive" or "negative", or None when the review
-    could not be scored (``error`` says why). ``no_known_words``: none of the review's
-    words is in the model's vocabulary, so its score is only the model's prior."""
-
-    label: str | None
-    positive_probability: float | None
-    no_known_words: bool = False
-    error: str | None = None
-    stars: int | None = None
-    chunks: int = 1
-
-    def to_dict(self) -> dict:
-        return {
-            "label": self.label,
-            "positive_probability": self.positive_probability,
-            "stars": self.stars,
-            "chunks": self.chunks,
-            "no_known_words": self.no_known_words,
-            "error": self.error,
-        }
+Prediction = record_class(
+    "Prediction",
+    __name__,
+    """One review's score: the score record's fields (``bundle/record.py``) as attributes:
+    ``label`` ("positive", "negative" or "uncertain", None when the review could not be
+    scored and ``error`` says why), ``probability`` (of positive), ``logit``, ``stars``,
+    ``uncertain``, ``short_text``, ``no_known_words`` (none of the review's words is in the
+    model's vocabulary, so its score is only the model's prior), ``chunks`` and ``error``.
+    ``to_dict()`` gives them as a dict.""",
+)
 
 
 def library_versions() -> dict:
@@ -259,73 +243,16 @@ class SentimentModel:
         skips the rating model (a quarter of nbsvm's scoring time) when only labels and
         probabilities are wanted.
         """
-        if on_error not in ON_ERROR:
-            raise InvalidInputError(f"on_error must be one of {ON_ERROR}, not {on_error!r}")
-        texts, problems = review_problems(texts)
-        if on_error == "raise":
-            raise_first(problems)
-        band = self.uncertain_band(target_accuracy)
-        short_texts_band = self.short_text_band(target_accuracy)
-        good = [i for i in range(len(texts)) if i not in problems]
-        count = len(texts)
-        probability = np.full(count, np.nan)
-        logit = np.full(count, np.nan)
-        chunks = np.zeros(count, dtype=np.int64)
-        no_known = np.zeros(count, dtype=bool)
-        short = np.zeros(count, dtype=bool)
-        labels: list[str | None] = [None] * count
-        star_column: list[int | None] = [None] * count
-        explained: list[Explanation | None] | None = [None] * count if explain else None
-        if good:
-            reviews = tokenize_corpus([texts[i] for i in good])
-            raw = self.raw_scores(
-                reviews,
-                long_reviews=long_reviews,
-                explain=explain,
-                batch_size=batch_size,
-                keep_encoding_of=self.rating_model[1] if stars and self.rating_model else None,
-            )
-            calibrated = raw.logit / self.temperature
-            broken = ~np.isfinite(calibrated)
-            reasons = {
-                good[int(i)]: "got no number from the model (NaN): its weights are damaged"
-                for i in np.flatnonzero(broken)
-            }
-            if on_error == "raise":
-                raise_first(reasons)
-            problems.update(reasons)
-            index = np.asarray(good)
-            ok = ~broken
-            logit[index[ok]] = calibrated[ok]
-            probability[index[ok]] = sigmoid(calibrated[ok])
-            chunks[index] = raw.chunks
-            no_known[index] = raw.known == 0
-            words = reviews.lengths()
-            short[index] = words < short_limit(self.card.uncertain if self.card else None)
-            bands = None
-            if band is not None:
-                low, high = review_bands(self.card.uncertain, words, target_accuracy)
-                bands = (low[ok], high[ok])
-            for i, label in zip(index[ok], labels_for(probability[index[ok]], bands), strict=True):
-                labels[i] = label
-            predicted = self.predict_stars(calibrated, reviews, raw.kept) if stars else None
-            raw.kept = None  # the encoded reviews are not needed past the stars
-            if predicted is not None:  # no stars from the prior alone (no known words)
-                for i, value in zip(index[ok], predicted[ok], strict=True):
-                    star_column[i] = None if no_known[i] else int(value)
-            if explain:
-                for i, item in zip(
-                    good,
-                    explanations([texts[i] for i in good], raw, reviews, self.temperature),
-                    strict=True,
-                ):
-                    if i not in problems:
-                        explained[i] = item
-        errors = [f"review {problems[i]}" if i in problems else None for i in range(count)]
-        return Scores(
-            labels, probability, logit, star_column, chunks, no_known, errors, explained,
-            short, band, short_texts_band,
-        )  # fmt: skip
+        return score_texts(
+            self,
+            texts,
+            explain=explain,
+            on_error=on_error,
+            long_reviews=long_reviews,
+            target_accuracy=target_accuracy,
+            batch_size=batch_size,
+            stars=stars,
+        )
 
     def warm_up(self, batch_size: int = 512) -> float:
         """Compile every input shape scoring calls the Keras models with (``row_buckets``,
@@ -377,17 +304,7 @@ class SentimentModel:
     def predict(self, texts: Sequence[str], on_error: str = "raise") -> list[Prediction]:
         """``score`` as one ``Prediction`` per text (label, probability, stars, flags)."""
         scores = self.score(texts, on_error=on_error)
-        return [
-            Prediction(
-                scores.label[i],
-                None if scores.error[i] else float(scores.probability[i]),
-                bool(scores.no_known_words[i]),
-                scores.error[i],
-                scores.stars[i],
-                int(scores.chunks[i]),
-            )
-            for i in range(len(scores))
-        ]
+        return [Prediction(**scores.row(i)) for i in range(len(scores))]
 
     def evaluate(self, texts, labels) -> dict:
         """Loss, accuracy, precision, recall, F1, ROC AUC and confusion matrix on labeled

@@ -29,9 +29,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from movie_sentiment.bundle.record import FIELDS
 from movie_sentiment.bundle.uncertain import answered
 from movie_sentiment.errors import BundleError, InvalidInputError
-from movie_sentiment.evaluation.scores import THRESHOLD, logit
+from movie_sentiment.evaluation.probability import THRESHOLD, logit
 from movie_sentiment.text.tokenize import Tokenized, as_tokens
 
 LONG_REVIEWS = ("mean", "head_tail", "truncate")
@@ -108,19 +109,19 @@ class Scores:
     def __len__(self) -> int:
         return len(self.label)
 
+    @property
+    def uncertain(self) -> np.ndarray:
+        """Whether each review's label is "uncertain" (inside the uncertain zone)."""
+        return np.array([label == "uncertain" for label in self.label], dtype=bool)
+
     def row(self, i: int) -> dict:
-        """Review ``i`` as a plain dict (JSON-ready)."""
-        scored = self.error[i] is None
-        row = {
-            "label": self.label[i],
-            "probability": float(self.probability[i]) if scored else None,
-            "logit": float(self.logit[i]) if scored else None,
-            "stars": self.stars[i],
-            "chunks": int(self.chunks[i]),
-            "no_known_words": bool(self.no_known_words[i]),
-            "short_text": bool(self.short_text[i]) if self.short_text is not None else False,
-            "error": self.error[i],
-        }
+        """Review ``i`` as a plain dict (JSON-ready): the score record (``record.FIELDS``)
+        in its order, and ``explanation`` when explained."""
+        row = {}
+        for record_field in FIELDS:
+            column = getattr(self, record_field.name)
+            value = record_field.missing if column is None else record_field.plain(column[i])
+            row[record_field.name] = value
         if self.explanation is not None:
             explanation = self.explanation[i]
             row["explanation"] = None if explanation is None else explanation.to_dict()

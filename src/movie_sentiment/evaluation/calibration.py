@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from movie_sentiment.evaluation.scores import logit, predicted_labels, sigmoid
+from movie_sentiment.evaluation.probability import logit, predicted_labels, sigmoid
 
 
 def apply_temperature(probabilities, temperature: float) -> np.ndarray:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from movie_sentiment.evaluation.scores import EPSILON, predicted_labels
+from movie_sentiment.evaluation.probability import EPSILON, predicted_labels
 
 
 def classification_metrics(labels, probabilities) -> dict:

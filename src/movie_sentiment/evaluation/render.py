@@ -9,7 +9,9 @@ use it without the bundle.
 from __future__ import annotations
 
 import html
+import json
 import re
+from collections.abc import Sequence
 
 GREEN, RED = (22, 163, 74), (220, 38, 38)
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -64,8 +66,18 @@ def _summary(item: dict) -> str:
     return " · ".join(parts)
 
 
-def review_html(item: dict, count: int = 10) -> str:
-    """One explained review as an HTML fragment."""
+def _data_attributes(item: dict, fields: Sequence[str]) -> str:
+    """``fields`` of ``item`` as ``data-NAME`` attributes holding JSON values, so the page
+    carries the whole score record for a script or a test to read."""
+    return "".join(
+        f' data-{name}="{html.escape(json.dumps(item[name], ensure_ascii=False))}"'
+        for name in fields
+    )
+
+
+def review_html(item: dict, count: int = 10, fields: Sequence[str] = ()) -> str:
+    """One explained review as an HTML fragment; ``fields``: the keys of ``item`` (the
+    score record's, from the caller) also written as ``data-`` attributes."""
     explanation = item["explanation"]
     tokens = explanation["tokens"]
     scale = strongest(tokens)
@@ -90,7 +102,7 @@ def review_html(item: dict, count: int = 10) -> str:
         )
 
     return (
-        '<section class="review">'
+        f'<section class="review"{_data_attributes(item, fields)}>'
         f"<p class=summary>{_summary(item)}</p>"
         f'<p class="text">{"".join(body)}</p>'
         '<div class="lists">'
@@ -117,9 +129,12 @@ code { font-size: 0.85rem; }
 """
 
 
-def explanations_page(items: list[dict], title: str, note: str = "") -> str:
-    """A whole HTML page of explained reviews (``items``: score rows with ``text``)."""
-    reviews = "".join(review_html(item) for item in items)
+def explanations_page(
+    items: list[dict], title: str, note: str = "", fields: Sequence[str] = ()
+) -> str:
+    """A whole HTML page of explained reviews (``items``: score rows with ``text``; each
+    of ``fields`` written on its review as a ``data-`` attribute too)."""
+    reviews = "".join(review_html(item, fields=fields) for item in items)
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         f"<title>{html.escape(title)}</title><style>{STYLE}</style></head><body>"

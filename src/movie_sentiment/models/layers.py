@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from movie_sentiment.evaluation.scores import EPSILON
+from movie_sentiment.evaluation.probability import EPSILON
 
 
 @keras.saving.register_keras_serializable(package="movie_sentiment")
@@ -56,7 +56,7 @@ class NaiveBayesLinear(keras.layers.Layer):
 @keras.saving.register_keras_serializable(package="movie_sentiment")
 class ProbabilityToLogit(keras.layers.Layer):
     """``log(p / (1 - p))`` of a probability, clipped ``EPSILON`` away from 0 and 1: the
-    Keras twin of ``evaluation.scores.logit(p, np.float32)``."""
+    Keras twin of ``evaluation.probability.logit(p, np.float32)``."""
 
     def call(self, probability):
         p = ops.clip(probability, EPSILON, 1 - EPSILON)

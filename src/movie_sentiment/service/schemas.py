@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from movie_sentiment.bundle.record import FIELDS
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -65,19 +67,19 @@ class ExplanationOut(BaseModel):
     tokens: list[TokenOut]
 
 
-class ReviewScore(BaseModel):
-    label: str | None = Field(description="positive, negative or uncertain; null on error")
-    probability: float | None = Field(description="Calibrated probability of positive")
-    logit: float | None
-    stars: int | None = Field(description="Predicted rating, 1-10")
-    chunks: int = Field(description="Windows the review was read in")
-    no_known_words: bool
-    short_text: bool = Field(
-        description="Fewer tokens than the model's short-text limit (50 by default): labeled "
-        "by its short-text uncertain band"
-    )
-    error: str | None = Field(description="Why this review could not be scored")
-    explanation: ExplanationOut | None = None
+# The score record (bundle/record.py), field for field, and the explanation when asked.
+ReviewScore = create_model(
+    "ReviewScore",
+    __doc__="One review's score: the score record's fields, and its explanation if asked.",
+    **{
+        record_field.name: (
+            record_field.kind | None if record_field.nullable else record_field.kind,
+            Field(description=record_field.description),
+        )
+        for record_field in FIELDS
+    },
+    explanation=(ExplanationOut | None, None),
+)
 
 
 class ScoreResponse(BaseModel):
@@ -105,6 +107,12 @@ class ModelsResponse(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: str
+
+
+# The error statuses every route may answer with, for the spec.
+ERROR_RESPONSES = {
+    code: {"model": ErrorResponse} for code in (400, 401, 404, 408, 413, 415, 422, 500, 503)
+}
 
 
 # -- the Open Inference Protocol (V2) ----------------------------------------------------
@@ -168,7 +176,7 @@ class ResponseOutput(BaseModel):
     shape: list[int]
     datatype: str
     parameters: Parameters | None = None
-    data: list[float] | list[str]
+    data: list[bool] | list[int] | list[float] | list[str]
 
 
 class InferenceResponse(BaseModel):

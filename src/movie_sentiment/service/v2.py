@@ -1,10 +1,14 @@
-"""The Open Inference Protocol (V2) over our scoring: one BYTES input of review texts,
-FP32 outputs (probability, logit, stars) and the label as BYTES, so KServe, MLServer and
-Triton clients score reviews without knowing our API.
+"""The Open Inference Protocol (V2) over our scoring: one BYTES input of review texts and
+one output tensor per field of the score record (``bundle/record.py``: label and error as
+BYTES, probability, logit and stars as FP32, the flags as BOOL, chunks as INT32; error is
+always empty, as a review that cannot be scored is refused with a 4xx), so KServe,
+MLServer and Triton clients score reviews without knowing our API.
 
-Tensor data comes as JSON or in Triton's binary tensor data extension (the
-``Inference-Header-Content-Length`` header: a JSON header, then the raw tensors), which is
-``tritonclient.http``'s default; the reply is always JSON, which every client reads.
+``router`` holds the protocol's routes but the health checks and the statistics
+(``operations.py``). Tensor data comes as JSON or in Triton's binary tensor data
+extension (the ``Inference-Header-Content-Length`` header: a JSON header, then the raw
+tensors), which is ``tritonclient.http``'s default; the reply is always JSON, which every
+client reads.
 """
 
 from __future__ import annotations
@@ -13,26 +17,48 @@ import json
 import math
 import struct
 
+from fastapi import APIRouter, HTTPException
+
+from movie_sentiment import __version__
+from movie_sentiment.bundle.record import FIELDS
+from movie_sentiment.bundle.scorer import ScoringModel
 from movie_sentiment.bundle.scoring import review_problems
+from movie_sentiment.service.dependencies import Service
 from movie_sentiment.service.schemas import (
+    ERROR_RESPONSES,
     InferenceRequest,
     InferenceResponse,
     Limits,
     ModelMetadata,
+    ModelReady,
     ResponseOutput,
+    ServerMetadata,
     TensorMetadata,
     review_too_long,
     too_many_reviews,
 )
 
 INPUT = TensorMetadata(name="text", datatype="BYTES", shape=[-1])
-OUTPUTS = {  # name -> (datatype, the value from one of our rows)
-    "probability": ("FP32", lambda row: row["probability"]),
-    "logit": ("FP32", lambda row: row["logit"]),
-    # 0: no stars (a review with no known words; FP32 has no null), as ratings are 1-10
-    "stars": ("FP32", lambda row: 0.0 if row["stars"] is None else float(row["stars"])),
-    "label": ("BYTES", lambda row: row["label"]),
-}
+# One output tensor per field of the score record (bundle/record.py), under its name.
+DATATYPES = {str: "BYTES", float: "FP32", int: "INT32", bool: "BOOL"}
+# stars stay FP32 as first published, 0 for none (a tensor has no null; ratings are 1-10).
+DATATYPE_OF = {"stars": "FP32"}
+NONE_AS = {"BYTES": "", "FP32": 0.0, "INT32": 0, "BOOL": False}
+
+
+def _output(record_field) -> tuple[str, object]:
+    """A record field's tensor: its datatype and the value from one of our rows."""
+    datatype = DATATYPE_OF.get(record_field.name, DATATYPES[record_field.kind])
+    kind = {"FP32": float, "INT32": int, "BOOL": bool, "BYTES": str}[datatype]
+    none = NONE_AS[datatype]
+
+    def value(row: dict, name: str = record_field.name):
+        return none if row[name] is None else kind(row[name])
+
+    return datatype, value
+
+
+OUTPUTS = {record_field.name: _output(record_field) for record_field in FIELDS}
 BINARY_HEADER = "inference-header-content-length"
 EXTENSIONS = ["binary_tensor_data", "statistics"]  # as Triton names them in /v2
 
@@ -45,17 +71,17 @@ class RequestError(Exception):
         self.status = status
 
 
-def has_stars(model) -> bool:
+def has_stars(model: ScoringModel) -> bool:
     """Whether ``model`` predicts stars (a bundle trained with ``--validation-size 0``
     has no rating model, so no ``stars`` output)."""
     return bool(model.card is not None and model.card.ratings)
 
 
-def output_names(model) -> list[str]:
+def output_names(model: ScoringModel) -> list[str]:
     return [name for name in OUTPUTS if name != "stars" or has_stars(model)]
 
 
-def model_metadata(name: str, model) -> ModelMetadata:
+def model_metadata(name: str, model: ScoringModel) -> ModelMetadata:
     outputs = [
         TensorMetadata(name=output, datatype=OUTPUTS[output][0], shape=[-1])
         for output in output_names(model)
@@ -120,7 +146,7 @@ def review_texts(request: InferenceRequest, limits: Limits) -> list[str]:
     return texts
 
 
-def requested_outputs(request: InferenceRequest, model) -> list[str]:
+def requested_outputs(request: InferenceRequest, model: ScoringModel) -> list[str]:
     """The outputs asked for (all of the model's when none is named)."""
     available = output_names(model)
     if not request.outputs:
@@ -145,14 +171,44 @@ def inference_response(
     return InferenceResponse(model_name=model_name, id=request.id, outputs=outputs)
 
 
-def model_failure(model_name: str, texts: list, rows: list[dict]) -> None:
-    """A ``RuntimeError`` (ours: a 500) for the first row with an error the client's text
-    does not explain (the model gave NaN)."""
-    _, client_problems = review_problems(texts)
-    for number, row in enumerate(rows):
-        if row["error"] is not None and number not in client_problems:
-            failure = f"model {model_name!r} failed on review {number + 1}: {row['error']}"
-            raise RuntimeError(failure)
+# -- the routes ----------------------------------------------------------------------------
+router = APIRouter(responses=ERROR_RESPONSES)
+
+
+@router.get("/v2", response_model=ServerMetadata)
+async def server_metadata() -> ServerMetadata:
+    return ServerMetadata(name="movie-sentiment", version=__version__, extensions=EXTENSIONS)
+
+
+@router.get("/v2/models/{name}", response_model=ModelMetadata)
+async def model_metadata_route(name: str, service: Service) -> ModelMetadata:
+    """The model's one input (review texts, BYTES) and its outputs (no ``stars`` for a
+    model without a rating model)."""
+    return model_metadata(name, service.models[service.known_model(name)])
+
+
+@router.get("/v2/models/{name}/ready", response_model=ModelReady)
+async def model_ready(name: str, service: Service) -> ModelReady:
+    service.known_model(name)
+    if not service.is_ready(name):
+        raise service.not_ready()
+    return ModelReady(name=name, ready=True)
+
+
+@router.post(
+    "/v2/models/{name}/infer", response_model=InferenceResponse, response_model_exclude_none=True
+)
+async def infer(name: str, request: InferenceRequest, service: Service) -> InferenceResponse:
+    """Score reviews given as the protocol's BYTES tensor ``text``, shape ``[N]`` or
+    ``[N, 1]``, in JSON or the binary tensor data extension."""
+    model = service.models[service.known_model(name)]
+    try:
+        texts = review_texts(request, service.limits)
+        outputs = requested_outputs(request, model)
+    except RequestError as error:
+        raise HTTPException(error.status, str(error)) from None
+    rows = await service.score(name, texts, False)
+    return inference_response(name, request, outputs, rows)
 
 
 # -- the binary tensor data extension ----------------------------------------------------

@@ -22,7 +22,7 @@ from pathlib import Path
 from movie_sentiment.bundle import SentimentModel
 from movie_sentiment.data.imdb import ImdbCache
 from movie_sentiment.errors import ConfigError
-from movie_sentiment.evaluation.scores import sigmoid
+from movie_sentiment.evaluation.probability import sigmoid
 from movie_sentiment.training.config import TrainConfig
 from movie_sentiment.training.train import (
     Splits,

@@ -29,7 +29,7 @@ import numpy as np
 
 from movie_sentiment.bundle import ModelCard, SentimentModel
 from movie_sentiment.bundle.scoring import MEMBER_LOGIT_LIMIT
-from movie_sentiment.evaluation.scores import accuracy, sigmoid
+from movie_sentiment.evaluation.probability import accuracy, sigmoid
 from movie_sentiment.models import member_family, member_seed
 from movie_sentiment.models.ensemble import combine, member_model_name
 from movie_sentiment.text.persist import MultiEncoder

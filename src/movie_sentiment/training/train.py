@@ -38,7 +38,7 @@ from movie_sentiment.evaluation.calibration import (
     plot_reliability,
 )
 from movie_sentiment.evaluation.metrics import classification_metrics
-from movie_sentiment.evaluation.scores import sigmoid
+from movie_sentiment.evaluation.probability import sigmoid
 from movie_sentiment.models import get_family
 from movie_sentiment.paths import atomic_directory, check_replaceable, staging_folder
 from movie_sentiment.text.persist import make_encoder
@@ -264,7 +264,7 @@ def with_sentence_examples(encoder, fit: ReviewDataset, x_fit, y_fit, count: int
 
 
 @dataclass
-class Scored:
+class RunFigures:
     """A model's figures at the end of a run: metrics, calibration, the uncertain zone,
     the stars model, and the test scores."""
 
@@ -285,7 +285,7 @@ def calibrate_and_score(
     verbose: int = 0,
     raw_short: np.ndarray | None = None,
     rating_encoder=None,
-) -> Scored:
+) -> RunFigures:
     """From a model's uncalibrated logits on validation and test (``raw_scores``, as
     ``score`` scores): fit the temperature, the uncertain zone and the stars on validation,
     then report test once: classification metrics, the answered share and AURC, and the
@@ -342,13 +342,13 @@ def calibrate_and_score(
         "temperature": temperature,
         "test": calibration_report(splits.test.labels, raw_test_p, calibrated_test),
     }
-    return Scored(
+    return RunFigures(
         metrics, calibration, raw_test_p, calibrated_test, uncertain, ratings, rating_model, curves
     )
 
 
 def save_run(
-    staging: Path, model: SentimentModel, scored: Scored, test_reviews: ReviewDataset
+    staging: Path, model: SentimentModel, scored: RunFigures, test_reviews: ReviewDataset
 ) -> None:
     """The bundle (with its complete card), ``metrics.json``, the plots (reliability,
     confusion matrix, risk-coverage, ratings) and ``report.html`` into the run's staging
@@ -499,7 +499,7 @@ def score_and_save(
     staging: Path,
     started: float,
     stage_seconds: dict | None = None,
-) -> Scored:
+) -> RunFigures:
     """A trained single model's end of run: its history and plots, validation and test
     scored once (``calibrate_and_score``), its card, and the bundle and report saved in
     the run's ``staging`` folder."""

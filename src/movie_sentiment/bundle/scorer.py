@@ -1,0 +1,179 @@
+"""How a loaded model scores texts into ``Scores``, and the protocol a scoring model
+keeps for the front ends.
+
+``SentimentModel`` (``model.py``) is the artifact: load, check, save, and its parts. This
+module is the one scoring path on top of it: check the texts, run the members
+(``scoring.score_tokens``: chunks, Keras, kept encodings), divide by the temperature, then
+fill the columns the score record names (``record.py``): the label with the uncertain
+zone, the stars, the flags, the explanations. The service and the batch job rely only on
+``ScoringModel``, so anything that keeps it (a test double, a remote model) can serve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from movie_sentiment.bundle.scoring import (
+    ON_ERROR,
+    Explanation,
+    RawScores,
+    Scores,
+    explanations,
+    labels_for,
+    raise_first,
+    review_problems,
+)
+from movie_sentiment.bundle.uncertain import review_bands, short_limit
+from movie_sentiment.errors import InvalidInputError
+from movie_sentiment.evaluation.probability import sigmoid
+from movie_sentiment.text.tokenize import Tokenized, tokenize_corpus
+
+NOT_A_NUMBER = "got no number from the model (NaN): its weights are damaged"
+
+
+@runtime_checkable
+class ScoringModel(Protocol):
+    """What the service and the batch job need of a model: its card (family, metrics,
+    stars), ``score`` (the one scoring path), ``warm_up`` (compile before serving) and its
+    uncertain zones (``/v1/models`` shows them)."""
+
+    card: object
+
+    def score(
+        self,
+        texts,
+        *,
+        explain: bool = False,
+        on_error: str = "raise",
+        long_reviews: str | None = None,
+        target_accuracy: float | None = None,
+        batch_size: int = 512,
+        stars: bool = True,
+    ) -> Scores: ...
+
+    def warm_up(self, batch_size: int = 512) -> float: ...
+
+    def uncertain_band(self, target_accuracy: float | None = None) -> tuple | None: ...
+
+    def short_text_band(self, target_accuracy: float | None = None) -> tuple | None: ...
+
+
+@dataclass
+class _Columns:
+    """``Scores``' columns for ``count`` reviews, as not scored until filled."""
+
+    count: int
+
+    def __post_init__(self) -> None:
+        self.probability = np.full(self.count, np.nan)
+        self.logit = np.full(self.count, np.nan)
+        self.chunks = np.zeros(self.count, dtype=np.int64)
+        self.no_known = np.zeros(self.count, dtype=bool)
+        self.short = np.zeros(self.count, dtype=bool)
+        self.labels: list[str | None] = [None] * self.count
+        self.stars: list[int | None] = [None] * self.count
+
+
+def score_texts(
+    model,
+    texts,
+    *,
+    explain: bool = False,
+    on_error: str = "raise",
+    long_reviews: str | None = None,
+    target_accuracy: float | None = None,
+    batch_size: int = 512,
+    stars: bool = True,
+) -> Scores:
+    """``SentimentModel.score`` (see there): ``texts`` scored by ``model``."""
+    if on_error not in ON_ERROR:
+        raise InvalidInputError(f"on_error must be one of {ON_ERROR}, not {on_error!r}")
+    texts, problems = review_problems(texts)
+    if on_error == "raise":
+        raise_first(problems)
+    band = model.uncertain_band(target_accuracy)
+    short_texts_band = model.short_text_band(target_accuracy)
+    good = [i for i in range(len(texts)) if i not in problems]
+    columns = _Columns(len(texts))
+    explained: list[Explanation | None] | None = [None] * len(texts) if explain else None
+    if good:
+        reviews = tokenize_corpus([texts[i] for i in good])
+        raw = model.raw_scores(
+            reviews,
+            long_reviews=long_reviews,
+            explain=explain,
+            batch_size=batch_size,
+            keep_encoding_of=model.rating_model[1] if stars and model.rating_model else None,
+        )
+        calibrated = raw.logit / model.temperature
+        reasons = {good[int(i)]: NOT_A_NUMBER for i in np.flatnonzero(~np.isfinite(calibrated))}
+        if on_error == "raise":
+            raise_first(reasons)
+        problems.update(reasons)
+        _fill(model, columns, good, raw, reviews, calibrated, band is not None, target_accuracy)
+        if stars:
+            _fill_stars(model, columns, good, raw, reviews, calibrated)
+        raw.kept = None  # the encoded reviews are not needed past the stars
+        if explain:
+            good_texts = [texts[i] for i in good]
+            items = explanations(good_texts, raw, reviews, model.temperature)
+            for i, item in zip(good, items, strict=True):
+                explained[i] = None if i in problems else item
+    errors = [f"review {problems[i]}" if i in problems else None for i in range(len(texts))]
+    return Scores(
+        columns.labels, columns.probability, columns.logit, columns.stars, columns.chunks,
+        columns.no_known, errors, explained, columns.short, band, short_texts_band,
+    )  # fmt: skip
+
+
+def _fill(
+    model,
+    columns: _Columns,
+    good: list[int],
+    raw: RawScores,
+    reviews: Tokenized,
+    calibrated: np.ndarray,
+    has_zone: bool,
+    target_accuracy: float | None,
+) -> None:
+    """The scored reviews' probability, logit, chunks, flags and label (with the uncertain
+    zone for their length, when the model has one); a review the model gave no number
+    keeps "not scored"."""
+    index = np.asarray(good)
+    ok = np.isfinite(calibrated)
+    columns.logit[index[ok]] = calibrated[ok]
+    columns.probability[index[ok]] = sigmoid(calibrated[ok])
+    columns.chunks[index] = raw.chunks
+    columns.no_known[index] = raw.known == 0
+    words = reviews.lengths()
+    uncertain = model.card.uncertain if model.card else None
+    columns.short[index] = words < short_limit(uncertain)
+    bands = None
+    if has_zone:
+        low, high = review_bands(uncertain, words, target_accuracy)
+        bands = (low[ok], high[ok])
+    labels = labels_for(columns.probability[index[ok]], bands)
+    for i, label in zip(index[ok], labels, strict=True):
+        columns.labels[i] = label
+
+
+def _fill_stars(
+    model,
+    columns: _Columns,
+    good: list[int],
+    raw: RawScores,
+    reviews: Tokenized,
+    calibrated: np.ndarray,
+) -> None:
+    """The scored reviews' stars, when the model has a rating model; none for a review
+    with no known words (its score is only the prior: stars from it would be made up)."""
+    predicted = model.predict_stars(calibrated, reviews, raw.kept)
+    if predicted is None:
+        return
+    index = np.asarray(good)
+    ok = np.isfinite(calibrated)
+    for i, value in zip(index[ok], predicted[ok], strict=True):
+        columns.stars[i] = None if columns.no_known[i] else int(value)

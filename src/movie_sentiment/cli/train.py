@@ -1,0 +1,181 @@
+"""``movie-sentiment train``: train a model on IMDB and print where it is.
+
+The command only gathers the settings into a ``TrainConfig`` (checked before Keras
+starts, so a mistake answers at once) and makes one call into ``training``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from movie_sentiment.cli.interrupts import start_keras
+from movie_sentiment.cli.options import DataOption
+from movie_sentiment.cli.rendering import echo
+from movie_sentiment.errors import InvalidInputError
+
+FamilyOption = Annotated[
+    str | None,
+    typer.Option(help="Model family (see `movie-sentiment families`; default tutorial)."),
+]
+OutOption = Annotated[
+    Path | None, typer.Option(help="Run folder (default: a new one under runs/).")
+]
+EpochsOption = Annotated[int | None, typer.Option(help="Epochs (default: the family's).")]
+BatchSizeOption = Annotated[int | None, typer.Option(help="Batch size (default: the family's).")]
+ValidationSizeOption = Annotated[
+    int | None, typer.Option(help="Reviews carved from train for validation.")
+]
+ValidateOnTestOption = Annotated[
+    bool, typer.Option(help="Validate on the test split, as the MS Learn notebook does.")
+]
+SeedOption = Annotated[
+    int | None, typer.Option(help="Seed for the split, initialization and shuffling (42).")
+]
+EarlyStoppingOption = Annotated[
+    int | None, typer.Option(help="Stop after this many epochs without validation-loss gain.")
+]
+CheckpointOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--checkpoint/--no-checkpoint",
+        help="Keep the epoch with the lowest validation loss, or the last one "
+        "(default: the family's).",
+    ),
+]
+SentenceExamplesOption = Annotated[
+    int | None,
+    typer.Option(
+        help="Also train on each review's last 1..N sentences, labeled as the review "
+        "(0: none; default: the family's)."
+    ),
+]
+SentenceWeightOption = Annotated[
+    float | None,
+    typer.Option(
+        help="Weight of each such sentence example, above 0 to 1 (reviews weigh 1; "
+        "default: the family's)."
+    ),
+]
+ConfigOption = Annotated[
+    Path | None, typer.Option(help="TrainConfig as JSON; options override it.")
+]
+ForceOption = Annotated[
+    bool, typer.Option(help="Replace an existing run folder (only a run of ours).")
+]
+ResumeOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Go on with an interrupted run (its run folder, as printed when it "
+        "started); the same command with --out does too."
+    ),
+]
+
+
+def train_command(
+    family: FamilyOption = None,
+    out: OutOption = None,
+    data: DataOption = None,
+    epochs: EpochsOption = None,
+    batch_size: BatchSizeOption = None,
+    validation_size: ValidationSizeOption = None,
+    validate_on_test: ValidateOnTestOption = False,
+    seed: SeedOption = None,
+    early_stopping: EarlyStoppingOption = None,
+    checkpoint: CheckpointOption = None,
+    sentence_examples: SentenceExamplesOption = None,
+    sentence_weight: SentenceWeightOption = None,
+    config: ConfigOption = None,
+    force: ForceOption = False,
+    resume: ResumeOption = None,
+) -> None:
+    """Train a model on IMDB; prints the test figures and the saved bundle's path. An
+    interrupted run goes on where it stopped with --resume RUN (or the same command)."""
+    given = {
+        "family": family,
+        "out": str(out) if out else None,
+        "data": str(data) if data else None,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "validation_size": validation_size,
+        "early_stopping": early_stopping,
+        "seed": seed,
+        "checkpoint": checkpoint,
+        "sentence_examples": sentence_examples,
+        "sentence_weight": sentence_weight,
+    }
+    flags = {"validate_on_test": validate_on_test, "force": force}
+    if resume is not None:
+        train_config = _resumed_config(resume, given, flags, config)
+    else:
+        train_config = _given_config(config, given, flags)
+    _run(train_config)
+
+
+def _resumed_config(resume: Path, given: dict, flags: dict, config: Path | None):
+    """The interrupted run's own config; any other setting given is a mistake."""
+    from movie_sentiment.training import TrainConfig
+    from movie_sentiment.training.resume import interrupted_config
+
+    if config is not None or any(v is not None for v in given.values()) or any(flags.values()):
+        raise InvalidInputError("--resume goes on with the run's own settings; give no others")
+    return TrainConfig.from_dict(interrupted_config(resume))
+
+
+def _given_config(config: Path | None, given: dict, flags: dict):
+    """The config file's settings, overridden by the options given."""
+    from movie_sentiment.training import TrainConfig
+    from movie_sentiment.training.config import read_settings
+
+    settings = read_settings(config) if config else {}
+    settings.update({name: value for name, value in given.items() if value is not None})
+    settings.update({name: True for name, on in flags.items() if on})
+    return TrainConfig.from_dict(settings)  # checked before Keras starts: mistakes at once
+
+
+def _run(train_config) -> None:
+    """The one call into training (Keras started with Ctrl-C held), then its figures."""
+    from movie_sentiment.training import train
+
+    start_keras()
+    print_trained(train(train_config))
+
+
+def print_trained(result) -> None:
+    """A finished run's figures and where it is."""
+    from movie_sentiment.evaluation.metrics import format_metrics
+
+    if "validation" in result.metrics:
+        echo(f"Validation accuracy: {result.metrics['validation']['accuracy']:.4f}")
+    test = result.metrics["test"]
+    echo(format_metrics(test))
+    if "ratings" in test:
+        echo(
+            f"Test stars: MAE {test['ratings']['mae']:.3f} (polarity baseline "
+            f"{test['ratings_baseline']['mae']:.3f}), exact {test['ratings']['exact']:.1%}"
+        )
+    if "uncertain" in test:
+        echo(_uncertain_zone_line(test["uncertain"]))
+    echo(f"Trained in {result.seconds:.1f} s; run folder: {result.run_dir}")
+    echo(f"Saved bundle: {result.bundle_dir}")
+    echo(f"Report: {result.run_dir / 'report.html'}")
+
+
+def _uncertain_zone_line(zone: dict) -> str:
+    """The uncertain zone's test figures on one line."""
+    answered = zone["answered_accuracy"]
+    line = f"Uncertain zone: {zone['coverage']:.1%} of test answered"
+    if answered is not None:
+        line += f" at {answered:.1%} accuracy"
+    line += (
+        f" (target {zone['target_accuracy']:.0%}; uncertain from {zone['band'][0]:.3f} "
+        f"to {zone['band'][1]:.3f}"
+    )
+    if "short_band" in zone:
+        line += (
+            f", for texts under {zone['short_under_words']} tokens "
+            f"{zone['short_band'][0]:.3f} to {zone['short_band'][1]:.3f}"
+        )
+    return line + ")"
