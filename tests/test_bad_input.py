@@ -315,6 +315,13 @@ def user_folder(s: Setup) -> Path:
 
 
 # (id, arguments built from the setup, fragment of the one error line)
+def labeled_csv(count: int, labels=("pos", "neg"), extra: str = "") -> str:
+    """A CSV of ``count`` made-up labeled reviews (``extra``: more lines at its end)."""
+    rows = [f'"Review {i}: {("a warm, funny film", "a dull, slow film")[i % 2]}.",{labels[i % 2]}'
+            for i in range(count)]  # fmt: skip
+    return "text,label\n" + "\n".join(rows) + "\n" + extra
+
+
 ROWS = [
     # -- data ---------------------------------------------------------------------------
     ("data-missing", lambda s: ["data", "info", "--data", s.tmp / "no.tar.gz"], "IMDB data not found"),
@@ -419,6 +426,24 @@ ROWS = [
     ),
     # -- evaluate / predict: bundles ------------------------------------------------------
     ("evaluate-no-bundle", lambda s: ["evaluate", s.tmp / "nothing"], "no model bundle"),
+    # -- evaluate: a user's own labeled reviews ----------------------------------------------
+    ("own-no-label-column", lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.csv", "text\nfine\n" * 60)], "has no label column"),
+    ("own-one-label", lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.csv", labeled_csv(60, ("pos", "pos")))], "has one label only"),
+    ("own-mixed-kinds", lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.csv", labeled_csv(60, extra="x,1\ny,0\n"))], "mixes label kinds"),
+    ("own-empty-file", lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.csv", "")], "is empty"),
+    ("own-ten-rows", lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.csv", labeled_csv(10))], "has 10 labeled reviews; at least 50"),
+    ("own-only-duplicates", lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.csv", labeled_csv(2) + labeled_csv(2)[11:] * 40)], "has 2 labeled reviews"),
+    ("own-unknown-pair", lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.csv", labeled_csv(60, ("good", "bad")))], "say which is positive with --positive-label"),
+    (
+        "own-outside-scale",
+        lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.csv", labeled_csv(60, ("11", "2")).replace("text,label", "text,rating")), "--rating-scale", "1,10"],
+        "outside the scale 1-10",
+    ),
+    ("own-scale-text", lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.csv", labeled_csv(60)), "--rating-scale", "1-10"], "--rating-scale must be LOW,HIGH"),
+    ("own-scale-backwards", lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.csv", labeled_csv(60)), "--rating-scale", "10,1"], "LOW must be below HIGH"),
+    ("own-label-column-missing", lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.csv", labeled_csv(60)), "--label-column", "verdict"], "has no column 'verdict'"),
+    ("own-plain-text", lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.txt", "fine\n" * 60)], "cannot read labels from r.txt"),
+    ("own-data-missing", lambda s: ["evaluate", s.nbsvm, "--data", s.tmp / "mine.csv"], "data not found"),
     ("predict-no-bundle", lambda s: ["predict", s.tmp / "nothing", "hi"], "no model bundle"),
     ("predict-not-bundle", lambda s: ["predict", s.tmp, "hi"], "not a movie-sentiment model bundle"),
     ("card-version-text", lambda s: ["predict", s.edited_card(format_version="x"), "hi"], "format_version must be a whole number"),
