@@ -54,6 +54,20 @@ def _table(rows: list[tuple], header: tuple | None = None) -> str:
     return f"<table>{f'<tr>{head}</tr>' if head else ''}{body}</table>"
 
 
+def _page_head(title: str, note: str) -> str:
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        f"<title>{html.escape(title)}</title><style>{STYLE}{REPORT_STYLE}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(note)}</p>"
+    )
+
+
+def _explained(examples: list[dict]) -> str:
+    return "".join(
+        f"<h3>{html.escape(item['title'])}</h3>{review_html(item, 8)}" for item in examples
+    )
+
+
 def _metrics_tables(metrics: dict) -> str:
     names = ["accuracy", "loss", "precision", "recall", "f1", "roc_auc"]
     splits = [s for s in ("validation", "test") if s in metrics]
@@ -133,14 +147,9 @@ def report_html(folder: Path, card: dict, examples: list[dict], note: str = "") 
             )
         )
     plots = "".join(_figure(folder, name, caption) for name, caption in PLOTS)
-    explained = "".join(
-        f"<h3>{html.escape(item['title'])}</h3>{review_html(item, 8)}" for item in examples
-    )
+    explained = _explained(examples)
     return (
-        "<!doctype html><html lang=en><head><meta charset=utf-8>"
-        f"<title>{html.escape(title)}</title><style>{STYLE}{REPORT_STYLE}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1><p>{html.escape(note)}</p>"
-        f"<h2>Model</h2>{_table(summary)}"
+        _page_head(title, note) + f"<h2>Model</h2>{_table(summary)}"
         f"<h2>Metrics</h2>{_metrics_tables(metrics)}"
         f"<h2>Plots</h2>{plots}"
         f"<h2>Explained test reviews</h2>"
@@ -216,14 +225,10 @@ def evaluation_html(
     ]
     notes = "".join(f"<li>{html.escape(line)}</li>" for line in data.get("notes", []))
     advice = "".join(f"<li>{html.escape(line)}</li>" for line in figures.get("advice", []))
-    explained = "".join(
-        f"<h3>{html.escape(item['title'])}</h3>{review_html(item, 8)}" for item in examples
-    )
+    explained = _explained(examples)
     return (
-        "<!doctype html><html lang=en><head><meta charset=utf-8>"
-        f"<title>{html.escape(title)}</title><style>{STYLE}{REPORT_STYLE}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1><p>{html.escape(note)}</p>"
-        f"<h2>Model and data</h2>{_table(summary)}"
+        _page_head(title, note)
+        + f"<h2>Model and data</h2>{_table(summary)}"
         + (f"<h3>Read from the data</h3><ul>{notes}</ul>" if notes else "")
         + (f"<h2>What this says</h2><ul>{advice}</ul>" if advice else "")
         + f"<h2>Figures</h2>{_measured_tables(figures)}"
