@@ -138,7 +138,7 @@ def trained_bundle(
 
 def validation_part(model, train_all):
     """The validation reviews the bundle's run carved from train (its seed and size)."""
-    from movie_sentiment.training.train import split_validation
+    from movie_sentiment.training.splits import split_validation
 
     training = model.card.config["training"]
     _, validation = split_validation(
@@ -152,7 +152,7 @@ def teacher_and_parts(data: str | None, runs: Path = RUNS):
     ``runs/best-norefit``, trained there first when absent), all of train, the training
     and validation parts as the teacher's run carved them, and the unlabeled reviews."""
     from movie_sentiment.data.imdb import load_reviews
-    from movie_sentiment.training.train import split_validation
+    from movie_sentiment.training.splits import split_validation
 
     teacher = trained_bundle("best", data, runs, "best-norefit", family_options={"refit": False})
     train_all, unsup = load_reviews("train", data), load_reviews("unsup", data)

@@ -46,7 +46,7 @@ from movie_sentiment.data.imdb import load_reviews  # noqa: E402
 from movie_sentiment.evaluation.calibration import expected_calibration_error  # noqa: E402
 from movie_sentiment.evaluation.scores import accuracy  # noqa: E402
 from movie_sentiment.training import TrainConfig, train  # noqa: E402
-from movie_sentiment.training.train import split_validation  # noqa: E402
+from movie_sentiment.training.splits import split_validation  # noqa: E402
 
 FAMILIES = ["tutorial", "mslearn", "nbsvm", "fasttext", "cnn", "best", "fast"]
 

@@ -200,6 +200,12 @@ def train_command(
         str | None,
         typer.Option(help="Model family (see `movie-sentiment families`; default tutorial)."),
     ] = None,
+    recipe: Annotated[
+        str | None,
+        typer.Option(
+            help="Training recipe: single, ensemble or distilled (default: the family's)."
+        ),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option(help="Run folder (default: a new one under runs/).")
     ] = None,
@@ -263,8 +269,8 @@ def train_command(
     from movie_sentiment.training.resume import interrupted_config
 
     if resume is not None:
-        others = [family, out, data, epochs, batch_size, validation_size, seed, early_stopping,
-                  checkpoint, sentence_examples, sentence_weight, config]  # fmt: skip
+        others = [family, recipe, out, data, epochs, batch_size, validation_size, seed,
+                  early_stopping, checkpoint, sentence_examples, sentence_weight, config]  # fmt: skip
         others += [True] * (validate_on_test or force)
         if any(value is not None for value in others):
             raise InvalidInputError("--resume goes on with the run's own settings; give no others")
@@ -275,6 +281,7 @@ def train_command(
     base = read_settings(config) if config else {}
     given = {
         "family": family,
+        "recipe": recipe,
         "out": str(out) if out else None,
         "data": str(data) if data else None,
         "epochs": epochs,
