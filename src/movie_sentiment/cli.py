@@ -270,7 +270,8 @@ def train_command(
 
     if resume is not None:
         others = [family, recipe, out, data, epochs, batch_size, validation_size, seed,
-                  early_stopping, checkpoint, sentence_examples, sentence_weight, config]  # fmt: skip
+                  early_stopping, checkpoint, sentence_examples, sentence_weight,
+                  config]  # fmt: skip
         others += [True] * (validate_on_test or force)
         if any(value is not None for value in others):
             raise InvalidInputError("--resume goes on with the run's own settings; give no others")

@@ -39,12 +39,10 @@ def fit_member(
     soft: tuple | None = None,
 ) -> FittedMember:
     """Fit encoder and model of ``family`` (resolved once, by the run) with its resolved
-    ``settings``. With
-    ``checkpoints`` (a folder), every epoch is saved there and a fit interrupted earlier
-    goes on after its last saved epoch (``training.resume``). ``soft``: (texts, targets,
-    weight), more training examples with soft targets (a teacher's probabilities, for
-    distillation), each weighing ``weight``; what the family derives from the training
-    part (naive-Bayes ratios) counts them too."""
+    ``settings``. With ``checkpoints`` (a folder), every epoch is saved there and a fit
+    interrupted earlier goes on after its last saved epoch (``training.resume``).
+    ``soft``: a teacher's probabilities as more examples (``training_examples``); what
+    the family derives from the training part (naive-Bayes ratios) counts them too."""
     import keras
 
     from movie_sentiment.training.callbacks import KeepBestEpoch
@@ -52,21 +50,7 @@ def fit_member(
 
     training = settings["training"]
     encoder = make_encoder(settings["encoder"]).fit(splits.train_all.encodable)
-    x_fit, y_fit = encode_split(encoder, splits.fit), splits.fit.labels.astype("float32")
-    x_train, y_train, weights = x_fit, y_fit, None
-    if training.get("sentence_examples") and len(splits.fit):
-        x_train, y_train, weights = with_sentence_examples(
-            encoder, splits.fit, x_fit, y_fit, training["sentence_examples"],
-            training.get("sentence_weight", 1.0),
-        )  # fmt: skip
-    if soft is not None:
-        texts, targets, weight = soft
-        x_soft, y_soft = encoder.transform(texts), np.asarray(targets, dtype="float32")
-        weights = np.concatenate(
-            [np.ones(len(x_train)) if weights is None else weights, np.full(len(x_soft), weight)]
-        ).astype("float32")
-        x_fit, y_fit = np.concatenate([x_fit, x_soft]), np.concatenate([y_fit, y_soft])
-        x_train, y_train = np.concatenate([x_train, x_soft]), np.concatenate([y_train, y_soft])
+    x_fit, y_fit, x_train, y_train, weights = training_examples(encoder, splits, training, soft)
     x_val, y_val = (
         encode_split(encoder, splits.validation),
         splits.validation.labels.astype("float32"),
@@ -117,6 +101,30 @@ def fit_member(
         else best_epoch.best_epoch + 1
     )
     return FittedMember(keras_model, encoder, history, kept, x_val, initialization)
+
+
+def training_examples(encoder, splits: Splits, training: dict, soft: tuple | None) -> tuple:
+    """(x_fit, y_fit, x_train, y_train, weights): the examples the family's initialize
+    step derives from (the reviews and any soft targets) and those Keras fits on (plus
+    sentence examples), with sample weights (None: all weigh 1). ``soft``: (texts,
+    targets, weight), a teacher's probabilities as more examples, each weighing
+    ``weight``."""
+    x_fit, y_fit = encode_split(encoder, splits.fit), splits.fit.labels.astype("float32")
+    x_train, y_train, weights = x_fit, y_fit, None
+    if training.get("sentence_examples") and len(splits.fit):
+        x_train, y_train, weights = with_sentence_examples(
+            encoder, splits.fit, x_fit, y_fit, training["sentence_examples"],
+            training.get("sentence_weight", 1.0),
+        )  # fmt: skip
+    if soft is not None:
+        texts, targets, weight = soft
+        x_soft, y_soft = encoder.transform(texts), np.asarray(targets, dtype="float32")
+        weights = np.concatenate(
+            [np.ones(len(x_train)) if weights is None else weights, np.full(len(x_soft), weight)]
+        ).astype("float32")
+        x_fit, y_fit = np.concatenate([x_fit, x_soft]), np.concatenate([y_fit, y_soft])
+        x_train, y_train = np.concatenate([x_train, x_soft]), np.concatenate([y_train, y_soft])
+    return x_fit, y_fit, x_train, y_train, weights
 
 
 def with_sentence_examples(encoder, fit: ReviewDataset, x_fit, y_fit, count: int, weight: float):
