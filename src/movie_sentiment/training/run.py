@@ -60,7 +60,7 @@ class Run:
         self.console = Console(stderr=True)
         self.started = time.perf_counter()
         self.stage_seconds: dict[str, float] = {}
-        self._stages, self._stage = 0, 0
+        self._stages, self._stage, self._announce = 0, 0, True
         self.run_dir = prepare_run_dir(config)  # before any work: a wrong --out is at once
         self.set_seed(config.seed)
         self.splits: Splits = load_splits(config, self.settings["training"]["validation_size"])
@@ -70,15 +70,18 @@ class Run:
         return self.recipe.steps(self)
 
     # -- stages ----------------------------------------------------------------------
-    def plan(self, stages: int) -> None:
-        """How many stages the recipe has, for the "Stage k/N" lines."""
-        self._stages = stages
+    def plan(self, stages: int, announce: bool = True) -> None:
+        """How many stages the recipe has, for the "Stage k/N" lines (none when not
+        ``announce``: they are still timed)."""
+        self._stages, self._announce = stages, announce
 
     @contextlib.contextmanager
     def stage(self, name: str, title: str) -> Iterator[None]:
         """A numbered stage: its progress line, its seconds in the card (``name``)."""
         self._stage += 1
-        self.say(f"[bold]Stage {self._stage}/{max(self._stages, self._stage)}[/bold]: {title}")
+        if self._announce:
+            total = max(self._stages, self._stage)
+            self.say(f"[bold]Stage {self._stage}/{total}[/bold]: {title}")
         start = time.perf_counter()
         yield
         self.stage_seconds[name] = round(time.perf_counter() - start, 2)
