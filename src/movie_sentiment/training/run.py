@@ -49,7 +49,9 @@ class Run:
 
     HEADS_TITLE = "fit heads (temperature, uncertain zone, stars), then test once"
 
-    def __init__(self, config: TrainConfig):
+    def __init__(self, config: TrainConfig, inside: Run | None = None):
+        """``inside``: the run this one is part of (a teacher's), which is the one to
+        resume, so this one does not offer ``--resume`` for its own folder."""
         from rich.console import Console
 
         self.config = config
@@ -64,7 +66,8 @@ class Run:
         self.run_dir = prepare_run_dir(config)  # before any work: a wrong --out is at once
         self.set_seed(config.seed)
         self.splits: Splits = load_splits(config, self.settings["training"]["validation_size"])
-        self.resume = open_resume(config, self.run_dir)  # once the data is there
+        # once the data is there
+        self.resume = open_resume(config, self.run_dir, announce=inside is None)
 
     def execute(self) -> TrainResult:
         return self.recipe.steps(self)
@@ -164,7 +167,7 @@ class Run:
             family=family, data=self.config.data, out=str(out), seed=self.config.seed,
             verbose=self.config.verbose, **settings,
         )  # fmt: skip
-        return Run(config).execute()
+        return Run(config, inside=self).execute()
 
     @staticmethod
     def is_our_run(folder: Path) -> bool:
@@ -268,12 +271,12 @@ def verbosity(config: TrainConfig) -> int:
     return config.verbose if config.verbose is not None else (1 if sys.stdout.isatty() else 2)
 
 
-def open_resume(config: TrainConfig, run_dir: Path) -> Resume:
+def open_resume(config: TrainConfig, run_dir: Path, announce: bool = True) -> Resume:
     """The run's resume folder (``training.resume``), found or to be made at the first
-    saved epoch; ``force`` starts over."""
+    saved epoch; ``force`` starts over. ``announce``: say where it is and how to go on."""
 
-    def announce(what: str) -> None:
-        if config.verbose != 0:
+    def say(what: str) -> None:
+        if announce and config.verbose != 0:
             print(
                 f"{what}: {run_dir} (if interrupted, "
                 f"`movie-sentiment train --resume {run_dir}` goes on)",
@@ -281,12 +284,12 @@ def open_resume(config: TrainConfig, run_dir: Path) -> Resume:
             )
 
     given = {**asdict(config), "out": str(run_dir), "force": False, "verbose": None}
-    resume = Resume(run_dir, given, lambda: announce("Run folder"))
+    resume = Resume(run_dir, given, lambda: say("Run folder"))
     if config.force:
         resume.discard()
     resume.check()
     if resume.started:
-        announce("Going on with")
+        say("Going on with")
     return resume
 
 

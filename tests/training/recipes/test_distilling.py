@@ -149,6 +149,7 @@ def test_a_killed_distilled_run_keeps_its_teacher_and_goes_on(small_archive, tmp
     assert again.returncode == 0, again.stderr
     assert "teacher: kept from the interrupted run" in again.stderr
     assert "Stage 1/5" not in again.stderr  # the teacher's own stages did not run again
+    assert again.stderr.count("--resume") == 1  # the run's own folder, not its teacher's
     history = json.loads((out / "history.json").read_text())
     assert len(history["loss"]) == 60  # every epoch, those before the kill too
     assert history == json.loads((whole.run_dir / "history.json").read_text())
