@@ -34,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
+    RECIPE_RUNS,
     RESULTS,
     default_data,
     peak_memory_mib,
@@ -46,9 +47,9 @@ from movie_sentiment.data.imdb import load_reviews  # noqa: E402
 from movie_sentiment.evaluation.calibration import expected_calibration_error  # noqa: E402
 from movie_sentiment.evaluation.probability import accuracy  # noqa: E402
 from movie_sentiment.training import TrainConfig, train  # noqa: E402
-from movie_sentiment.training.train import split_validation  # noqa: E402
+from movie_sentiment.training.splits import split_validation  # noqa: E402
 
-FAMILIES = ["tutorial", "mslearn", "nbsvm", "fasttext", "cnn", "best", "fast"]
+FAMILIES = ["tutorial", "mslearn", "nbsvm", "fasttext", "cnn", "best", "nbsvm-distilled"]
 
 
 def folder_megabytes(folder: Path) -> float:
@@ -57,7 +58,8 @@ def folder_megabytes(folder: Path) -> float:
 
 def family_row(name: str, data: str, scratch: Path, texts: list[str]) -> dict:
     out = str(scratch / name)
-    result = train(TrainConfig(family=name, data=data, out=out, verbose=0, force=True))
+    settings = RECIPE_RUNS.get(name, {"family": name})
+    result = train(TrainConfig(data=data, out=out, verbose=0, force=True, **settings))
     model = SentimentModel.load(result.bundle_dir)
     card = model.card
     row = {

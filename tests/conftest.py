@@ -143,14 +143,19 @@ SMALL_SETTINGS = {
     "fasttext": dict(epochs=10, batch_size=8),
     "cnn": dict(epochs=4, batch_size=8, encoder={"maxlen": 60}),
     "ensemble": dict(validation_size=30),
-    "fast": dict(validation_size=30, epochs=3),  # trains its teacher (best, no refit) first
+}
+# Runs of a recipe other than the family's own, by recipe name.
+SMALL_RECIPE_SETTINGS = {
+    # nbsvm taught by a teacher (best, no refit) it trains first
+    "distilled": dict(family="nbsvm", recipe="distilled", validation_size=30, epochs=3),
 }
 
 
 @pytest.fixture(scope="session")
 def family_run(small_archive, tmp_path_factory, tutorial_run, nbsvm_run):
     """``family_run(name)``: that family trained once per session on the small archive
-    under ``SMALL_SETTINGS``; ``.stderr`` holds what training printed there."""
+    under ``SMALL_SETTINGS`` (or a recipe's run under ``SMALL_RECIPE_SETTINGS``);
+    ``.stderr`` holds what training printed there."""
     import contextlib
 
     runs = {"tutorial": tutorial_run, "nbsvm": nbsvm_run}
@@ -159,7 +164,9 @@ def family_run(small_archive, tmp_path_factory, tutorial_run, nbsvm_run):
         if name not in runs:
             out = tmp_path_factory.mktemp("shared-runs") / name
             with contextlib.redirect_stderr(io.StringIO()) as printed:
-                runs[name] = train_small(small_archive, out, name, **SMALL_SETTINGS[name])
+                settings = dict(SMALL_SETTINGS.get(name) or SMALL_RECIPE_SETTINGS[name])
+                family = settings.pop("family", name)
+                runs[name] = train_small(small_archive, out, family, **settings)
             runs[name].stderr = printed.getvalue()
         return runs[name]
 

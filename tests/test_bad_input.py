@@ -393,12 +393,21 @@ ROWS = [
     ("config-folder", lambda s: ["train", "--config", s.tmp], "is a folder, not a JSON file"),
     ("cnn-kernel-too-long", lambda s: ["train", "--family", "cnn", "--data", s.archive, "--out", s.tmp / "r", "--validation-size", "20", "--config", s.config({"encoder": {"maxlen": 3}, "family_options": {"pretrained_vectors": None}})], "kernel_size 5 is longer than the reviews"),
     ("config-refit-text", lambda s: ["train", "--config", s.config({"family": "best", "family_options": {"refit": "no"}})], "refit must be true or false"),
-    ("fast-teacher-number", lambda s: ["train", "--config", s.config({"family": "fast", "family_options": {"teacher": 5}})], "teacher must be null (train one) or the path"),
-    ("fast-unlabeled-weight", lambda s: ["train", "--config", s.config({"family": "fast", "family_options": {"unlabeled_weight": 0}})], "unlabeled_weight must be above 0"),
-    ("fast-on-test", lambda s: ["train", "--family", "fast", "--validate-on-test"], "it needs validation_size above 0 and cannot validate on test"),
-    ("fast-teacher-missing", lambda s: ["train", "--data", s.archive, "--out", s.tmp / "r", "--validation-size", "20", "--config", s.config({"family": "fast", "family_options": {"teacher": str(s.tmp / "none")}})], "no model bundle at"),
+    ("distilled-teacher-number", lambda s: ["train", "--config", s.config({"family": "nbsvm", "recipe": "distilled", "recipe_options": {"teacher": 5}})], "teacher must be null (train one) or the path"),
+    ("distilled-unlabeled-weight", lambda s: ["train", "--recipe", "distilled", "--config", s.config({"family": "nbsvm", "recipe_options": {"unlabeled_weight": 0}})], "unlabeled_weight must be above 0"),
+    ("distilled-on-test", lambda s: ["train", "--family", "nbsvm", "--recipe", "distilled", "--validate-on-test"], "the distilled recipe learns from a teacher that never saw the validation labels and is judged on them; it needs validation_size above 0"),
+    ("distilled-teacher-missing", lambda s: ["train", "--data", s.archive, "--out", s.tmp / "r", "--validation-size", "20", "--recipe", "distilled", "--config", s.config({"family": "nbsvm", "recipe_options": {"teacher": str(s.tmp / "none")}})], "no model bundle at"),
     # the nbsvm bundle held out 20 validation reviews, not 30
-    ("fast-teacher-split", lambda s: ["train", "--data", s.archive, "--out", s.tmp / "r", "--validation-size", "30", "--config", s.config({"family": "fast", "family_options": {"teacher": str(s.nbsvm)}})], "did not hold out this run's validation reviews (seed 42, 30 reviews)"),
+    ("distilled-teacher-split", lambda s: ["train", "--data", s.archive, "--out", s.tmp / "r", "--validation-size", "30", "--config", s.config({"family": "nbsvm", "recipe": "distilled", "recipe_options": {"teacher": str(s.nbsvm)}})], "did not hold out this run's validation reviews (seed 42, 30 reviews)"),
+    # -- train: recipes, and the family name that became one ------------------------------
+    ("family-fast-retired", lambda s: ["train", "--family", "fast"], "family 'fast' is now the distilled recipe: --family nbsvm --recipe distilled --epochs 2"),
+    ("config-family-fast-retired", lambda s: ["train", "--config", s.config({"family": "fast", "family_options": {"teacher": None}})], "family 'fast' is now the distilled recipe"),
+    ("recipe-unknown", lambda s: ["train", "--recipe", "bagging"], "unknown training recipe 'bagging'; choose one of: single, ensemble, distilled"),
+    ("recipe-ensemble-for-single-family", lambda s: ["train", "--family", "nbsvm", "--recipe", "ensemble"], "the ensemble recipe trains the family that names it (--family ensemble), not nbsvm"),
+    ("recipe-single-for-ensemble", lambda s: ["train", "--family", "best", "--recipe", "single"], "family best is trained by the ensemble recipe, not single"),
+    ("recipe-option-unknown", lambda s: ["train", "--config", s.config({"family": "nbsvm", "recipe": "distilled", "recipe_options": {"teachr": None}})], "unknown distilled recipe options: teachr"),
+    ("recipe-options-of-single", lambda s: ["train", "--config", s.config({"family": "nbsvm", "recipe_options": {"teacher": None}})], "unknown single recipe options: teacher"),
+    ("recipe-options-not-a-mapping", lambda s: ["train", "--config", s.config({"recipe": "distilled", "recipe_options": [1]})], "recipe_options must be"),
     # -- train: where it writes -----------------------------------------------------------
     # --force is offered only where it would be accepted: not for a user's folder
     ("out-exists", lambda s: ["train", "--out", user_folder(s), "--data", s.archive], "is not a movie-sentiment run; --force replaces only those"),

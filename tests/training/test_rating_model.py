@@ -14,7 +14,7 @@ from movie_sentiment.errors import BundleError, ConfigError
 from movie_sentiment.text.tokenize import tokenize_corpus
 from movie_sentiment.training import TrainConfig
 from movie_sentiment.training.ratings import _fit_stack, fit_stars, train_rating_model
-from movie_sentiment.training.train import load_splits
+from movie_sentiment.training.splits import load_splits
 
 
 @pytest.fixture(scope="module")

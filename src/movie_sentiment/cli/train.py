@@ -20,6 +20,10 @@ FamilyOption = Annotated[
     str | None,
     typer.Option(help="Model family (see `movie-sentiment families`; default tutorial)."),
 ]
+RecipeOption = Annotated[
+    str | None,
+    typer.Option(help="Training recipe: single, ensemble or distilled (default: the family's)."),
+]
 OutOption = Annotated[
     Path | None, typer.Option(help="Run folder (default: a new one under runs/).")
 ]
@@ -76,6 +80,7 @@ ResumeOption = Annotated[
 
 def train_command(
     family: FamilyOption = None,
+    recipe: RecipeOption = None,
     out: OutOption = None,
     data: DataOption = None,
     epochs: EpochsOption = None,
@@ -95,6 +100,7 @@ def train_command(
     interrupted run goes on where it stopped with --resume RUN (or the same command)."""
     given = {
         "family": family,
+        "recipe": recipe,
         "out": str(out) if out else None,
         "data": str(data) if data else None,
         "epochs": epochs,

@@ -117,6 +117,10 @@ def restore_random_state(blob: bytes, model) -> None:
     from keras.src.random.seed_generator import global_seed_generator
 
     state = json.loads(blob)
+    # Keras' generator first, as ``random_state`` does: made on first use (a process that
+    # goes on with a model that never drew from it), it would draw its seed from Python's
+    # generator after that was put back, and every later draw would differ.
+    keras_state = global_seed_generator().state
     python, generator = state["python"], state["numpy"]
     random.setstate((python["version"], tuple(python["internal"]), python["gauss_next"]))
     np.random.set_state(
@@ -128,7 +132,6 @@ def restore_random_state(blob: bytes, model) -> None:
             generator["cached_gaussian"],
         )
     )
-    keras_state = global_seed_generator().state
     keras_state.assign(np.asarray(state["keras"], dtype=keras_state.dtype))
     # By position, not by path: Keras names seed generators from a per-process counter,
     # so a process that built other models first ("seed_generator_7") must still match.
@@ -154,7 +157,7 @@ def interrupted_config(run_dir: Path) -> dict:
         run_dir = run_of(run_dir)
     saved = resume_folder(run_dir) / "config.json"
     if not saved.exists():
-        from movie_sentiment.training.train import is_run_folder
+        from movie_sentiment.training.folder import is_run_folder
 
         if is_run_folder(run_dir):
             raise ConfigError(f"{run_dir} finished; there is nothing to resume")
@@ -227,7 +230,9 @@ class Resume:
         its resume folder goes on)."""
         if self.started:
             check_not_pickled(self.folder)
+            # Runs interrupted before recipes were chosen apart from families had none.
             earlier = read_json(self.folder / "config.json")
+            earlier = {"recipe": None, "recipe_options": {}, **earlier}
             if {**earlier, "out": None} != {**self.config, "out": None}:
                 raise ConfigError(
                     f"{self.folder} holds an interrupted run with other settings; resume it "

@@ -1,0 +1,88 @@
+"""The reviews of one run: all of train (for the vocabulary), the part the model is fit
+on, a seeded validation part carved from train (or test, as the MS Learn notebook does),
+and test. Every recipe reads its data through ``Splits``, so they all hold out the same
+reviews for the same seed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from movie_sentiment.data.imdb import ImdbCache, ReviewDataset, load_reviews
+from movie_sentiment.errors import ConfigError
+from movie_sentiment.text.tokenize import Tokenized, as_tokens
+from movie_sentiment.training.config import TrainConfig
+
+
+def split_validation(size: int, count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(training indices, validation indices): a seeded random ``count`` of ``size``."""
+    if count >= size:
+        raise ConfigError(f"validation_size {count} leaves no training reviews (train has {size})")
+    order = np.random.RandomState(seed).permutation(size)
+    return np.sort(order[count:]), np.sort(order[:count])
+
+
+def encode_split(encoder, data: ReviewDataset) -> np.ndarray:
+    """``data`` through ``encoder``, from its cached tokens when it has them."""
+    return encoder.transform(data.encodable)
+
+
+@dataclass
+class Splits:
+    """The reviews of one run: all of train (for the vocabulary), the part the model is
+    fit on, the validation part, and test."""
+
+    train_all: ReviewDataset
+    fit: ReviewDataset
+    validation: ReviewDataset
+    test: ReviewDataset
+    validation_source: str
+    data: str | Path | None = None  # the IMDB source, for families that read unlabeled text
+    memo: dict = field(default_factory=dict, repr=False)  # shared work (word vectors), by key
+
+    def unlabeled_text(self) -> list[Tokenized]:
+        """The text a family may learn from without labels: all of train (labels unused)
+        and ``unsup``. Never test."""
+        return [as_tokens(self.train_all.encodable), ImdbCache.open(self.data).tokens("unsup")]
+
+    def short_validation(self) -> tuple[Tokenized, np.ndarray]:
+        """Short validation texts, for the short-text uncertain zone: each validation
+        review's last sentence and last two (when shorter than the review), labeled as
+        their review (``bundle.uncertain.SHORT_SOURCE``)."""
+        if "short_validation" not in self.memo:
+            from movie_sentiment.text.sentences import trailing_snippets
+            from movie_sentiment.text.tokenize import tokenize_corpus
+
+            snippets, sources = trailing_snippets(self.validation.texts, 2)
+            labels = self.validation.labels[np.asarray(sources, dtype=np.int64)]
+            self.memo["short_validation"] = (tokenize_corpus(snippets), labels)
+        return self.memo["short_validation"]
+
+    def summary(self) -> dict:
+        """The card's ``data`` part: the archive's checksum and the reviews per part."""
+        return {
+            "sha256": self.train_all.checksum,
+            "train_reviews": len(self.fit),
+            "validation_reviews": len(self.validation),
+            "validation_source": self.validation_source,
+            "test_reviews": len(self.test),
+        }
+
+
+def load_splits(config: TrainConfig, validation_size: int) -> Splits:
+    """The run's splits: validation carved from train by ``config.seed``, or test."""
+    train_all = load_reviews("train", config.data)
+    test = load_reviews("test", config.data)
+    if config.validate_on_test:
+        return Splits(train_all, train_all, test, test, "test", config.data)
+    fit_idx, val_idx = split_validation(len(train_all), validation_size, config.seed)
+    return Splits(
+        train_all,
+        train_all.select(fit_idx),
+        train_all.select(val_idx),
+        test,
+        "train",
+        config.data,
+    )
