@@ -46,6 +46,15 @@ class TrainConfig:
     family: str = "tutorial"
     recipe: str | None = None  # single, ensemble, distilled; None: the family's own
     data: str | None = None  # IMDB archive or folder; None: resolved as documented
+    # A user's own labeled reviews (``data.labeled``: .csv, .tsv, .jsonl, .parquet files or
+    # pos/ neg/ folders), trained on alone or with IMDB (``imdb``), each source weighted.
+    own_data: list[str] = field(default_factory=list)
+    own_weights: list[float] = field(default_factory=list)  # one per own_data; empty: 1 each
+    imdb: bool = True  # IMDB among the training data (with own_data: both)
+    imdb_weight: float = 1.0
+    labels: dict = field(default_factory=dict)  # how to read own labels: LabelOptions' fields
+    test_data: str | None = None  # the user's test set; None: carved from own_data
+    test_fraction: float = 0.2  # of own_data, stratified, by ``seed``, when no test_data
     out: str | None = None  # run folder; None: a new folder under runs/
     force: bool = False  # replace an existing run folder (only a run of ours)
     seed: int = 42
@@ -93,6 +102,7 @@ class TrainConfig:
                 "checkpoint and early stopping with validate_on_test would choose the epoch "
                 "by test-set loss; use a validation split carved from train instead"
             )
+        self._check_sources(recipe)
         defaults = family.defaults
         check_options(self.family_options, defaults["family_options"], f"{self.family} options")
         if family.check_options is not None:
@@ -105,6 +115,40 @@ class TrainConfig:
             raise ConfigError(
                 f"{self._trained_as()} {recipe.needs_validation}; it needs validation_size "
                 "above 0 and cannot validate on test"
+            )
+
+    def _check_sources(self, recipe: Recipe) -> None:
+        """The training data: IMDB, the user's own files, or both, each weight above 0."""
+        if not self.imdb and not self.own_data:
+            raise ConfigError("no training data: give IMDB, your own files (own_data), or both")
+        if self.own_weights and len(self.own_weights) != len(self.own_data):
+            raise ConfigError(
+                f"{len(self.own_weights)} weights for {len(self.own_data)} own data files: "
+                "give one weight per file"
+            )
+        for weight in [*self.own_weights, self.imdb_weight]:
+            if not weight > 0:
+                raise ConfigError(f"a data weight must be above 0, not {weight!r}")
+        if not 0 < self.test_fraction <= 0.5:
+            raise ConfigError(
+                f"test_fraction must be above 0 and at most 0.5, not {self.test_fraction}"
+            )
+        if (self.test_data or self.labels) and not self.own_data:
+            raise ConfigError("test_data and labels are for your own data (own_data); give it")
+        known = ("text_column", "label_column", "rating_column", "positive_label",
+                 "rating_scale", "rating_threshold")  # fmt: skip
+        unknown = sorted(set(self.labels) - set(known))
+        if unknown:
+            raise ConfigError(
+                f"unknown labels setting {unknown[0]!r}: choose from {', '.join(known)}"
+            )
+        if self.own_data and self.validate_on_test:
+            raise ConfigError(
+                "validate_on_test is IMDB's notebook choice; own data validates on train"
+            )
+        if recipe.name == "distilled" and not self.imdb:
+            raise ConfigError(
+                "the distilled recipe learns from IMDB's unlabeled reviews: train with IMDB too"
             )
 
     def _check_recipe(self, family: ModelFamily) -> Recipe:
@@ -185,6 +229,10 @@ class TrainConfig:
             recipe = self.recipe_entry
             settings["recipe"] = recipe.name
             settings["recipe_options"] = {**recipe.options, **self.recipe_options}
+        if self.own_data:  # what it learned from, so the run's config trains it again
+            for name in ("own_data", "own_weights", "imdb", "imdb_weight", "labels",
+                         "test_data", "test_fraction"):  # fmt: skip
+                settings[name] = getattr(self, name)
         return settings
 
     def to_dict(self) -> dict:

@@ -106,7 +106,8 @@ def fit_member(
 def training_examples(encoder, splits: Splits, training: dict, soft: tuple | None) -> tuple:
     """(x_fit, y_fit, x_train, y_train, weights): the examples the family's initialize
     step derives from (the reviews and any soft targets) and those Keras fits on (plus
-    sentence examples), with sample weights (None: all weigh 1). ``soft``: (texts,
+    sentence examples), with sample weights (None: all weigh 1; a user's own data: each
+    review its source's, ``Splits.fit_weights``). ``soft``: (texts,
     targets, weight), a teacher's probabilities as more examples, each weighing
     ``weight``."""
     x_fit, y_fit = encode_split(encoder, splits.fit), splits.fit.labels.astype("float32")
@@ -116,6 +117,9 @@ def training_examples(encoder, splits: Splits, training: dict, soft: tuple | Non
             encoder, splits.fit, x_fit, y_fit, training["sentence_examples"],
             training.get("sentence_weight", 1.0),
         )  # fmt: skip
+    if splits.fit_weights is not None:  # each review weighs its source's weight
+        weights = np.ones(len(x_train), dtype="float32") if weights is None else weights
+        weights[: len(x_fit)] *= splits.fit_weights
     if soft is not None:
         texts, targets, weight = soft
         x_soft, y_soft = encoder.transform(texts), np.asarray(targets, dtype="float32")

@@ -79,10 +79,13 @@ def fit_heads(
             )
             if short:
                 uncertain["short"] = short
-        ratings, rating_model, star_figures = fit_stars(
-            splits, raw_validation / temperature, raw_test / temperature, verbose, rating_encoder
-        )
-        uncertain["source"] = ratings["source"] = splits.validation_source
+        if (source.ratings > 0).all():  # a user's data may have no ratings: no stars
+            ratings, rating_model, star_figures = fit_stars(
+                splits, raw_validation / temperature, raw_test / temperature, verbose,
+                rating_encoder,
+            )  # fmt: skip
+            ratings["source"] = splits.validation_source
+        uncertain["source"] = splits.validation_source
         _, accuracy, coverage = answered_curve(source.labels, calibrated_validation)
         curves["validation"] = (accuracy, coverage)
     metrics["test"] = classification_metrics(splits.test.labels, calibrated_test)

@@ -30,6 +30,7 @@ from movie_sentiment.training.config import TrainConfig
 from movie_sentiment.training.fitting import FittedMember, fit_member
 from movie_sentiment.training.folder import RUN_MARKER, is_our_run, prepare_run_dir, run_folder
 from movie_sentiment.training.heads import RunFigures, fit_heads
+from movie_sentiment.training.own_data import own_splits
 from movie_sentiment.training.resume import Resume, load_stage, save_stage
 from movie_sentiment.training.splits import Splits, load_splits
 
@@ -65,7 +66,12 @@ class Run:
         self._stages, self._stage, self._announce = 0, 0, True
         self.run_dir = prepare_run_dir(config)  # before any work: a wrong --out is at once
         self.set_seed(config.seed)
-        self.splits: Splits = load_splits(config, self.settings["training"]["validation_size"])
+        if config.own_data:
+            self.splits: Splits = own_splits(config)
+        else:
+            self.splits = load_splits(config, self.settings["training"]["validation_size"])
+        for note in self.splits.notes:  # what reading the user's data skipped, said
+            self.console.print(f"warning: {note}", markup=False, highlight=False, soft_wrap=True)
         # once the data is there
         self.resume = open_resume(config, self.run_dir, announce=inside is None)
 

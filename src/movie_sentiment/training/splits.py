@@ -41,11 +41,16 @@ class Splits:
     validation_source: str
     data: str | Path | None = None  # the IMDB source, for families that read unlabeled text
     memo: dict = field(default_factory=dict, repr=False)  # shared work (word vectors), by key
+    imdb: bool = True  # IMDB among the training data (its unlabeled reviews may be read)
+    fit_weights: np.ndarray | None = None  # each fit review's weight (its source's); None: 1
+    sources: dict = field(default_factory=dict)  # the card's account of a user's own data
+    notes: list[str] = field(default_factory=list)  # what reading the data skipped or removed
 
     def unlabeled_text(self) -> list[Tokenized]:
         """The text a family may learn from without labels: all of train (labels unused)
         and ``unsup``. Never test."""
-        return [as_tokens(self.train_all.encodable), ImdbCache.open(self.data).tokens("unsup")]
+        mine = [as_tokens(self.train_all.encodable)]
+        return mine + [ImdbCache.open(self.data).tokens("unsup")] if self.imdb else mine
 
     def short_validation(self) -> tuple[Tokenized, np.ndarray]:
         """Short validation texts, for the short-text uncertain zone: each validation
@@ -61,18 +66,26 @@ class Splits:
         return self.memo["short_validation"]
 
     def summary(self) -> dict:
-        """The card's ``data`` part: the archive's checksum and the reviews per part."""
+        """The card's ``data`` part: the checksum and the reviews per part, the training
+        texts' length percentiles (what ``evaluate --data`` compares a user's data with),
+        and for a user's own data where each part came from."""
+        from movie_sentiment.evaluation.shift import length_percentiles
+
         return {
             "sha256": self.train_all.checksum,
+            "source": "IMDB" if not self.sources else self.sources["description"],
             "train_reviews": len(self.fit),
             "validation_reviews": len(self.validation),
             "validation_source": self.validation_source,
             "test_reviews": len(self.test),
+            "length_words": length_percentiles(as_tokens(self.fit.encodable).lengths()),
+            **({"own": self.sources} if self.sources else {}),
         }
 
 
 def load_splits(config: TrainConfig, validation_size: int) -> Splits:
-    """The run's splits: validation carved from train by ``config.seed``, or test."""
+    """The run's splits: validation carved from train by ``config.seed``, or test (a
+    user's own data: ``own_data.own_splits``)."""
     train_all = load_reviews("train", config.data)
     test = load_reviews("test", config.data)
     if config.validate_on_test:
