@@ -8,13 +8,16 @@ git, never committed): ``short_N.csv`` for N = 500, 2,000 and 10,000 labeled exa
 drawn (balanced) from IMDB's train split, ``short_test.csv`` from 5,000 test reviews
 (which no model here was trained on).
 
-Measured, per family: the model trained on IMDB alone (its defaults, `runs/benchmarks/`)
-evaluated on the short test set with `movie-sentiment evaluate --data` (accuracy, the
-uncertain zone's share answered and their accuracy, the stars' MAE), beside the same
-model on IMDB's own test split. Training on the short files themselves, alone and
-combined with IMDB, joins this table when `train --data FILE` lands (issue 23).
+Measured, per family, each model evaluated on the short test set with `movie-sentiment
+evaluate --data` (accuracy, the uncertain zone's share answered and their accuracy, the
+stars' MAE): the model trained on IMDB alone (its defaults, `runs/benchmarks/`; also on
+IMDB's own test split), and for each N the model trained with `train --data` on the N
+short reviews alone and on IMDB and them combined (weight 1 each: no weight is chosen by
+these figures). Each run's own test (a fifth of the short file, carved by the run) and
+validation figures are kept beside them.
 
     python benchmarks/cross_domain.py [--data PATH] [--families nbsvm,tutorial]
+                                      [--sizes 500,2000,10000]
 """
 
 from __future__ import annotations
@@ -90,6 +93,17 @@ def evaluate(run: Path, data: Path | str) -> dict:
     return json.loads(result.stdout)
 
 
+def trained_on(family: str, files: list, out: Path, data: str | None) -> Path:
+    """A run of ``family`` (its defaults) trained with ``train --data`` on ``files``."""
+    sources = [str(f) if f != "imdb" else (data or "imdb") for f in files]
+    command = [sys.executable, "-m", "movie_sentiment", "train", "--family", family,
+               "--out", str(out), "--force"]  # fmt: skip
+    for source in sources:
+        command += ["--data", source]
+    subprocess.run(command, check=True, capture_output=True, text=True)
+    return out
+
+
 def summary(figures: dict) -> dict:
     zone, stars = figures["uncertain"], figures.get("stars") or {}
     return {
@@ -107,6 +121,7 @@ def main() -> None:
     parser.add_argument("--data", default=default_data())
     parser.add_argument("--runs", type=Path, default=RUNS)
     parser.add_argument("--families", default="nbsvm,tutorial")
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
     args = parser.parse_args()
     files = build(args.data)
     print(f"short-review files in {FOLDER}", flush=True)
@@ -121,6 +136,19 @@ def main() -> None:
             }
         }
         print(f"{family}: {results[family]}", flush=True)
+        for size in (int(n) for n in args.sizes.split(",")):
+            short = files[f"short_{size}"]
+            for name, sources in (("alone", [short]), ("with_imdb", ["imdb", short])):
+                out = FOLDER / "runs" / f"{family}-{size}-{name}"
+                run = trained_on(family, sources, out, args.data)
+                card = json.loads((run / "bundle" / "card.json").read_text())
+                results[family][f"{name}_{size}"] = {
+                    "short_test": summary(evaluate(run, files["short_test"])),
+                    "own_test_accuracy": round(card["metrics"]["test"]["accuracy"], 4),
+                    "validation_accuracy": round(card["metrics"]["validation"]["accuracy"], 4),
+                }
+                print(f"{family}, {name}, N={size}: {results[family][f'{name}_{size}']}",
+                      flush=True)  # fmt: skip
     write_results(
         "cross_domain",
         {
