@@ -29,7 +29,7 @@ __all__ = ["TOKENIZER_VERSION", "Tokenized", "normalize", "tokenize", "tokenize_
 TOKENIZER_VERSION = "words-v1"
 
 # Below this many texts the per-call cost of Arrow's kernels outweighs what they save.
-VECTORIZED_FROM = 16
+VECTORIZED_FROM = 8
 # Texts per block of the vectorized tokenizer: two threads split blocks side by side.
 TOKENIZE_BLOCK = 2000
 _WORD_CHARACTER = re.compile(r"\w")
