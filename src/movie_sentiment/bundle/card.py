@@ -30,7 +30,9 @@ BUNDLE_FORMAT = "movie-sentiment-bundle"
 # 3: ``ratings.shared_encoder``: the rating model reads the bundle's own encoder, and
 #    ``ratings/`` holds no encoder (an older reader would call such a bundle incomplete).
 # 4: ``files``, the sha256 of each bundle file (an older reader would refuse the key).
-CARD_VERSION = 4
+# 5: ``long_reviews``, each scoring member's long-review policy, fixed when the bundle was
+#    fit (older cards: each member's family's default when scored, as before).
+CARD_VERSION = 5
 # The files a bundle may have besides its card (``files`` names no others).
 BUNDLE_FILES = frozenset(
     f"{folder}{name}"
@@ -57,6 +59,9 @@ class ModelCard:
     bias: float | None = None  # ensembles: the combiner's bias
     refit: dict = field(default_factory=dict)  # ensembles: members trained again on all
     uncertain: dict = field(default_factory=dict)  # the uncertain zone (bundle.uncertain)
+    # how each scoring member reads reviews longer than its window (bundle.scoring), the
+    # policy its temperature and zone were fit under; empty: its family's default
+    long_reviews: list[str] = field(default_factory=list)
     ratings: dict = field(default_factory=dict)  # the stars model (bundle.ratings)
     stage_seconds: dict = field(default_factory=dict)
     train_seconds: float | None = None
@@ -83,6 +88,7 @@ class ModelCard:
         check_calibration(self.calibration)
         check_figures(self.metrics, "metrics")
         check_members(self.members)
+        check_long_reviews(self.long_reviews, max(len(self.members), 1))
         check_counts(self)
         check_files(self.files)
         for name, value in self.versions.items():
@@ -176,6 +182,20 @@ def check_figures(figures, where: str) -> None:
             check_figures(value, where)
     elif figures is not None and not is_number(figures):
         raise ConfigError(f"{where} must be a number, not {figures!r}"[:200])
+
+
+def check_long_reviews(policies: list[str], members: int) -> None:
+    """Each scoring member's long-review policy: one of ``bundle.scoring.LONG_REVIEWS``,
+    one per member (or none: a card from before them)."""
+    from movie_sentiment.bundle.scoring import LONG_REVIEWS
+
+    if policies and len(policies) != members:
+        raise ConfigError(f"long_reviews names {len(policies)} policies for {members} models")
+    for policy in policies:
+        if policy not in LONG_REVIEWS:
+            raise ConfigError(
+                f"long_reviews must each be one of {', '.join(LONG_REVIEWS)}, not {policy!r}"[:200]
+            )
 
 
 def check_members(members: dict) -> None:

@@ -148,7 +148,8 @@ class SentimentModel:
             names = [self.card.family] if self.card is not None else [None]
             if self.card is not None and self.card.members:
                 names = list(self.card.members)
-            self._members = members_of(self.keras_model, self.encoder, names)
+            policies = self.card.long_reviews if self.card is not None else []
+            self._members = members_of(self.keras_model, self.encoder, names, policies)
         return self._members
 
     def uncertain_band(self, target_accuracy: float | None = None) -> tuple[float, float] | None:

@@ -228,6 +228,7 @@ class Member:
     keras_model: object
     encoder: object
     weight: float
+    long_reviews: str | None = None  # its card's policy; None: its family's default
     _logit_model: object = field(default=None, repr=False)
 
     def logit_model(self):
@@ -248,22 +249,34 @@ class Member:
         return self._logit_model
 
 
-def members_of(keras_model, encoder, family_names: list[str | None]) -> tuple[list[Member], float]:
+def members_of(
+    keras_model, encoder, family_names: list[str | None], policies: list[str] = ()
+) -> tuple[list[Member], float]:
     """A bundle's members and bias: the nested models of an ensemble (with its combining
-    layer's weights), or the model itself."""
+    layer's weights), or the model itself; ``policies``: the card's ``long_reviews``, one
+    per member (none: each family's default)."""
     import keras
 
     nested = [layer for layer in keras_model.layers if isinstance(layer, keras.Model)]
+    if policies and len(policies) != max(len(nested), 1):
+        raise BundleError(
+            f"the card names {len(policies)} long-review policies for "
+            f"{max(len(nested), 1)} scoring models"
+        )
     if not nested:
-        return [Member(family_names[0], keras_model, encoder, 1.0)], 0.0
+        policy = policies[0] if policies else None
+        return [Member(family_names[0], keras_model, encoder, 1.0, policy)], 0.0
     kernel, bias = keras_model.get_layer("weights").get_weights()
     encoders = getattr(encoder, "encoders", None)
     if encoders is None or len(encoders) != len(nested):
         raise BundleError("the ensemble's encoder does not have one part per member")
     names = family_names if len(family_names) == len(nested) else [None] * len(nested)
+    policies = list(policies) or [None] * len(nested)
     members = [
-        Member(name, model, part, float(w))
-        for name, model, part, w in zip(names, nested, encoders, kernel[:, 0], strict=True)
+        Member(name, model, part, float(w), policy)
+        for name, model, part, w, policy in zip(
+            names, nested, encoders, kernel[:, 0], policies, strict=True
+        )
     ]
     return members, float(bias[0])
 
@@ -389,9 +402,11 @@ def score_tokens(
     single = len(members) == 1 and bias == 0.0 and members[0].weight == 1.0
     kept = None
     for member in members:
-        policy = long_reviews or (
-            member_family(member.family_name).long_reviews if member.family_name else "mean"
-        )
+        policy = long_reviews or member.long_reviews  # the card's, fixed when fit
+        if policy is None:  # a card from before it: the family's default, as then
+            policy = (
+                member_family(member.family_name).long_reviews if member.family_name else "mean"
+            )
         chunks = make_chunks(reviews, member.encoder, policy)
         x = member.encoder.transform(chunks.tokens)
         if member.encoder is keep_encoding_of:  # only what the rating model can reuse

@@ -190,7 +190,12 @@ class Run:
         }
 
     def card(self, model: SentimentModel, scored: RunFigures, **fields) -> ModelCard:
-        """The one card builder: what every run records, and the recipe's ``fields``."""
+        """The one card builder: what every run records, and the recipe's ``fields``
+        (the long-review policy each scoring member was fit and is scored under)."""
+        from movie_sentiment.models import member_family
+
+        names = list(fields.get("members") or {}) or [self.config.family]
+        policies = [member_family(name).long_reviews for name in names]
         return ModelCard(
             **{
                 "family": self.config.family,
@@ -200,6 +205,7 @@ class Run:
                 "data": self.splits.summary(),
                 "parameters": model.keras_model.count_params(),
                 "uncertain": scored.uncertain,
+                "long_reviews": policies,
                 "ratings": scored.ratings,
                 "stage_seconds": self.stage_seconds,
                 "train_seconds": round(time.perf_counter() - self.started, 2),
