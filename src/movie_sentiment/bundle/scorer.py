@@ -61,6 +61,10 @@ class ScoringModel(Protocol):
     def short_text_band(self, target_accuracy: float | None = None) -> tuple | None: ...
 
 
+UNCERTAIN = "uncertain"
+MIXED_STARS = (5, 6)  # an uncertain review's stars: leaning negative, leaning positive
+
+
 @dataclass
 class _Columns:
     """``Scores``' columns for ``count`` reviews, as not scored until filled."""
@@ -169,11 +173,19 @@ def _fill_stars(
     calibrated: np.ndarray,
 ) -> None:
     """The scored reviews' stars, when the model has a rating model; none for a review
-    with no known words (its score is only the prior: stars from it would be made up)."""
+    with no known words (its score is only the prior: stars from it would be made up).
+    An uncertain review gets the middle of the scale, 5 or 6 by the side its probability
+    leans to: the mixed ratings IMDB's labeled reviews leave out, never a 10 beside
+    "uncertain" (docs/scores.md, "Stars")."""
     predicted = model.predict_stars(calibrated, reviews, raw.kept)
     if predicted is None:
         return
     index = np.asarray(good)
     ok = np.isfinite(calibrated)
     for i, value in zip(index[ok], predicted[ok], strict=True):
-        columns.stars[i] = None if columns.no_known[i] else int(value)
+        if columns.no_known[i]:
+            columns.stars[i] = None
+        elif columns.labels[i] == UNCERTAIN:
+            columns.stars[i] = MIXED_STARS[int(columns.probability[i] >= 0.5)]
+        else:
+            columns.stars[i] = int(value)
