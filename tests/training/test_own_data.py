@@ -99,3 +99,13 @@ def test_data_settings_are_checked_before_anything_loads(settings, fragment):
 
     with pytest.raises(ConfigError, match=fragment.replace("(", r"\(")):
         TrainConfig(family="nbsvm", **settings)
+
+
+def test_a_family_that_learns_nothing_from_so_few_says_so(tmp_path, capsys):
+    mine = write_reviews(tmp_path / "mine.csv", 120, seed=6)
+    config = TrainConfig(family="tutorial", out=str(tmp_path / "run"), verbose=0, epochs=1,
+                         own_data=[str(mine)], imdb=False)  # fmt: skip
+    train(config)
+    said = capsys.readouterr().err
+    assert "warning: tutorial learned next to nothing from 77 reviews" in said
+    assert "Try --family nbsvm, or train with IMDB too" in said

@@ -44,6 +44,9 @@ class TrainResult:
     seconds: float
 
 
+LEARNED_MARGIN = 0.05  # validation accuracy within this of the majority share: not learned
+
+
 class Run:
     """One training run (see the module docstring). ``family`` and ``recipe`` are the
     config's, resolved once when the config was checked."""
@@ -161,10 +164,26 @@ class Run:
         rating_encoder=None,
     ) -> RunFigures:
         """The "fit heads" stage (``training.heads``): temperature, uncertain zone and
-        stars fit on validation, then test scored once."""
-        return fit_heads(
+        stars fit on validation, then test scored once. On a user's own data, a model that
+        learned nothing (validation no better than always the larger label) is said so."""
+        figures = fit_heads(
             self.splits, raw_validation, raw_test, self.verbose, raw_short, rating_encoder
         )
+        if self.splits.sources and "validation" in figures.metrics:
+            self._learned_or_say(figures.metrics["validation"]["accuracy"])
+        return figures
+
+    def _learned_or_say(self, accuracy: float) -> None:
+        labels = self.splits.validation.labels
+        majority = max(float(labels.mean()), 1 - float(labels.mean()))
+        if accuracy <= majority + LEARNED_MARGIN:
+            self.console.print(
+                f"warning: {self.config.family} learned next to nothing from "
+                f"{len(self.splits.fit):,} reviews (validation accuracy {accuracy:.3f}; always "
+                f"the larger label: {majority:.3f}). Try --family nbsvm, or train with IMDB "
+                "too: --data imdb --data FILE (docs/own-data.md)",
+                markup=False, highlight=False, soft_wrap=True,
+            )  # fmt: skip
 
     def train_other(self, family: str, out: Path, **settings) -> TrainResult:
         """Another run (a teacher), of ``family`` on this run's data and seed, into
