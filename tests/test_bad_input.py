@@ -261,7 +261,7 @@ def lock_held(s: Setup, output: Path) -> Path:
             sys.executable,
             "-c",
             "import sys\n"
-            "from movie_sentiment.paths import exclusive_lock\n"
+            "from movie_sentiment.storage import exclusive_lock\n"
             "with exclusive_lock(sys.argv[1], 'busy'):\n"
             "    print('held', flush=True)\n"
             "    sys.stdin.read()\n",

@@ -21,9 +21,9 @@ from pathlib import Path
 
 from movie_sentiment.bundle.ratings import check_ratings
 from movie_sentiment.bundle.uncertain import check_zone
+from movie_sentiment.checks import check_fields, from_settings, is_number, json_problem
 from movie_sentiment.errors import BundleError, ConfigError
 from movie_sentiment.evaluation.calibration import TEMPERATURE_BOUNDS
-from movie_sentiment.settings import check_fields, from_settings, is_number, json_problem
 
 BUNDLE_FORMAT = "movie-sentiment-bundle"
 # 2: "family" and "family_options" (version 1 said "model" and "model_options").

@@ -52,7 +52,7 @@ from movie_sentiment.bundle.uncertain import (
 from movie_sentiment.errors import BundleError, ConfigError, InvalidDataError, InvalidInputError
 from movie_sentiment.evaluation.calibration import apply_temperature
 from movie_sentiment.evaluation.probability import sigmoid
-from movie_sentiment.paths import atomic_directory, storage_errors
+from movie_sentiment.storage import atomic_directory, storage_errors
 from movie_sentiment.text.persist import ARRAYS_FILE, encoder_from_bytes, save_encoder
 from movie_sentiment.text.tokenize import Tokenized, as_tokens
 

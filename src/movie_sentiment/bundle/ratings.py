@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from movie_sentiment.checks import is_number
 from movie_sentiment.errors import ConfigError
-from movie_sentiment.settings import is_number
 
 NEGATIVE_STARS = (1, 2, 3, 4)
 POSITIVE_STARS = (7, 8, 9, 10)

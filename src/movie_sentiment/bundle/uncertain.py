@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from movie_sentiment.checks import is_number
 from movie_sentiment.errors import ConfigError, InvalidInputError
 from movie_sentiment.evaluation.probability import THRESHOLD, predicted_labels
-from movie_sentiment.settings import is_number
 
 DEFAULT_TARGET = 0.97
 TABLE_POINTS = 200

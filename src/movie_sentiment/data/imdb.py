@@ -24,7 +24,7 @@ import numpy as np
 
 from movie_sentiment.data.archive import REVIEW_FOLDERS, SPLITS, read_reviews
 from movie_sentiment.errors import ConfigError, DataNotFoundError, InvalidDataError, StorageError
-from movie_sentiment.paths import (
+from movie_sentiment.storage import (
     CACHE_ENV,
     cache_dir,
     make_folder,

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from movie_sentiment.checks import check_fields, from_settings
 from movie_sentiment.errors import ConfigError, InvalidDataError
-from movie_sentiment.settings import check_fields, from_settings
 from movie_sentiment.text.tokenize import (
     TOKENIZER_VERSION,
     Tokenized,

@@ -12,10 +12,10 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from movie_sentiment.checks import check_fields, check_options, from_settings, json_problem
 from movie_sentiment.errors import ConfigError, DataNotFoundError
 from movie_sentiment.models import ModelFamily, get_family
 from movie_sentiment.models.ensemble import MEMBER_TRAINING
-from movie_sentiment.settings import check_fields, check_options, from_settings, json_problem
 from movie_sentiment.text.persist import make_encoder
 from movie_sentiment.training.recipes import Recipe, get_recipe
 

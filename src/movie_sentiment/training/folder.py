@@ -17,7 +17,7 @@ from pathlib import Path
 
 from movie_sentiment.bundle.model import is_bundle
 from movie_sentiment.errors import StorageError
-from movie_sentiment.paths import atomic_directory, check_replaceable, staging_folder
+from movie_sentiment.storage import atomic_directory, check_replaceable, staging_folder
 from movie_sentiment.training.config import TrainConfig
 
 RUNS_DIR = Path("runs")

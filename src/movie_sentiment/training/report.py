@@ -1,5 +1,5 @@
 """The run report (``report.html``): written at the end of ``train`` and by
-``movie-sentiment report RUN``; the page itself is ``evaluation.report``."""
+``movie-sentiment report RUN``; the page itself is ``evaluation.pages``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from movie_sentiment.evaluation.report import evaluation_html, report_html
-from movie_sentiment.paths import write_text_atomic
+from movie_sentiment.evaluation.pages import evaluation_html, report_html
+from movie_sentiment.storage import write_text_atomic
 from movie_sentiment.text.tokenize import as_tokens
 
 REPORT_FILE = "report.html"

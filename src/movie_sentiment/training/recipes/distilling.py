@@ -27,10 +27,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from movie_sentiment.bundle import SentimentModel
+from movie_sentiment.checks import check_bounds
 from movie_sentiment.data.imdb import ImdbCache
 from movie_sentiment.errors import ConfigError
 from movie_sentiment.evaluation.probability import sigmoid
-from movie_sentiment.settings import check_bounds
 
 if TYPE_CHECKING:
     from movie_sentiment.training.run import Run, TrainResult
