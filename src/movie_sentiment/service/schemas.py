@@ -99,6 +99,12 @@ class ModelInfo(BaseModel):
         "short-text limit, 50 by default)",
     )
     created: str | None
+    trained_on: str | None = Field(
+        default=None,
+        description="What the model learned from: IMDB, a user's own files, or both "
+        "(its card's data source)",
+    )
+    train_reviews: int | None = Field(default=None, description="Reviews it was fit on")
 
 
 class ModelsResponse(BaseModel):

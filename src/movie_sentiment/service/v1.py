@@ -67,4 +67,15 @@ def model_info(name: str, model: ScoringModel) -> ModelInfo:
         uncertain_band=list(band) if band else None,
         short_text_band=list(short) if short else None,
         created=str(model.card.created) if model.card and model.card.created else None,
+        **_trained_on(model.card.data if model.card else {}),
     )
+
+
+def _trained_on(data: dict) -> dict:
+    """The card's data, as ``/v1/models`` says it (cards before it named no source:
+    they were all trained on IMDB)."""
+    reviews = data.get("train_reviews")
+    return {
+        "trained_on": str(data.get("source", "IMDB")) if data else None,
+        "train_reviews": reviews if isinstance(reviews, int) else None,
+    }
