@@ -307,6 +307,15 @@ class SentimentModel:
         scores = self.score(texts, on_error=on_error)
         return [Prediction(**scores.row(i)) for i in range(len(scores))]
 
+    def measure(self, texts, labels, ratings=None, *, target_accuracy=None) -> dict:
+        """Every figure on labeled reviews, a user's own or IMDB's, as ``evaluate --data``
+        prints them (``bundle.measure``): ``evaluate``'s, calibration before and after,
+        the uncertain zone's coverage, stars (with ``ratings``, 1-10) and how different
+        the texts are from the training data, with advice."""
+        from movie_sentiment.bundle.measure import measure
+
+        return measure(self, texts, labels, ratings, target_accuracy=target_accuracy)
+
     def evaluate(self, texts, labels) -> dict:
         """Loss, accuracy, precision, recall, F1, ROC AUC and confusion matrix on labeled
         reviews (raw texts, or a ``Tokenized`` corpus such as ``ReviewDataset.encodable``),
