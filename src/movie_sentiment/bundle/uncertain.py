@@ -25,8 +25,8 @@ from movie_sentiment.evaluation.probability import THRESHOLD, predicted_labels
 DEFAULT_TARGET = 0.97
 TABLE_POINTS = 200
 SHORT_WORDS = 50  # texts of fewer tokens than this are scored with the short-text zone
-# (chosen on validation: benchmarks/short_texts.py --zone-cutoffs; see the README). A
-# bundle keeps the limit it was fit with (``short_limit``).
+# (chosen on validation: benchmarks/short_texts.py --zone-cutoffs; docs/accuracy.md,
+# "Short texts"). A bundle keeps the limit it was fit with (``short_limit``).
 SHORT_SOURCE = "the validation reviews' last sentence and last two, labeled as their review"
 
 
