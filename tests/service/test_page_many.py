@@ -102,3 +102,18 @@ def test_the_page_says_what_the_model_was_trained_on(visit, service):
     expect(visit.page.locator("#trained-on")).to_contain_text(
         f"{trained['train_reviews']:,} training reviews, sha256 {trained['checksum'][:12]}"
     )
+
+
+def test_a_refused_chunk_keeps_its_rows_with_the_error_in_each(visit):
+    page = visit.page
+    too_long = "dull " * (LIMITS.max_review_chars // 5 + 10)
+    page.fill("#many", f"A lovely film\n{too_long}\nAwful")
+    page.click("#score-many")
+    expect(page.locator("#progress-text")).to_have_text(
+        "Scored 3 reviews, 3 with an error (shown in their rows)"
+    )
+    assert page.locator("#table-body tr.failed").count() == 3  # none dropped
+    errors = page.locator("#table-body td[data-field=error]").all_inner_texts()
+    assert all("characters" in error for error in errors), errors
+    rows = downloaded(page)
+    assert len(rows) == 3 and all(row["error"] for row in rows)
