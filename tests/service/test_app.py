@@ -85,7 +85,7 @@ def test_lists_models_and_health(service):
     models = service.get("/v1/models").json()["models"]
     assert [m["name"] for m in models] == ["nbsvm", "tutorial"]
     assert models[0]["family"] == "nbsvm" and 0.5 < models[0]["test_accuracy"] <= 1
-    assert models[0]["trained_on"] == "IMDB" and models[0]["train_reviews"] == 60
+    assert models[0]["data"]["source"] == "IMDB" and models[0]["data"]["train_reviews"] == 60
     assert service.get("/v2/health/live").json() == {"live": True}
     assert service.get("/v2/health/ready").json()["ready"] is True
 
