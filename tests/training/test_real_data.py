@@ -41,5 +41,8 @@ def test_nbsvm_beats_91_percent(real_archive, tmp_path):
     assert model.card.ratings["method"] == "stacked" and model.card.ratings["shared_encoder"]
     assert [p.name for p in (result.bundle_dir / "ratings").iterdir()] == ["model.keras"]
     assert model.rating_model[1] is model.encoder
-    stars = model.score(["A wonderful, moving film.", "Dull and far too long."]).stars
-    assert stars[0] >= 7 and stars[1] <= 4
+    scores = model.score(["A wonderful, moving film.", "Dull and far too long."])
+    assert scores.probability[0] > 0.5 > scores.probability[1]
+    for label, stars in zip(scores.label, scores.stars, strict=True):  # never contradicting
+        expected = {"positive": range(7, 11), "negative": range(1, 5), "uncertain": (5, 6)}
+        assert stars in expected[label], (label, stars)
