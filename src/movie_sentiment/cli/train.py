@@ -40,6 +40,13 @@ BatchSizeOption = Annotated[int | None, typer.Option(help="Batch size (default: 
 ValidationSizeOption = Annotated[
     int | None, typer.Option(help="Reviews carved from train for validation.")
 ]
+ValidationSplitOption = Annotated[
+    str | None,
+    typer.Option(
+        help="IMDB's validation: whole 'movies' none of which is in the training part, as "
+        "test shares none with train (default), or any 'reviews'."
+    ),
+]
 ValidateOnTestOption = Annotated[
     bool, typer.Option(help="Validate on the test split, as the MS Learn notebook does.")
 ]
@@ -128,6 +135,7 @@ def train_command(
     epochs: EpochsOption = None,
     batch_size: BatchSizeOption = None,
     validation_size: ValidationSizeOption = None,
+    validation_split: ValidationSplitOption = None,
     validate_on_test: ValidateOnTestOption = False,
     seed: SeedOption = None,
     early_stopping: EarlyStoppingOption = None,
@@ -155,6 +163,7 @@ def train_command(
         "epochs": epochs,
         "batch_size": batch_size,
         "validation_size": validation_size,
+        "validation_split": validation_split,
         "early_stopping": early_stopping,
         "seed": seed,
         "checkpoint": checkpoint,

@@ -21,6 +21,7 @@ from movie_sentiment.training.recipes import Recipe, get_recipe
 
 # Names in config files written before the family had one name.
 RENAMED = {"model": "family", "model_options": "family_options"}
+VALIDATION_SPLITS = ("movies", "reviews")
 MAX_SEED = 2**32 - 1  # NumPy's RandomState takes seeds from 0 to 2**32 - 1
 # Settings a recipe (the ensemble) takes per member from each member family instead.
 PER_MEMBER = MEMBER_TRAINING
@@ -62,6 +63,10 @@ class TrainConfig:
     batch_size: int | None = None
     validation_size: int | None = None  # reviews carved from train for validation
     validate_on_test: bool = False  # the mslearn notebook's choice; not for model selection
+    # IMDB's validation: "movies" (whole movies, none shared with the training part, as
+    # test shares none with train: the figures fit on it then hold on test) or "reviews"
+    # (any reviews, as before 0.x; an archive without urls_*.txt always splits so).
+    validation_split: str = "movies"
     early_stopping: int | None = None  # patience in epochs on validation loss; None: off
     checkpoint: bool | None = None  # keep the best epoch (validation loss); None: family default
     # Short training examples: each training review's last 1..N sentences as well, with its
@@ -93,6 +98,11 @@ class TrainConfig:
             )
         if self.validation_size is not None and self.validation_size < 0:
             raise ConfigError(f"validation_size must be 0 or more, not {self.validation_size}")
+        if self.validation_split not in VALIDATION_SPLITS:
+            raise ConfigError(
+                f"validation_split must be one of {', '.join(VALIDATION_SPLITS)}, "
+                f"not {self.validation_split!r}"[:200]
+            )
         if not 0 <= self.seed <= MAX_SEED:
             raise ConfigError(f"seed must be from 0 to {MAX_SEED}, not {self.seed}")
         if self.verbose is not None and self.verbose not in (0, 1, 2):
@@ -209,6 +219,7 @@ class TrainConfig:
             seed=self.seed,
             validate_on_test=self.validate_on_test,
             early_stopping=self.early_stopping,
+            validation_split=self.validation_split,
         )
         training.setdefault("checkpoint", False)
         training.setdefault("sentence_examples", 0)
@@ -283,6 +294,7 @@ def from_run_config(data: dict) -> dict:
     except ConfigError:
         return data  # an unknown family: from_settings names it
     settings = {key: value for key, value in data.items() if key not in ("training", "members")}
+    training = {"validation_split": "reviews", **training}  # runs from before the choice
     for part in ("encoder", "family_options", "recipe_options"):
         if isinstance(settings.get(part), dict):
             settings[part] = {
