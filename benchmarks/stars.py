@@ -27,15 +27,15 @@ GOAL_MAE = 1.05  # issue 22: test MAE at most this for nbsvm and best
 def figures(model) -> dict:
     card = model.card
     test = card.metrics["test"]
-    stars = card.ratings
+    stars = card.stars
     return {
         "validation_split": card.data.get("validation_split", "reviews"),
         "validation_reviews": card.data["validation_reviews"],
         "stars_method": stars.get("method"),
         "validation_mae_two_fold": stars.get("validation_mae_two_fold"),
-        "test_mae": test["ratings"]["mae"],
-        "test_within_one": test["ratings"]["within_one"],
-        "baseline_test_mae": test["ratings_baseline"]["mae"],
+        "test_mae": test["stars"]["mae"],
+        "test_within_one": test["stars"]["within_one"],
+        "baseline_test_mae": test["stars_baseline"]["mae"],
         "test_accuracy": round(test["accuracy"], 5),
         "train_seconds": card.train_seconds,
     }

@@ -1,5 +1,5 @@
-"""The run's splits: IMDB's validation holds whole movies (none in the training part),
-as the archive's test split shares none with train."""
+"""The run's splits: IMDB's validation is any reviews by default, or whole movies (none
+in the training part, as the archive's test split shares none with train)."""
 
 import numpy as np
 import pytest
@@ -26,20 +26,19 @@ def test_the_archive_names_each_reviews_movie(movie_archive):
 
 
 def test_validation_holds_whole_movies_none_in_the_training_part(movie_archive):
-    splits = load_splits(TrainConfig(data=str(movie_archive)), 20)
+    splits = load_splits(TrainConfig(data=str(movie_archive), validation_split="movies"), 20)
     fit, validation = set(splits.fit.movies), set(splits.validation.movies)
     assert not fit & validation
     assert len(splits.validation) >= 20 and len(splits.fit) + len(splits.validation) == 80
     assert splits.summary()["validation_split"] == "movies"
-    again = load_splits(TrainConfig(data=str(movie_archive)), 20)
+    again = load_splits(TrainConfig(data=str(movie_archive), validation_split="movies"), 20)
     assert list(again.validation.ids) == list(splits.validation.ids)  # seeded
 
 
 def test_reviews_split_and_archives_without_movies_split_any_reviews(movie_archive, small_archive):
-    config = TrainConfig(data=str(movie_archive), validation_split="reviews")
-    splits = load_splits(config, 20)
+    splits = load_splits(TrainConfig(data=str(movie_archive)), 20)  # the default
     assert len(splits.validation) == 20 and splits.validation_split == "reviews"
-    plain = load_splits(TrainConfig(data=str(small_archive)), 20)
+    plain = load_splits(TrainConfig(data=str(small_archive), validation_split="movies"), 20)
     assert len(plain.validation) == 20 and plain.summary()["validation_split"] == "reviews"
 
 

@@ -43,8 +43,8 @@ ValidationSizeOption = Annotated[
 ValidationSplitOption = Annotated[
     str | None,
     typer.Option(
-        help="IMDB's validation: whole 'movies' none of which is in the training part, as "
-        "test shares none with train (default), or any 'reviews'."
+        help="IMDB's validation: any 'reviews' (default), or whole 'movies', none of them "
+        "in the training part (as test shares none with train)."
     ),
 ]
 ValidateOnTestOption = Annotated[
@@ -244,10 +244,10 @@ def print_trained(result) -> None:
         echo(f"Validation accuracy: {result.metrics['validation']['accuracy']:.4f}")
     test = result.metrics["test"]
     echo(format_metrics(test))
-    if "ratings" in test:
+    if "stars" in test:
         echo(
-            f"Test stars: MAE {test['ratings']['mae']:.3f} (polarity baseline "
-            f"{test['ratings_baseline']['mae']:.3f}), exact {test['ratings']['exact']:.1%}"
+            f"Test stars: MAE {test['stars']['mae']:.3f} (polarity baseline "
+            f"{test['stars_baseline']['mae']:.3f}), exact {test['stars']['exact']:.1%}"
         )
     if "uncertain" in test:
         echo(_uncertain_zone_line(test["uncertain"]))

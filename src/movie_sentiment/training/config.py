@@ -63,10 +63,12 @@ class TrainConfig:
     batch_size: int | None = None
     validation_size: int | None = None  # reviews carved from train for validation
     validate_on_test: bool = False  # the mslearn notebook's choice; not for model selection
-    # IMDB's validation: "movies" (whole movies, none shared with the training part, as
-    # test shares none with train: the figures fit on it then hold on test) or "reviews"
-    # (any reviews, as before 0.x; an archive without urls_*.txt always splits so).
-    validation_split: str = "movies"
+    # IMDB's validation: any "reviews" (the default), or whole "movies", none shared with
+    # the training part, as test shares none with train. Measured (benchmarks/stars.py),
+    # "movies" (366 movies) misjudges test the other way: nbsvm's stars validation MAE
+    # 1.211 against test 1.095 (reviews: 1.007 against 1.086), calibration error on test
+    # 0.021 against 0.012, and the zone answers 71% of test against 82%.
+    validation_split: str = "reviews"
     early_stopping: int | None = None  # patience in epochs on validation loss; None: off
     checkpoint: bool | None = None  # keep the best epoch (validation loss); None: family default
     # Short training examples: each training review's last 1..N sentences as well, with its
@@ -294,7 +296,6 @@ def from_run_config(data: dict) -> dict:
     except ConfigError:
         return data  # an unknown family: from_settings names it
     settings = {key: value for key, value in data.items() if key not in ("training", "members")}
-    training = {"validation_split": "reviews", **training}  # runs from before the choice
     for part in ("encoder", "family_options", "recipe_options"):
         if isinstance(settings.get(part), dict):
             settings[part] = {

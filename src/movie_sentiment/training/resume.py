@@ -169,7 +169,7 @@ def interrupted_config(run_dir: Path) -> dict:
         raise ConfigError(f"no interrupted run to resume at {run_dir} (no {saved.name} in "
                           f"{saved.parent})")  # fmt: skip
     check_not_pickled(resume_folder(run_dir))
-    return {"validation_split": "reviews", **read_json(saved), "out": str(run_dir)}
+    return {**read_json(saved), "out": str(run_dir)}
 
 
 def digests(folder: Path, names: list[str]) -> dict:
@@ -232,8 +232,10 @@ class Resume:
             check_not_pickled(self.folder)
             # Runs interrupted before recipes were chosen apart from families had none.
             earlier = read_json(self.folder / "config.json")
-            earlier = {"recipe": None, "recipe_options": {}, **earlier}
-            earlier.setdefault("validation_split", "reviews")  # from before the choice
+            # Nor a validation split: theirs was any reviews, today's default.
+            earlier = {"recipe": None, "recipe_options": {}, "validation_split": "reviews",
+                       **earlier}  # fmt: skip
+
             if {**earlier, "out": None} != {**self.config, "out": None}:
                 raise ConfigError(
                     f"{self.folder} holds an interrupted run with other settings; resume it "

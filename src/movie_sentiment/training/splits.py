@@ -84,7 +84,7 @@ class Splits:
     def short_validation(self) -> tuple[Tokenized, np.ndarray]:
         """Short validation texts, for the short-text uncertain zone: each validation
         review's last sentence and last two (when shorter than the review), labeled as
-        their review (``bundle.uncertain.SHORT_SOURCE``)."""
+        their review (``bundle.heads.uncertain.SHORT_SOURCE``)."""
         if "short_validation" not in self.memo:
             from movie_sentiment.text.sentences import trailing_snippets
             from movie_sentiment.text.tokenize import tokenize_corpus
