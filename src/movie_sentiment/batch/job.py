@@ -186,7 +186,8 @@ def score_files(
 ) -> Summary:
     """Score every review of ``inputs`` into ``output``; resumes an interrupted run of the
     same job. ``progress(done_bytes, total_bytes, rows_scored)`` is told as parts finish.
-    ``jobs`` > 1 scores the local engine's partitions on that many worker processes. Holds the output's lock throughout (``output.output_lock``)."""
+    ``jobs`` > 1 scores the local engine's partitions on that many worker processes.
+    Holds the output's lock throughout (``output.output_lock``)."""
     with out.output_lock(Path(output)):
         return _score_files(
             model, bundle, inputs, Path(output), text_column, id_column, options, engine,
