@@ -3,7 +3,11 @@
 The hot path of training, serving and batch scoring. Times, on the same test reviews in
 one run (best of 3, after a warm-up call):
 
-- tokenize: normalize (HTML, entities, case) + word tokens (``tokenize_corpus``);
+- tokenize: normalize (HTML, entities, case) + word tokens + word ids (``tokenize_corpus``,
+  split by Arrow kernels on two threads);
+- tokenize, reference: the same tokens one regular-expression match at a time
+  (``tests/text/reference_tokenizer.py``, the tokenizer before it was vectorized; tokens
+  only, no ids), which ``tokenize_corpus`` must equal token for token;
 - words: ``TextEncoder.transform`` to padded ids (the seed models and the cnn);
 - ngrams 1-2 / 1-3: ``NgramEncoder.transform`` to padded n-gram ids (fasttext, nbsvm);
 - reference: scikit-learn's ``CountVectorizer(ngram_range=(1, 3), min_df=2, binary=True)``
@@ -33,6 +37,9 @@ from movie_sentiment.text.encoder import TextEncoder  # noqa: E402
 from movie_sentiment.text.ngrams import NgramEncoder  # noqa: E402
 from movie_sentiment.text.tokenize import tokenize_corpus  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "text"))
+import reference_tokenizer  # noqa: E402
+
 
 def main() -> None:
     from sklearn.feature_extraction.text import CountVectorizer
@@ -51,6 +58,7 @@ def main() -> None:
 
     work = {
         "tokenize": tokenize_corpus,
+        "tokenize, reference": lambda texts: [reference_tokenizer.tokenize(t) for t in texts],
         "words (TextEncoder)": words.transform,
         "ngrams 1-2 (NgramEncoder)": bigrams.transform,
         "ngrams 1-3 (NgramEncoder)": trigrams.transform,

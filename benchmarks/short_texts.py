@@ -18,7 +18,7 @@ their own, labeled as the review, each of weight ``sentence_weight``;
 ``--sentence-examples 0,1:0.5,2:0.5,3:0.3``). Per family the script
 names the variant validation prefers: the best mean accuracy over the three short sets
 among the variants whose ``full`` validation accuracy is within 0.2 points of the best.
-Recipes (``best``, ``fast``) take each member's own setting and are trained once; their
+Recipes (``best``, ``nbsvm-distilled``) take each member's own setting and are trained once; their
 validation figures are shown but not used (``best``'s refit members trained on those
 labels).
 
@@ -46,6 +46,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
+    RECIPE_RUNS,
     RESULTS,
     RUNS,
     default_data,
@@ -54,12 +55,12 @@ from _common import (  # noqa: E402
     write_results,
 )
 
-from movie_sentiment.bundle.uncertain import answered as answered_by  # noqa: E402
+from movie_sentiment.bundle.heads.uncertain import answered as answered_by  # noqa: E402
 from movie_sentiment.data.imdb import load_reviews  # noqa: E402
 from movie_sentiment.models import get_family  # noqa: E402
 from movie_sentiment.text.sentences import last_sentences  # noqa: E402
 
-FAMILIES = ["tutorial", "mslearn", "nbsvm", "fasttext", "cnn", "best", "fast"]
+FAMILIES = ["tutorial", "mslearn", "nbsvm", "fasttext", "cnn", "best", "nbsvm-distilled"]
 SHORT_SETS = ("last_sentence", "last_two", "under_50_words")
 SHORT_WORDS = 50
 FULL_MARGIN = 0.002  # a variant may lose this much full-review validation accuracy
@@ -156,7 +157,7 @@ def cutoff_sweep(families: list[str], runs: Path, data: str, cutoffs: list[int])
     it) on the validation reviews' last one and two sentences under the cutoff, then the
     share of each validation short set answered, with their accuracy. Writes
     ``results/short_texts_zone_cutoffs.json``."""
-    from movie_sentiment.bundle.uncertain import answered_table, review_bands, short_band
+    from movie_sentiment.bundle.heads.uncertain import answered_table, review_bands, short_band
     from movie_sentiment.text.sentences import trailing_snippets
     from movie_sentiment.text.tokenize import tokenize_corpus
 
@@ -243,7 +244,7 @@ def main() -> None:
     test_sets = short_sets(test)
     rows = []
     for family in args.families.split(","):
-        recipe = get_family(family).recipe is not None
+        recipe = family in RECIPE_RUNS or get_family(family).recipe is not None
         variants = []
         for settings in [None] if recipe else counts:
             name = family if settings is None else variant_name(family, settings)

@@ -60,11 +60,18 @@ def make_review(rng: random.Random, label: int) -> str:
 
 
 def build_archive(
-    path: Path, per_label: int = 40, unsup: int = 10, seed: int = 0, mislabeled: float = 0.0
+    path: Path,
+    per_label: int = 40,
+    unsup: int = 10,
+    seed: int = 0,
+    mislabeled: float = 0.0,
+    movies: int = 0,
 ) -> Path:
     """A ``.tar.gz`` with the aclImdb layout: train/test pos/neg (ID_RATING.txt) and unsup.
     ``mislabeled``: the share of reviews whose words lean to the other label (a model
-    can then overfit them)."""
+    can then overfit them). ``movies``: that many movies per split and folder, named in
+    ``urls_{pos,neg}.txt`` as the real archive does (review i: movie i % movies); 0: no
+    urls files."""
     rng = random.Random(seed)
     with tarfile.open(path, "w:gz") as archive:
 
@@ -84,6 +91,13 @@ def build_archive(
                         f"aclImdb/{split}/{folder}/{review_id}_{rating}.txt",
                         make_review(rng, lean),
                     )
+                if movies:
+                    title = "tt1{:06d}" if split == "test" else "tt0{:06d}"
+                    lines = [
+                        f"http://www.imdb.com/title/{title.format(i % movies)}/usercomments"
+                        for i in range(per_label)
+                    ]
+                    add(f"aclImdb/{split}/urls_{folder}.txt", "\n".join(lines) + "\n")
         for review_id in range(unsup):
             add(f"aclImdb/train/unsup/{review_id}_0.txt", make_review(rng, rng.randint(0, 1)))
     return path
@@ -143,14 +157,19 @@ SMALL_SETTINGS = {
     "fasttext": dict(epochs=10, batch_size=8),
     "cnn": dict(epochs=4, batch_size=8, encoder={"maxlen": 60}),
     "ensemble": dict(validation_size=30),
-    "fast": dict(validation_size=30, epochs=3),  # trains its teacher (best, no refit) first
+}
+# Runs of a recipe other than the family's own, by recipe name.
+SMALL_RECIPE_SETTINGS = {
+    # nbsvm taught by a teacher (best, no refit) it trains first
+    "distilled": dict(family="nbsvm", recipe="distilled", validation_size=30, epochs=3),
 }
 
 
 @pytest.fixture(scope="session")
 def family_run(small_archive, tmp_path_factory, tutorial_run, nbsvm_run):
     """``family_run(name)``: that family trained once per session on the small archive
-    under ``SMALL_SETTINGS``; ``.stderr`` holds what training printed there."""
+    under ``SMALL_SETTINGS`` (or a recipe's run under ``SMALL_RECIPE_SETTINGS``);
+    ``.stderr`` holds what training printed there."""
     import contextlib
 
     runs = {"tutorial": tutorial_run, "nbsvm": nbsvm_run}
@@ -159,7 +178,9 @@ def family_run(small_archive, tmp_path_factory, tutorial_run, nbsvm_run):
         if name not in runs:
             out = tmp_path_factory.mktemp("shared-runs") / name
             with contextlib.redirect_stderr(io.StringIO()) as printed:
-                runs[name] = train_small(small_archive, out, name, **SMALL_SETTINGS[name])
+                settings = dict(SMALL_SETTINGS.get(name) or SMALL_RECIPE_SETTINGS[name])
+                family = settings.pop("family", name)
+                runs[name] = train_small(small_archive, out, family, **settings)
             runs[name].stderr = printed.getvalue()
         return runs[name]
 

@@ -261,7 +261,7 @@ def lock_held(s: Setup, output: Path) -> Path:
             sys.executable,
             "-c",
             "import sys\n"
-            "from movie_sentiment.paths import exclusive_lock\n"
+            "from movie_sentiment.storage import exclusive_lock\n"
             "with exclusive_lock(sys.argv[1], 'busy'):\n"
             "    print('held', flush=True)\n"
             "    sys.stdin.read()\n",
@@ -315,6 +315,13 @@ def user_folder(s: Setup) -> Path:
 
 
 # (id, arguments built from the setup, fragment of the one error line)
+def labeled_csv(count: int, labels=("pos", "neg"), extra: str = "") -> str:
+    """A CSV of ``count`` made-up labeled reviews (``extra``: more lines at its end)."""
+    rows = [f'"Review {i}: {("a warm, funny film", "a dull, slow film")[i % 2]}.",{labels[i % 2]}'
+            for i in range(count)]  # fmt: skip
+    return "text,label\n" + "\n".join(rows) + "\n" + extra
+
+
 ROWS = [
     # -- data ---------------------------------------------------------------------------
     ("data-missing", lambda s: ["data", "info", "--data", s.tmp / "no.tar.gz"], "IMDB data not found"),
@@ -386,12 +393,21 @@ ROWS = [
     ("config-folder", lambda s: ["train", "--config", s.tmp], "is a folder, not a JSON file"),
     ("cnn-kernel-too-long", lambda s: ["train", "--family", "cnn", "--data", s.archive, "--out", s.tmp / "r", "--validation-size", "20", "--config", s.config({"encoder": {"maxlen": 3}, "family_options": {"pretrained_vectors": None}})], "kernel_size 5 is longer than the reviews"),
     ("config-refit-text", lambda s: ["train", "--config", s.config({"family": "best", "family_options": {"refit": "no"}})], "refit must be true or false"),
-    ("fast-teacher-number", lambda s: ["train", "--config", s.config({"family": "fast", "family_options": {"teacher": 5}})], "teacher must be null (train one) or the path"),
-    ("fast-unlabeled-weight", lambda s: ["train", "--config", s.config({"family": "fast", "family_options": {"unlabeled_weight": 0}})], "unlabeled_weight must be above 0"),
-    ("fast-on-test", lambda s: ["train", "--family", "fast", "--validate-on-test"], "it needs validation_size above 0 and cannot validate on test"),
-    ("fast-teacher-missing", lambda s: ["train", "--data", s.archive, "--out", s.tmp / "r", "--validation-size", "20", "--config", s.config({"family": "fast", "family_options": {"teacher": str(s.tmp / "none")}})], "no model bundle at"),
+    ("distilled-teacher-number", lambda s: ["train", "--config", s.config({"family": "nbsvm", "recipe": "distilled", "recipe_options": {"teacher": 5}})], "teacher must be null (train one) or the path"),
+    ("distilled-unlabeled-weight", lambda s: ["train", "--recipe", "distilled", "--config", s.config({"family": "nbsvm", "recipe_options": {"unlabeled_weight": 0}})], "unlabeled_weight must be above 0"),
+    ("distilled-on-test", lambda s: ["train", "--family", "nbsvm", "--recipe", "distilled", "--validate-on-test"], "the distilled recipe learns from a teacher that never saw the validation labels and is judged on them; it needs validation_size above 0"),
+    ("distilled-teacher-missing", lambda s: ["train", "--data", s.archive, "--out", s.tmp / "r", "--validation-size", "20", "--recipe", "distilled", "--config", s.config({"family": "nbsvm", "recipe_options": {"teacher": str(s.tmp / "none")}})], "no model bundle at"),
     # the nbsvm bundle held out 20 validation reviews, not 30
-    ("fast-teacher-split", lambda s: ["train", "--data", s.archive, "--out", s.tmp / "r", "--validation-size", "30", "--config", s.config({"family": "fast", "family_options": {"teacher": str(s.nbsvm)}})], "did not hold out this run's validation reviews (seed 42, 30 reviews)"),
+    ("distilled-teacher-split", lambda s: ["train", "--data", s.archive, "--out", s.tmp / "r", "--validation-size", "30", "--config", s.config({"family": "nbsvm", "recipe": "distilled", "recipe_options": {"teacher": str(s.nbsvm)}})], "did not hold out this run's validation reviews (seed 42, 30 reviews)"),
+    # -- train: recipes, and the family name that became one ------------------------------
+    ("family-fast-retired", lambda s: ["train", "--family", "fast"], "family 'fast' is now the distilled recipe: --family nbsvm --recipe distilled --epochs 2"),
+    ("config-family-fast-retired", lambda s: ["train", "--config", s.config({"family": "fast", "family_options": {"teacher": None}})], "family 'fast' is now the distilled recipe"),
+    ("recipe-unknown", lambda s: ["train", "--recipe", "bagging"], "unknown training recipe 'bagging'; choose one of: single, ensemble, distilled"),
+    ("recipe-ensemble-for-single-family", lambda s: ["train", "--family", "nbsvm", "--recipe", "ensemble"], "the ensemble recipe trains the family that names it (--family ensemble), not nbsvm"),
+    ("recipe-single-for-ensemble", lambda s: ["train", "--family", "best", "--recipe", "single"], "family best is trained by the ensemble recipe, not single"),
+    ("recipe-option-unknown", lambda s: ["train", "--config", s.config({"family": "nbsvm", "recipe": "distilled", "recipe_options": {"teachr": None}})], "unknown distilled recipe options: teachr"),
+    ("recipe-options-of-single", lambda s: ["train", "--config", s.config({"family": "nbsvm", "recipe_options": {"teacher": None}})], "unknown single recipe options: teacher"),
+    ("recipe-options-not-a-mapping", lambda s: ["train", "--config", s.config({"recipe": "distilled", "recipe_options": [1]})], "recipe_options must be"),
     # -- train: where it writes -----------------------------------------------------------
     # --force is offered only where it would be accepted: not for a user's folder
     ("out-exists", lambda s: ["train", "--out", user_folder(s), "--data", s.archive], "is not a movie-sentiment run; --force replaces only those"),
@@ -419,6 +435,35 @@ ROWS = [
     ),
     # -- evaluate / predict: bundles ------------------------------------------------------
     ("evaluate-no-bundle", lambda s: ["evaluate", s.tmp / "nothing"], "no model bundle"),
+    # -- evaluate: a user's own labeled reviews ----------------------------------------------
+    ("own-no-label-column", lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.csv", "text\nfine\n" * 60)], "has no label column"),
+    ("own-one-label", lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.csv", labeled_csv(60, ("pos", "pos")))], "has one label only"),
+    ("own-mixed-kinds", lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.csv", labeled_csv(60, extra="x,1\ny,0\n"))], "mixes label kinds"),
+    ("own-empty-file", lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.csv", "")], "is empty"),
+    ("own-ten-rows", lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.csv", labeled_csv(10))], "has 10 labeled reviews; at least 50"),
+    ("own-only-duplicates", lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.csv", labeled_csv(2) + labeled_csv(2)[11:] * 40)], "has 2 labeled reviews"),
+    ("own-unknown-pair", lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.csv", labeled_csv(60, ("good", "bad")))], "say which is positive with --positive-label"),
+    (
+        "own-outside-scale",
+        lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.csv", labeled_csv(60, ("11", "2")).replace("text,label", "text,rating")), "--rating-scale", "1,10"],
+        "outside the scale 1-10",
+    ),
+    ("own-scale-text", lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.csv", labeled_csv(60)), "--rating-scale", "1-10"], "--rating-scale must be LOW,HIGH"),
+    ("own-scale-backwards", lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.csv", labeled_csv(60)), "--rating-scale", "10,1"], "LOW must be below HIGH"),
+    ("own-label-column-missing", lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.csv", labeled_csv(60)), "--label-column", "verdict"], "has no column 'verdict'"),
+    ("own-plain-text", lambda s: ["evaluate", s.nbsvm, "--data", s.write("r.txt", "fine\n" * 60)], "cannot read labels from r.txt"),
+    ("own-data-missing", lambda s: ["evaluate", s.nbsvm, "--data", s.tmp / "mine.csv"], "data not found"),
+    # -- train: a user's own labeled reviews -------------------------------------------------
+    ("train-weight-count", lambda s: ["train", "--data", s.write("m.csv", labeled_csv(60)), "--weight", "1", "--weight", "2"], "2 --weight for 1 --data sources"),
+    ("train-weight-alone", lambda s: ["train", "--weight", "2"], "--weight weighs the --data sources"),
+    ("train-imdb-twice", lambda s: ["train", "--data", "imdb", "--data", s.archive], "IMDB is given twice"),
+    ("train-own-ten-rows", lambda s: ["train", "--family", "nbsvm", "--data", s.write("m.csv", labeled_csv(10)), "--out", s.tmp / "r"], "has 10 labeled reviews"),
+    ("train-own-one-label", lambda s: ["train", "--family", "nbsvm", "--data", s.write("m.csv", labeled_csv(60, ("pos", "pos"))), "--out", s.tmp / "r"], "has one label only"),
+    ("train-own-missing", lambda s: ["train", "--family", "nbsvm", "--data", s.tmp / "none.csv", "--out", s.tmp / "r"], "data not found"),
+    ("train-test-fraction", lambda s: ["train", "--data", s.write("m.csv", labeled_csv(60)), "--test-fraction", "0.9"], "test_fraction must be above 0"),
+    ("train-own-distilled", lambda s: ["train", "--family", "nbsvm", "--recipe", "distilled", "--data", s.write("m.csv", labeled_csv(60))], "train with IMDB too"),
+    ("train-test-data-alone", lambda s: ["train", "--test-data", s.write("t.csv", labeled_csv(60))], "test_data and labels are for your own data"),
+    ("train-own-scale-text", lambda s: ["train", "--data", s.write("m.csv", labeled_csv(60)), "--rating-scale", "x"], "--rating-scale must be LOW,HIGH"),
     ("predict-no-bundle", lambda s: ["predict", s.tmp / "nothing", "hi"], "no model bundle"),
     ("predict-not-bundle", lambda s: ["predict", s.tmp, "hi"], "not a movie-sentiment model bundle"),
     ("card-version-text", lambda s: ["predict", s.edited_card(format_version="x"), "hi"], "format_version must be a whole number"),
@@ -432,7 +477,7 @@ ROWS = [
     ("card-metrics-text", lambda s: ["predict", s.edited_card(metrics={"test": {"accuracy": "high"}}), "hi"], "metrics test accuracy must be a number, not 'high'"),
     ("serve-card-metrics-text", lambda s: ["serve", s.edited_card(metrics={"validation": {"accuracy": [1, "x"]}})], "metrics validation accuracy must be a number, not 'x'"),
     ("report-card-wrong-types", lambda s: ["report", run_with_card(s, metrics={"test": {"loss": "low"}})], "metrics test loss must be a number, not 'low'"),
-    ("card-ratings-nan", lambda s: ["predict", s.edited_card(ratings={"negative_cuts": [1, 2, float("inf")], "positive_cuts": [1, 2, 3]}), "hi"], "it holds Infinity"),
+    ("card-stars-nan", lambda s: ["predict", s.edited_card(stars={"negative_cuts": [1, 2, float("inf")], "positive_cuts": [1, 2, 3]}), "hi"], "it holds Infinity"),
     ("card-integer-5000-digits", lambda s: ["predict", card_text(s, '{"format": "movie-sentiment-bundle", "family": "tutorial", "parameters": ' + "7" * 5000 + "}"), "hi"], "card.json is damaged: it holds a whole number of more than 4,300 digits"),
     ("card-fifo", lambda s: ["predict", planted_file(s, "card.json", os.mkfifo), "hi"], "card.json is a FIFO, not a regular file"),
     ("bundle-link-outside", lambda s: ["predict", planted_file(s, "encoder.json", lambda p: p.symlink_to(s.write("elsewhere.json", '{"kind": "words"}'))), "hi"], "encoder.json links outside the bundle"),
@@ -458,9 +503,9 @@ ROWS = [
     ("model-nan", lambda s: ["predict", nan_weights(s), "hi"], "weights that are not numbers"),
     ("card-uncertain-table", lambda s: ["predict", s.edited_card(uncertain={"target_accuracy": 0.97, "table": "x"}), "hi"], "uncertain table must be a list"),
     ("card-uncertain-target", lambda s: ["predict", s.edited_card(uncertain={"target_accuracy": 2, "table": [[0, 1, 1]]}), "hi"], "uncertain target_accuracy must be from 0.5 to 1"),
-    ("card-ratings-cuts", lambda s: ["predict", s.edited_card(ratings={"negative_cuts": [1], "positive_cuts": [1, 2, 3]}), "hi"], "ratings negative_cuts must be three ascending numbers"),
-    ("card-ratings-shared-text", lambda s: ["predict", s.edited_card(ratings={"shared_encoder": "false", "negative_cuts": [1, 2, 3], "positive_cuts": [1, 2, 3]}), "hi"], "ratings shared_encoder must be true or false"),
-    ("card-ratings-shared-no-model", lambda s: ["predict", s.edited_card(ratings={"method": "stacked", "shared_encoder": True, "stack": {"coef": [[0.0] * 9] * 8, "intercept": [0.0] * 8}, "negative_cuts": [1, 2, 3], "positive_cuts": [1, 2, 3]}), "hi"], "ratings/model.keras, which is missing"),
+    ("card-stars-cuts", lambda s: ["predict", s.edited_card(stars={"negative_cuts": [1], "positive_cuts": [1, 2, 3]}), "hi"], "stars negative_cuts must be three ascending numbers"),
+    ("card-stars-shared-text", lambda s: ["predict", s.edited_card(stars={"shared_encoder": "false", "negative_cuts": [1, 2, 3], "positive_cuts": [1, 2, 3]}), "hi"], "stars shared_encoder must be true or false"),
+    ("card-stars-shared-no-model", lambda s: ["predict", s.edited_card(stars={"method": "stacked", "shared_encoder": True, "stack": {"coef": [[0.0] * 9] * 8, "intercept": [0.0] * 8}, "negative_cuts": [1, 2, 3], "positive_cuts": [1, 2, 3]}), "hi"], "stars/model.keras, which is missing"),
     # -- predict: input -------------------------------------------------------------------
     ("predict-nothing", lambda s: ["predict", s.tutorial], "no reviews given"),
     ("predict-both", lambda s: ["predict", s.tutorial, "hi", "--file", s.write("r.txt", "x\n")], "not both"),

@@ -37,7 +37,8 @@ from movie_sentiment.evaluation.probability import accuracy  # noqa: E402
 from movie_sentiment.models import get_family  # noqa: E402
 from movie_sentiment.text.persist import make_encoder  # noqa: E402
 from movie_sentiment.training import TrainConfig  # noqa: E402
-from movie_sentiment.training.train import fit_member, load_splits  # noqa: E402
+from movie_sentiment.training.fitting import fit_member  # noqa: E402
+from movie_sentiment.training.splits import load_splits  # noqa: E402
 
 SEED, VALIDATION_SIZE = 42, 2500
 
@@ -108,7 +109,8 @@ def main() -> None:
     splits = load_splits(TrainConfig(family="nbsvm", data=args.data, seed=SEED), VALIDATION_SIZE)
     labels = splits.validation.labels
     keras.utils.set_random_seed(SEED)
-    nbsvm = fit_member("nbsvm", TrainConfig(family="nbsvm").resolved(), splits, verbose=0)
+    nbsvm_config = TrainConfig(family="nbsvm")
+    nbsvm = fit_member(nbsvm_config.family_entry, nbsvm_config.resolved(), splits, verbose=0)
     nbsvm_p = nbsvm.keras_model.predict(nbsvm.x_validation, batch_size=512, verbose=0).ravel()
     print(f"nbsvm: validation {accuracy(labels, nbsvm_p):.4f}", flush=True)
     rows = {family: [trial(family, w, splits) for w in weights] for family in families}

@@ -40,7 +40,8 @@ from movie_sentiment.bundle import SentimentModel  # noqa: E402
 from movie_sentiment.errors import MovieSentimentError  # noqa: E402
 from movie_sentiment.evaluation.probability import accuracy, logit  # noqa: E402
 from movie_sentiment.training import TrainConfig  # noqa: E402
-from movie_sentiment.training.train import fit_member, load_splits  # noqa: E402
+from movie_sentiment.training.fitting import fit_member  # noqa: E402
+from movie_sentiment.training.splits import load_splits  # noqa: E402
 
 VALIDATION_SIZE = 2500
 SEED = 42
@@ -107,7 +108,7 @@ def main() -> None:
             raise SystemExit(f"error: --candidate {text!r}: {error}") from None
         keras.utils.set_random_seed(seed)  # the split stays seed 42's
         start = time.perf_counter()
-        member = fit_member(family, settings, splits, verbose=0)
+        member = fit_member(candidate.family_entry, settings, splits, verbose=0)
         seconds = time.perf_counter() - start
         scores = SentimentModel(member.keras_model, member.encoder).predict_encoded(
             member.x_validation

@@ -34,7 +34,7 @@ from member_study import cross_validated_accuracy  # noqa: E402
 from movie_sentiment.bundle.scoring import score_tokens  # noqa: E402
 from movie_sentiment.data.imdb import ImdbCache, load_reviews  # noqa: E402
 from movie_sentiment.evaluation.probability import accuracy, sigmoid  # noqa: E402
-from movie_sentiment.training.train import split_validation  # noqa: E402
+from movie_sentiment.training.splits import split_validation  # noqa: E402
 
 SEED, VALIDATION_SIZE = 42, 2500
 MIN_COUNT, MIN_BIGRAM_COUNT = 5, 20

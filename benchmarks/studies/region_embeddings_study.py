@@ -51,7 +51,7 @@ from movie_sentiment.models import cnn  # noqa: E402
 from movie_sentiment.models.compile import compile_binary  # noqa: E402
 from movie_sentiment.text.persist import make_encoder  # noqa: E402
 from movie_sentiment.training import TrainConfig  # noqa: E402
-from movie_sentiment.training.train import load_splits, split_validation  # noqa: E402
+from movie_sentiment.training.splits import load_splits, split_validation  # noqa: E402
 
 SEED, VALIDATION_SIZE = 42, 2500
 REGION, CONTEXT = 5, 5  # a 5-word region predicts the 5 words on each side

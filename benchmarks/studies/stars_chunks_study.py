@@ -26,7 +26,7 @@ from movie_sentiment.bundle.scoring import window  # noqa: E402
 from movie_sentiment.text.tokenize import as_tokens  # noqa: E402
 from movie_sentiment.training import TrainConfig  # noqa: E402
 from movie_sentiment.training import ratings as training_ratings  # noqa: E402
-from movie_sentiment.training.train import load_splits  # noqa: E402
+from movie_sentiment.training.splits import load_splits  # noqa: E402
 
 
 def main() -> None:

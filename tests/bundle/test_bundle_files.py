@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from movie_sentiment.bundle import SentimentModel
+from movie_sentiment.bundle.card import CARD_VERSION
 from movie_sentiment.bundle.files import BINARY_LIMIT, JSON_LIMIT
 from movie_sentiment.errors import BundleError
 
@@ -111,4 +112,7 @@ def test_a_card_without_checksums_still_loads(tutorial_run, tmp_path):
     assert not model.card.files
     model.save(tmp_path / "again")
     again = json.loads((tmp_path / "again" / "card.json").read_text())
-    assert set(again["files"]) == {"model.keras", "encoder.json"} and again["format_version"] == 4
+    assert (
+        set(again["files"]) == {"model.keras", "encoder.json"}
+        and again["format_version"] == CARD_VERSION
+    )

@@ -21,6 +21,7 @@ def model(nbsvm_run):
 def test_figures_on_the_test_split_match_evaluate(model, small_archive):
     test = load_reviews("test", small_archive)
     figures = measure(model, test.texts, test.labels, test.ratings)
+    assert model.measure(test.texts, test.labels, test.ratings)["accuracy"] == figures["accuracy"]
     expected = model.evaluate(test.texts, test.labels)
     for name in ("accuracy", "loss", "precision", "recall", "f1", "roc_auc", "count"):
         assert figures[name] == pytest.approx(expected[name], rel=1e-9)

@@ -130,7 +130,7 @@ def test_short_texts_are_labeled_by_their_own_band(nbsvm_run):
     """Training fits a second uncertain band on the validation reviews' last sentences;
     a text of fewer than SHORT_WORDS tokens is labeled by it, a longer one by the
     reviews' band."""
-    from movie_sentiment.bundle.uncertain import SHORT_WORDS
+    from movie_sentiment.bundle.heads.uncertain import SHORT_WORDS
 
     model = SentimentModel.load(nbsvm_run.bundle_dir)
     short = model.card.uncertain["short"]
@@ -170,3 +170,21 @@ def test_explain_one_review(nbsvm_run):
         model.explain(["two", "reviews"])
     with pytest.raises(InvalidInputError, match="review 1 is empty"):
         model.explain("  ")
+
+
+def test_the_card_keeps_the_long_review_policy_it_was_fit_under(tutorial_run, monkeypatch):
+    """A later change to a family's default must not change how its bundles score long
+    reviews (their temperature and zone were fit under the old policy): the card says."""
+    import dataclasses
+
+    from movie_sentiment import models
+
+    model = SentimentModel.load(tutorial_run.bundle_dir)
+    assert model.card.long_reviews == [models.get_family("tutorial").long_reviews]
+    long = " ".join(["awful boring"] * 300 + ["wonderful superb"] * 20)
+    before = model.score([long])
+    changed = dataclasses.replace(models.get_family("tutorial"), long_reviews="truncate")
+    monkeypatch.setitem(models._REGISTRY, "tutorial", changed)
+    after = SentimentModel.load(tutorial_run.bundle_dir).score([long])
+    assert after.chunks.tolist() == before.chunks.tolist() != [1]
+    np.testing.assert_array_equal(after.logit, before.logit)

@@ -12,7 +12,7 @@ from movie_sentiment.errors import ConfigError
 from movie_sentiment.models import get_family
 from movie_sentiment.models.nbsvm import naive_bayes_ratios
 from movie_sentiment.training import TrainConfig
-from movie_sentiment.training.train import is_our_run
+from movie_sentiment.training.folder import is_our_run
 
 
 def test_naive_bayes_ratios_by_hand():
@@ -83,96 +83,11 @@ def test_best_is_one_bundle_with_weighted_members(family_run, small_archive):
     assert is_our_run(result.run_dir) and is_bundle(result.bundle_dir)  # --force may replace
 
 
-def test_fast_is_nbsvm_taught_by_best_without_refit(family_run):
-    result = family_run("fast")
-    stages = re.findall(r"Stage (\d)/4", result.stderr)
-    assert stages == ["1", "2", "3", "4"]
-    model = SentimentModel.load(result.bundle_dir)
-    card = model.card
-    # the teacher: best trained first into teacher/, without its refit
-    teacher = SentimentModel.load(result.run_dir / "teacher")
-    assert teacher.card.family == "best" and teacher.card.config["family_options"]["refit"] is False
-    assert not teacher.card.data.get("validation_scored_before_refit")
-    figures = card.initialization["teacher"]
-    assert figures["source"] == "trained into teacher/" and figures["family"] == "best"
-    assert figures["validation_accuracy"] == teacher.card.metrics["validation"]["accuracy"]
-    assert card.initialization["soft_targets"]["unlabeled_reviews"] == 10  # the toy unsup
-    assert set(card.stage_seconds) == {"teacher", "soft_targets", "student"}
-    # the student is nbsvm's model: one linear layer over the n-grams, explained exactly
-    assert [layer.name for layer in model.keras_model.layers][-2:] == ["nb_linear", "probability"]
-    assert model.explain("wonderful superb film").method == "exact"
-    assert card.uncertain["table"] and card.ratings
-    assert is_our_run(result.run_dir)  # ours, so --force may replace it
-    assert (
-        "best (trained into teacher/): validation accuracy"
-        in (result.run_dir / "report.html").read_text()
-    )
-
-
-def test_fit_member_learns_soft_targets_and_counts_them_in_the_ratios(small_archive):
-    from movie_sentiment.data.imdb import ImdbCache
-    from movie_sentiment.training.train import fit_member, load_splits
-
-    config = TrainConfig(family="fast", data=str(small_archive), validation_size=20, epochs=1)
-    splits = load_splits(config, 20)
-    unlabeled = ImdbCache.open(splits.data).tokens("unsup")
-    targets = np.linspace(0.1, 0.9, len(unlabeled))
-    member = fit_member("fast", config.resolved(), splits, 0, soft=(unlabeled, targets, 0.5))
-    layer = member.keras_model.get_layer("nb_linear")
-    x = np.concatenate([member.encoder.transform(d) for d in (splits.fit.encodable, unlabeled)])
-    y = np.concatenate([splits.fit.labels, targets])
-    expected = naive_bayes_ratios(x, y, layer.num_features, 1.0)
-    ratios = np.asarray(layer.ratios)  # row 0 is padding, held at 0
-    np.testing.assert_allclose(ratios[1:], expected[1:], rtol=1e-5, atol=1e-6)
-    labeled = len(splits.fit)
-    without = naive_bayes_ratios(x[:labeled], y[:labeled], layer.num_features, 1.0)
-    assert not np.allclose(expected[1:], without[1:])
-
-
-def test_fast_learns_from_a_trained_teacher_it_is_given(nbsvm_run, small_archive, tmp_path):
-    from conftest import train_small
-
-    # any bundle that held out the same validation reviews can teach (here nbsvm's: seed
-    # 42, 20 reviews); it is read, not trained again, and not copied into the run
-    result = train_small(
-        small_archive, tmp_path / "fast", "fast", epochs=2,
-        family_options={"teacher": str(nbsvm_run.run_dir)},
-    )  # fmt: skip
-    card = SentimentModel.load(result.bundle_dir).card
-    teacher = card.initialization["teacher"]
-    assert teacher["source"] == str(nbsvm_run.run_dir) and teacher["family"] == "nbsvm"
-    assert card.stage_seconds["teacher"] < 5
-    assert not (result.run_dir / "teacher").exists()
-
-
-def test_fast_refuses_a_teacher_refit_on_validation(family_run, small_archive, tmp_path):
-    from conftest import train_small
-
-    refit = family_run("ensemble").run_dir  # best with its refit (30 validation reviews)
-    with pytest.raises(ConfigError, match="was refit on the validation reviews"):
-        train_small(
-            small_archive, tmp_path / "fast", "fast", validation_size=30,
-            family_options={"teacher": str(refit)},
-        )  # fmt: skip
-    assert not (tmp_path / "fast").exists()
-
-
-def test_fast_options_are_checked_when_the_config_is_read():
-    with pytest.raises(ConfigError, match="unlabeled_weight must be above 0"):
-        TrainConfig(family="fast", family_options={"unlabeled_weight": -1.0})
-    with pytest.raises(ConfigError, match="teacher must be null"):
-        TrainConfig(family="fast", family_options={"teacher": " "})
-    with pytest.raises(ConfigError, match="cannot validate on test"):
-        TrainConfig(family="fast", validation_size=0)
-    # the student's own training settings are its to set, unlike best's
-    assert TrainConfig(family="fast", epochs=1).resolved()["training"]["epochs"] == 1
-
-
 def test_cnn_embeddings_start_from_vectors_of_train_and_unsup_text(small_archive):
     from movie_sentiment.models import cnn
     from movie_sentiment.text.persist import make_encoder
     from movie_sentiment.text.wordvectors import learn_word_vectors
-    from movie_sentiment.training.train import load_splits
+    from movie_sentiment.training.splits import load_splits
 
     config = TrainConfig(family="cnn", data=str(small_archive))
     settings = config.resolved()

@@ -85,6 +85,7 @@ def test_lists_models_and_health(service):
     models = service.get("/v1/models").json()["models"]
     assert [m["name"] for m in models] == ["nbsvm", "tutorial"]
     assert models[0]["family"] == "nbsvm" and 0.5 < models[0]["test_accuracy"] <= 1
+    assert models[0]["data"]["source"] == "IMDB" and models[0]["data"]["train_reviews"] == 60
     assert service.get("/v2/health/live").json() == {"live": True}
     assert service.get("/v2/health/ready").json()["ready"] is True
 
@@ -161,7 +162,7 @@ def test_unknown_route_is_a_json_404(service):
 def test_a_broken_model_is_a_json_500_and_never_ready(nbsvm_run):
     """Our failure, not the client's: the service stays up, unready, saying why."""
     model = SentimentModel.load(nbsvm_run.bundle_dir)
-    model.card.ratings["method"] = "stacked"  # stars that need a rating model it lacks
+    model.card.stars["method"] = "stacked"  # stars that need a stars model it lacks
     with running(create_app({"broken": model}), ready=False) as client:
         deadline = time.monotonic() + 30
         while "failed" not in client.get("/v2/health/ready").json()["error"]:
@@ -170,7 +171,7 @@ def test_a_broken_model_is_a_json_500_and_never_ready(nbsvm_run):
         reply = client.post("/v1/score", json={"reviews": ["fine"]})
         assert reply.status_code == 500
         assert reply.json() == {
-            "error": "internal error: this model's stars need its rating model, which it lacks"
+            "error": "internal error: this model's stars need its stars model, which it lacks"
         }
         assert client.get("/v2/health/live").status_code == 200
 

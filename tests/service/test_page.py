@@ -77,6 +77,7 @@ def test_a_typed_review_is_scored_with_label_stars_and_coloured_words(visit, ser
     visit.open(base)
     options = page.locator("#model option")
     assert [options.nth(i).get_attribute("value") for i in range(2)] == ["nbsvm", "tutorial"]
+    assert options.nth(0).text_content().endswith(", trained on IMDB)")  # what it learned from
     assert page.input_value("#model") == "nbsvm"  # the first is the default
     page.select_option("#model", "tutorial")
     # An emoji (two UTF-16 units, one code point) before the words: offsets must still fit.

@@ -106,3 +106,25 @@ def test_large_batches_encoded_on_threads_match_one_pass():
     assert threaded.shape[0] == len(texts)
     np.testing.assert_array_equal(threaded, encoder._transform_chunk(texts))
     np.testing.assert_array_equal(encoder.transform(tokenize_corpus(texts)), threaded)
+
+
+def test_large_batches_encode_as_the_reference_tokenizer_would():
+    """Chunked on threads (the vocabulary's lookup table kept across chunks), the ids
+    equal those of the reference tokenizer's tokens encoded one review at a time."""
+    import reference_tokenizer
+    from test_tokenize import TRICKY
+
+    from movie_sentiment.text.tokenize import Tokenized
+
+    texts = [f"{text} {TRAIN[i % len(TRAIN)]}" for i, text in enumerate(TRICKY * 70)]
+    encoder = NgramEncoder(ngram_range=(1, 3), min_df=1).fit(TRAIN + texts[:40])
+    expected = []
+    for text in texts:
+        words = reference_tokenizer.tokenize(text)
+        vocabulary = list(dict.fromkeys(words))
+        ids = np.array([vocabulary.index(word) for word in words], dtype=np.int32)
+        one = Tokenized(ids, np.array([0, len(ids)], dtype=np.int64), vocabulary)
+        expected.append(encoder.transform(one))
+    np.testing.assert_array_equal(encoder.transform(texts), np.concatenate(expected))
+    tokens = tokenize_corpus(texts)
+    np.testing.assert_array_equal(encoder.transform(tokens), np.concatenate(expected))

@@ -45,3 +45,24 @@ def test_spans_agree_with_the_tokenizer_on_real_reviews(real_archive):
     texts = load_reviews("train", real_archive).texts
     for text in texts[::10]:
         assert [s.token for s in token_spans(text)] == tokenize(text)
+
+
+def test_spans_equal_the_reference_implementation():
+    import reference_tokenizer
+    from test_tokenize import TRICKY as MORE_TRICKY
+
+    for text in TRICKY + MORE_TRICKY:
+        spans = [(s.token, s.start, s.end) for s in token_spans(text)]
+        assert spans == reference_tokenizer.token_spans(text)
+
+
+@pytest.mark.real_data
+def test_spans_equal_the_reference_on_real_reviews(real_archive):
+    import reference_tokenizer
+
+    from movie_sentiment.data.imdb import load_reviews
+
+    texts = load_reviews("test", real_archive).texts
+    for text in texts[::25]:
+        spans = [(s.token, s.start, s.end) for s in token_spans(text)]
+        assert spans == reference_tokenizer.token_spans(text)

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from movie_sentiment.text.tokenize import normalize, rank_by_frequency, tokenize, tokenize_corpus
 
@@ -53,3 +54,86 @@ def test_rank_by_frequency_breaks_ties_alphabetically():
         "beta",
         "zeta",
     ]
+
+
+# -- the vectorized tokenizer gives today's tokens (reference_tokenizer.py) ---------------
+
+TRICKY = [
+    "It wasn't GOOD.<br />Sad!! 10/10",
+    "'tis rock'n'roll, isn''t it' ' ''' 'quoted' o'",
+    "don\u2019t \u2018scare\u2019 `me` d'' ''d a'b''c'd",
+    "caf&eacute; &lt;i&gt;hidden&lt;/i&gt; &amp &amp; &#x41;&#66; &#0; &#xD800; &unknown; &",
+    "&#39;quoted&#39; it&#8217;s &rsquo;",
+    "<unclosed tag and words",
+    "a<b>c</b>d <br/>x<>y",
+    "İstanbul ΟΔΟΣ ΟΔΟΣ. ß straße ǅemal Ⅻ ① ٣ 五 x²",
+    "emoji 🎬 film 😀! snake_case __init__ _",
+    "tab\tnew\nline\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u2028\u3000end",
+    "combining e\u0301 and a\u0300' z\u200dw",
+    "lone surrogate \ud800 here",
+    "",
+    "   \n\t  ",
+    "'",
+    "''",
+    "a",
+]
+
+
+def test_tokenize_corpus_gives_the_reference_tokens_on_tricky_strings():
+    import reference_tokenizer
+
+    texts = TRICKY * 3  # above VECTORIZED_FROM, so the vectorized path runs
+    tokens = tokenize_corpus(texts)
+    vocabulary = tokens.vocabulary
+    got = [[vocabulary[i] for i in ids] for ids in tokens.texts_as_lists()]
+    assert got == [reference_tokenizer.tokenize(text) for text in texts]
+    assert [tokenize(text) for text in texts] == got
+    for text in texts:
+        assert normalize(text) == reference_tokenizer.normalize(text)
+
+
+def test_tokenize_corpus_is_the_same_in_blocks_on_threads_and_in_one(monkeypatch):
+    import sys
+
+    module = sys.modules[tokenize_corpus.__module__]  # the package re-exports the function
+
+    texts = TRICKY * 20
+    whole = tokenize_corpus(texts)
+    monkeypatch.setattr(module, "TOKENIZE_BLOCK", 7)
+    blocks = tokenize_corpus(texts)
+    assert blocks.vocabulary == whole.vocabulary
+    np.testing.assert_array_equal(blocks.ids, whole.ids)
+    np.testing.assert_array_equal(blocks.offsets, whole.offsets)
+
+
+def test_small_and_vectorized_paths_number_words_alike():
+    texts = ["b a b", "", "c a"] * 6  # 18 texts: vectorized
+    vectorized = tokenize_corpus(texts)
+    small = [tokenize_corpus([text]) for text in texts[:3]]
+    assert vectorized.vocabulary == ["b", "a", "c"]
+    assert vectorized.texts_as_lists()[:3] == [[0, 1, 0], [], [2, 1]]
+    assert [s.vocabulary for s in small] == [["b", "a"], [], ["c", "a"]]
+
+
+def test_tokenize_corpus_of_nothing():
+    tokens = tokenize_corpus([])
+    assert len(tokens) == 0 and tokens.vocabulary == [] and len(tokens.ids) == 0
+    empty = tokenize_corpus([""] * 40)
+    assert len(empty) == 40 and len(empty.ids) == 0
+
+
+@pytest.mark.real_data
+def test_tokenize_corpus_equals_the_reference_on_the_whole_archive(real_archive):
+    """All 100,000 reviews (train, test, unsup): every token as today's tokenizer makes it."""
+    import reference_tokenizer
+
+    from movie_sentiment.data.imdb import load_reviews
+
+    for split in ("train", "test", "unsup"):
+        texts = list(load_reviews(split, real_archive).texts)
+        tokens = tokenize_corpus(texts)
+        vocabulary = np.array(tokens.vocabulary, dtype=object)
+        flat = vocabulary[tokens.ids].tolist()
+        bounds = tokens.offsets.tolist()
+        for i, text in enumerate(texts):
+            assert flat[bounds[i] : bounds[i + 1]] == reference_tokenizer.tokenize(text), split

@@ -50,6 +50,7 @@ def test_a_killed_run_resumes_to_the_same_figures(small_archive, tmp_path):
     )  # fmt: skip
     assert finished.returncode == 0, finished.stderr
     assert f"Going on with: {out}" in finished.stderr
+    assert "Epoch 1/" not in finished.stderr  # it went on; it did not start over
     assert not (tmp_path / ".run.resume").exists()  # cleaned up once the run is whole
     history = json.loads((out / "history.json").read_text())
     assert len(history["loss"]) == EPOCHS

@@ -64,7 +64,7 @@ def test_checkpoint_keeps_the_epoch_with_the_lowest_validation_loss(noisy_archiv
     from movie_sentiment.bundle import SentimentModel
     from movie_sentiment.data.imdb import load_reviews
     from movie_sentiment.evaluation.metrics import classification_metrics
-    from movie_sentiment.training.train import split_validation
+    from movie_sentiment.training.splits import split_validation
 
     model = SentimentModel.load(result.bundle_dir)
     train_reviews = load_reviews("train", noisy_archive)
@@ -143,7 +143,7 @@ def test_validate_on_test_reproduces_the_mslearn_notebook(small_archive, tmp_pat
     assert card["data"]["train_reviews"] == 80
     validation, test = result.metrics["validation"], result.metrics["test"]
     assert validation == {key: test[key] for key in validation}
-    assert card["uncertain"]["source"] == card["ratings"]["source"] == "test"
+    assert card["uncertain"]["source"] == card["stars"]["source"] == "test"
     assert card["calibration"]["temperature"] == 1.0  # nothing is fit on test
 
 
@@ -209,7 +209,7 @@ def test_config_round_trips_through_json_and_reads_old_names(tmp_path):
 def test_sentence_examples_add_weighted_snippets(small_archive):
     from movie_sentiment.data.imdb import load_reviews
     from movie_sentiment.text.persist import make_encoder
-    from movie_sentiment.training.train import with_sentence_examples
+    from movie_sentiment.training.fitting import with_sentence_examples
 
     reviews = load_reviews("train", small_archive).select(range(10))
     encoder = make_encoder({"kind": "ngrams", "ngram_range": [1, 2]}).fit(reviews.texts)
@@ -252,7 +252,7 @@ def test_a_run_carries_a_marker_that_matches_its_card(tutorial_run, tmp_path):
     replace it); a copy of its files without the marker, or with another id, is not."""
     import shutil
 
-    from movie_sentiment.training.train import RUN_MARKER, is_our_run, is_run_folder
+    from movie_sentiment.training.folder import RUN_MARKER, is_our_run, is_run_folder
 
     run = tutorial_run.run_dir
     run_id = (run / RUN_MARKER).read_text().strip()

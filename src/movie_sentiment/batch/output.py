@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from movie_sentiment.errors import InvalidInputError, OutputExistsError
-from movie_sentiment.paths import exclusive_lock, storage_errors
+from movie_sentiment.storage import exclusive_lock, storage_errors
 
 OUTPUT_FORMATS = (".parquet", ".csv", ".jsonl")
 JOB_FILE = "job.json"

@@ -65,7 +65,7 @@ def write_page(html_file: Path, model, bundle: Path, records: list[dict]) -> Non
     """The explained reviews (error rows left out) as one self-contained page."""
     from movie_sentiment.bundle.record import NAMES
     from movie_sentiment.evaluation.render import explanations_page
-    from movie_sentiment.paths import write_text_atomic
+    from movie_sentiment.storage import write_text_atomic
 
     items = [record for record in records if record["error"] is None]
     page = explanations_page(

@@ -27,5 +27,23 @@ def report_command(
     if not is_run_folder(run):
         raise InvalidInputError(f"{run} is not a run folder (no config.json and bundle/ in it)")
     model = load_model(run)
-    path = write_report(run, model, load_reviews("test", data), f"Run: {run}")
+    test = _own_test(run) if "own" in (model.card.data if model.card else {}) else None
+    if test is None:
+        test = load_reviews("test", data)
+    path = write_report(run, model, test, f"Run: {run}")
     echo(f"Wrote {path}")
+
+
+def _own_test(run: Path):
+    """The test reviews of a run on a user's own data, read again as the run read them
+    (its config.json names the files; a file no longer there is one error line)."""
+    from movie_sentiment.training.config import TrainConfig, read_settings
+    from movie_sentiment.training.own_data import own_splits
+
+    config = TrainConfig.from_dict(read_settings(run / "config.json"))
+    if not config.own_data:
+        raise InvalidInputError(
+            f"{run}/config.json does not name the data the model was trained on; "
+            "train it again to report on its test reviews"
+        )
+    return own_splits(config).test

@@ -12,13 +12,25 @@ from typing import Annotated
 import typer
 
 from movie_sentiment.cli.interrupts import start_keras
-from movie_sentiment.cli.options import DataOption
+from movie_sentiment.cli.options import (
+    LabelColumnOption,
+    PositiveLabelOption,
+    RatingColumnOption,
+    RatingScaleOption,
+    RatingThresholdOption,
+    TextColumnOption,
+    label_options,
+)
 from movie_sentiment.cli.rendering import echo
 from movie_sentiment.errors import InvalidInputError
 
 FamilyOption = Annotated[
     str | None,
     typer.Option(help="Model family (see `movie-sentiment families`; default tutorial)."),
+]
+RecipeOption = Annotated[
+    str | None,
+    typer.Option(help="Training recipe: single, ensemble or distilled (default: the family's)."),
 ]
 OutOption = Annotated[
     Path | None, typer.Option(help="Run folder (default: a new one under runs/).")
@@ -27,6 +39,13 @@ EpochsOption = Annotated[int | None, typer.Option(help="Epochs (default: the fam
 BatchSizeOption = Annotated[int | None, typer.Option(help="Batch size (default: the family's).")]
 ValidationSizeOption = Annotated[
     int | None, typer.Option(help="Reviews carved from train for validation.")
+]
+ValidationSplitOption = Annotated[
+    str | None,
+    typer.Option(
+        help="IMDB's validation: any 'reviews' (default), or whole 'movies', none of them "
+        "in the training part (as test shares none with train)."
+    ),
 ]
 ValidateOnTestOption = Annotated[
     bool, typer.Option(help="Validate on the test split, as the MS Learn notebook does.")
@@ -74,13 +93,49 @@ ResumeOption = Annotated[
 ]
 
 
+TrainDataOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--data",
+        help="What to train on, repeatable: IMDB (the archive, an aclImdb/ folder, or "
+        "'imdb'; the default) and/or your labeled reviews (.csv, .tsv, .jsonl, .parquet, "
+        "or a folder of pos/ and neg/ .txt files). --data imdb --data mine.csv: both.",
+    ),
+]
+WeightOption = Annotated[
+    list[float] | None,
+    typer.Option(
+        "--weight", help="Each --data source's weight, in the same order (default 1 each)."
+    ),
+]
+TestDataOption = Annotated[
+    Path | None,
+    typer.Option(help="Your own labeled test set (default: a stratified part of your data)."),
+]
+TestFractionOption = Annotated[
+    float | None,
+    typer.Option(help="The share of your data carved for test when no --test-data (0.2)."),
+]
+
+
 def train_command(
     family: FamilyOption = None,
+    recipe: RecipeOption = None,
     out: OutOption = None,
-    data: DataOption = None,
+    data: TrainDataOption = None,
+    weight: WeightOption = None,
+    test_data: TestDataOption = None,
+    test_fraction: TestFractionOption = None,
+    text_column: TextColumnOption = None,
+    label_column: LabelColumnOption = None,
+    rating_column: RatingColumnOption = None,
+    positive_label: PositiveLabelOption = None,
+    rating_scale: RatingScaleOption = None,
+    rating_threshold: RatingThresholdOption = None,
     epochs: EpochsOption = None,
     batch_size: BatchSizeOption = None,
     validation_size: ValidationSizeOption = None,
+    validation_split: ValidationSplitOption = None,
     validate_on_test: ValidateOnTestOption = False,
     seed: SeedOption = None,
     early_stopping: EarlyStoppingOption = None,
@@ -91,15 +146,24 @@ def train_command(
     force: ForceOption = False,
     resume: ResumeOption = None,
 ) -> None:
-    """Train a model on IMDB; prints the test figures and the saved bundle's path. An
-    interrupted run goes on where it stopped with --resume RUN (or the same command)."""
+    """Train a model on IMDB, your own labeled reviews, or both; prints the test figures
+    and the saved bundle's path. An interrupted run goes on where it stopped with
+    --resume RUN (or the same command)."""
+    labels = label_options(
+        text_column, label_column, rating_column, positive_label, rating_scale, rating_threshold
+    )
     given = {
         "family": family,
+        "recipe": recipe,
         "out": str(out) if out else None,
-        "data": str(data) if data else None,
+        **_sources(data, weight),
+        "test_data": str(test_data) if test_data else None,
+        "test_fraction": test_fraction,
+        "labels": {k: v for k, v in vars(labels).items() if v is not None} or None,
         "epochs": epochs,
         "batch_size": batch_size,
         "validation_size": validation_size,
+        "validation_split": validation_split,
         "early_stopping": early_stopping,
         "seed": seed,
         "checkpoint": checkpoint,
@@ -112,6 +176,35 @@ def train_command(
     else:
         train_config = _given_config(config, given, flags)
     _run(train_config)
+
+
+def _sources(data: list[str] | None, weights: list[float] | None) -> dict:
+    """The config's data settings from the --data sources (IMDB and/or own files) and
+    their --weight; none given: nothing (IMDB, resolved as documented)."""
+    from movie_sentiment.data.labeled import is_imdb
+
+    if not data:
+        if weights:
+            raise InvalidInputError("--weight weighs the --data sources; give them too")
+        return {}
+    if weights and len(weights) != len(data):
+        raise InvalidInputError(
+            f"{len(weights)} --weight for {len(data)} --data sources: give one each, in order"
+        )
+    weights = weights or [1.0] * len(data)
+    imdb = [(item, w) for item, w in zip(data, weights, strict=True) if is_imdb(item)]
+    own = [(item, w) for item, w in zip(data, weights, strict=True) if not is_imdb(item)]
+    if len(imdb) > 1:
+        raise InvalidInputError("IMDB is given twice as --data; give it once")
+    settings: dict = {"imdb": bool(imdb)}
+    if imdb and imdb[0][0].lower() != "imdb":
+        settings["data"] = imdb[0][0]
+    if imdb:
+        settings["imdb_weight"] = imdb[0][1]
+    if own:
+        settings["own_data"] = [item for item, _ in own]
+        settings["own_weights"] = [w for _, w in own]
+    return settings
 
 
 def _resumed_config(resume: Path, given: dict, flags: dict, config: Path | None):
@@ -151,10 +244,10 @@ def print_trained(result) -> None:
         echo(f"Validation accuracy: {result.metrics['validation']['accuracy']:.4f}")
     test = result.metrics["test"]
     echo(format_metrics(test))
-    if "ratings" in test:
+    if "stars" in test:
         echo(
-            f"Test stars: MAE {test['ratings']['mae']:.3f} (polarity baseline "
-            f"{test['ratings_baseline']['mae']:.3f}), exact {test['ratings']['exact']:.1%}"
+            f"Test stars: MAE {test['stars']['mae']:.3f} (polarity baseline "
+            f"{test['stars_baseline']['mae']:.3f}), exact {test['stars']['exact']:.1%}"
         )
     if "uncertain" in test:
         echo(_uncertain_zone_line(test["uncertain"]))

@@ -125,6 +125,17 @@ class LabeledReviews:
         }
 
 
+def is_imdb(path: str | Path | None) -> bool:
+    """Whether ``--data`` names IMDB (none given, ``imdb``, the ``.tar.gz`` archive, or an
+    extracted ``aclImdb/`` folder with ``train/`` and ``test/``) rather than a user's data."""
+    if path is None or str(path).lower() == "imdb":
+        return True
+    path = Path(path)
+    if path.is_dir():
+        return (path / "train").is_dir() and (path / "test").is_dir()
+    return path.name.lower().endswith((".tar.gz", ".tgz"))
+
+
 # -- reading ------------------------------------------------------------------------------
 @dataclass
 class _Raw:

@@ -46,3 +46,33 @@ def format_metrics(figures: dict, title: str = "Test") -> str:
         f"[[{tn}, {fp}], [{fn}, {tp}]]",
     ]
     return "\n".join(lines)
+
+
+def format_measured(figures: dict, title: str = "Test") -> str:
+    """``bundle.measure``'s figures as lines: the classification figures first, then the
+    calibration, the uncertain zone, the stars and how the data differs, then advice."""
+    from movie_sentiment.evaluation.shift import format_shift
+
+    lines = [format_metrics(figures, title)]
+    if figures.get("not_scored"):
+        lines.append(f"{title}: {figures['not_scored']} reviews could not be scored")
+    calibration = figures["calibration"]
+    lines.append(
+        f"{title} calibration error (ECE): {calibration['ece_before']:.4f} before the "
+        f"temperature, {calibration['ece_after']:.4f} after"
+    )
+    zone = figures["uncertain"]
+    answered = zone["answered_accuracy"]
+    lines.append(
+        f"Uncertain zone: {zone['coverage']:.1%} answered"
+        + (f" at {answered:.1%} accuracy" if answered is not None else "")
+    )
+    stars = figures.get("stars")
+    if stars and stars["mae"] is not None:
+        lines.append(
+            f"{title} stars: MAE {stars['mae']:.3f}, exact {stars['exact']:.1%} "
+            f"({stars['count']} rated reviews)"
+        )
+    lines.append(format_shift(figures["shift"]))
+    lines.extend(f"note: {line}" for line in figures.get("advice", []))
+    return "\n".join(lines)

@@ -3,7 +3,7 @@ the review with its own encoder; the members' probabilities become logits, and a
 weighted sum of them (plus a bias) goes through a sigmoid.
 
 The weights are fit on a validation split by the training recipe
-(``training.ensemble``), which also trains the members; this module only says what the
+(``training.recipes.ensembling``), which also trains the members; this module only says what the
 combined model is, so a family never needs the training code.
 """
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from movie_sentiment.checks import check_bounds
 from movie_sentiment.models.compile import compile_binary
-from movie_sentiment.settings import check_bounds
 
 if TYPE_CHECKING:
     import keras

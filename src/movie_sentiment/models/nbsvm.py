@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from movie_sentiment.checks import check_bounds
 from movie_sentiment.models.compile import compile_binary
-from movie_sentiment.settings import check_bounds
 
 if TYPE_CHECKING:
     import keras

@@ -242,7 +242,11 @@ class Supervisor:
         for process in self.workers.values():
             process.join(max(deadline - time.monotonic(), 0.1))
             codes.append(process.exitcode)
-        return 0 if all(code == 0 for code in codes) else 1
+        # A serving worker handles the stop signal (drains, exits 0); only one still
+        # starting (a replacement, before its handlers) can die of it, with nothing in
+        # flight: that is a clean stop too.
+        clean = (0, -self.stopping)
+        return 0 if all(code in clean for code in codes) else 1
 
     def _report_events(self) -> None:
         """What restarted workers said: ready, or why they could not start."""

@@ -87,6 +87,15 @@ class ScoreResponse(BaseModel):
     scores: list[ReviewScore]
 
 
+class TrainingData(BaseModel):
+    """What a model was trained on, from its card's ``data`` part (None where not recorded)."""
+
+    source: str | None = Field(default=None, description="Where the training data came from")
+    train_reviews: int | None = None
+    test_reviews: int | None = None
+    checksum: str | None = Field(default=None, description="SHA-256 of the training data")
+
+
 class ModelInfo(BaseModel):
     name: str
     family: str
@@ -99,10 +108,16 @@ class ModelInfo(BaseModel):
         "short-text limit, 50 by default)",
     )
     created: str | None
+    data: TrainingData | None = Field(default=None, description="What it was trained on")
 
 
 class ModelsResponse(BaseModel):
     models: list[ModelInfo]
+    fields: list[str] = Field(
+        default_factory=lambda: [field.name for field in FIELDS],
+        description="The score record's fields, in order: the page's table columns",
+    )
+    max_reviews: int | None = Field(default=None, description="At most this many per request")
 
 
 class ErrorResponse(BaseModel):

@@ -17,6 +17,7 @@ from movie_sentiment.service.schemas import (
     ModelInfo,
     ModelsResponse,
     ScoreResponse,
+    TrainingData,
     score_request,
 )
 
@@ -39,7 +40,10 @@ def make_router(limits: Limits) -> APIRouter:
 
 async def list_models(service: Service) -> ModelsResponse:
     """Every model served, first the default, with its card's summary."""
-    return ModelsResponse(models=[model_info(name, m) for name, m in service.models.items()])
+    return ModelsResponse(
+        models=[model_info(name, m) for name, m in service.models.items()],
+        max_reviews=service.limits.max_reviews,
+    )
 
 
 def _number(value) -> float | None:
@@ -67,4 +71,26 @@ def model_info(name: str, model: ScoringModel) -> ModelInfo:
         uncertain_band=list(band) if band else None,
         short_text_band=list(short) if short else None,
         created=str(model.card.created) if model.card and model.card.created else None,
+        data=training_data(model.card.data) if model.card else None,
+    )
+
+
+def training_data(data) -> TrainingData | None:
+    """The card's ``data`` part, short: a wrongly typed value is left out, not an error,
+    so one odd card cannot break the listing."""
+    if not isinstance(data, dict) or not data:
+        return None
+
+    def text(key):
+        return data[key] if isinstance(data.get(key), str) else None
+
+    def count(key):
+        value = data.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    return TrainingData(
+        source=text("source") or text("path") or "IMDB",  # older cards: all IMDB
+        train_reviews=count("train_reviews"),
+        test_reviews=count("test_reviews"),
+        checksum=text("sha256") or text("checksum"),
     )

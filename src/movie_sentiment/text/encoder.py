@@ -15,8 +15,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from movie_sentiment.checks import check_fields, from_settings
 from movie_sentiment.errors import ConfigError
-from movie_sentiment.settings import check_fields, from_settings
 from movie_sentiment.text.padding import SIDES, pad_sequences
 from movie_sentiment.text.tokenize import (
     TOKENIZER_VERSION,

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from movie_sentiment.checks import check_fields, from_settings
 from movie_sentiment.errors import ConfigError, InvalidDataError
-from movie_sentiment.settings import check_fields, from_settings
 from movie_sentiment.text.tokenize import (
     TOKENIZER_VERSION,
     Tokenized,
@@ -78,16 +78,27 @@ class NgramEncoder:
             )
         self._index = {word: i + 1 for i, word in enumerate(self.words_)}
         self._lookup_cache = None  # hash indexes of tables_, built on first use
+        self._vocabulary_cache = None  # (vocabulary, its length, word ids): _vocabulary_table
 
     # -- shared machinery ------------------------------------------------------------------
     def _word_ids(self, tokens: Tokenized) -> np.ndarray:
         """Tokens as int64 word ids (0: a word not seen in training)."""
+        return self._vocabulary_table(tokens.vocabulary)[tokens.ids]
+
+    def _vocabulary_table(self, vocabulary: list[str]) -> np.ndarray:
+        """Word id of each word of a corpus vocabulary. Kept for the last vocabulary seen:
+        ``transform`` encodes a large corpus in chunks that share its vocabulary (tens of
+        thousands of words), which would otherwise be looked up again for every chunk.
+        Vocabularies only grow (``tokenize_corpus`` appends), so its length tells whether
+        the table still covers it."""
+        cached = self._vocabulary_cache
+        if cached is not None and cached[0] is vocabulary and cached[1] == len(vocabulary):
+            return cached[2]
         table = np.fromiter(
-            (self._index.get(word, 0) for word in tokens.vocabulary),
-            dtype=np.int64,
-            count=len(tokens.vocabulary),
+            (self._index.get(word, 0) for word in vocabulary), dtype=np.int64, count=len(vocabulary)
         )
-        return table[tokens.ids]
+        self._vocabulary_cache = (vocabulary, len(vocabulary), table)
+        return table
 
     def _positions(self, texts: Sequence[str] | Tokenized) -> tuple[np.ndarray, np.ndarray, int]:
         """(review index, word id) of every token (word id 0: not seen in training), and
@@ -121,6 +132,7 @@ class NgramEncoder:
         tokens = as_tokens(texts)
         self.words_ = rank_by_frequency(tokens.counts(), tokens.vocabulary)
         self._index = {word: i + 1 for i, word in enumerate(self.words_)}
+        self._vocabulary_cache = None
         self.tables_ = []
         review, words, count = self._positions(tokens)
         features_per_review = np.zeros(count, dtype=np.int64)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from movie_sentiment.checks import from_settings
 from movie_sentiment.errors import ConfigError, InvalidDataError
-from movie_sentiment.settings import from_settings
 from movie_sentiment.text.encoder import TextEncoder
 from movie_sentiment.text.ngrams import NgramEncoder
 from movie_sentiment.text.tokenize import as_tokens

@@ -1,4 +1,4 @@
-"""One ``train(config)`` for every model family. Importing it loads no Keras: a config is
+"""One ``train(config)`` for every model family and recipe. Importing it loads no Keras: a config is
 checked, and a mistake reported, before Keras is paid for."""
 
 from movie_sentiment.training.config import TrainConfig

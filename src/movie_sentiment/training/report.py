@@ -1,5 +1,5 @@
 """The run report (``report.html``): written at the end of ``train`` and by
-``movie-sentiment report RUN``; the page itself is ``evaluation.report``."""
+``movie-sentiment report RUN``; the page itself is ``evaluation.pages``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from movie_sentiment.evaluation.report import report_html
-from movie_sentiment.paths import write_text_atomic
+from movie_sentiment.evaluation.pages import evaluation_html, report_html
+from movie_sentiment.storage import write_text_atomic
 from movie_sentiment.text.tokenize import as_tokens
 
 REPORT_FILE = "report.html"
@@ -56,11 +56,12 @@ def pick_examples(model, test, seed: int = 0) -> list[dict]:
     for row, (title, i) in enumerate(chosen):
         item = explained.row(row)
         rating = int(test.ratings[short[i]])
+        rated = f" rated {rating}/10" if rating > 0 else ""  # a user's data may have none
         examples.append(
             {
                 **item,
                 "text": texts[i],
-                "title": f"{title}: a {truth[i]} review rated {rating}/10, scored {item['label']}",
+                "title": f"{title}: a {truth[i]} review{rated}, scored {item['label']}",
             }
         )
     return examples
@@ -73,3 +74,12 @@ def write_report(folder: Path, model, test=None, note: str = "") -> Path:
     path = Path(folder) / REPORT_FILE
     write_text_atomic(path, page)
     return path
+
+
+def write_evaluation(path: Path, model, figures: dict, data: dict, reviews=None) -> Path:
+    """The page of ``model`` measured on a labeled data set (``evaluation_html``) at
+    ``path``, written atomically, with explained examples from ``reviews``."""
+    examples = pick_examples(model, reviews)
+    page = evaluation_html(model.card.to_dict() if model.card else {}, figures, data, examples)
+    write_text_atomic(Path(path), page)
+    return Path(path)

@@ -117,6 +117,10 @@ def restore_random_state(blob: bytes, model) -> None:
     from keras.src.random.seed_generator import global_seed_generator
 
     state = json.loads(blob)
+    # Keras' generator first, as ``random_state`` does: made on first use (a process that
+    # goes on with a model that never drew from it), it would draw its seed from Python's
+    # generator after that was put back, and every later draw would differ.
+    keras_state = global_seed_generator().state
     python, generator = state["python"], state["numpy"]
     random.setstate((python["version"], tuple(python["internal"]), python["gauss_next"]))
     np.random.set_state(
@@ -128,7 +132,6 @@ def restore_random_state(blob: bytes, model) -> None:
             generator["cached_gaussian"],
         )
     )
-    keras_state = global_seed_generator().state
     keras_state.assign(np.asarray(state["keras"], dtype=keras_state.dtype))
     # By position, not by path: Keras names seed generators from a per-process counter,
     # so a process that built other models first ("seed_generator_7") must still match.
@@ -154,7 +157,7 @@ def interrupted_config(run_dir: Path) -> dict:
         run_dir = run_of(run_dir)
     saved = resume_folder(run_dir) / "config.json"
     if not saved.exists():
-        from movie_sentiment.training.train import is_run_folder
+        from movie_sentiment.training.folder import is_run_folder
 
         if is_run_folder(run_dir):
             raise ConfigError(f"{run_dir} finished; there is nothing to resume")
@@ -227,7 +230,12 @@ class Resume:
         its resume folder goes on)."""
         if self.started:
             check_not_pickled(self.folder)
+            # Runs interrupted before recipes were chosen apart from families had none.
             earlier = read_json(self.folder / "config.json")
+            # Nor a validation split: theirs was any reviews, today's default.
+            earlier = {"recipe": None, "recipe_options": {}, "validation_split": "reviews",
+                       **earlier}  # fmt: skip
+
             if {**earlier, "out": None} != {**self.config, "out": None}:
                 raise ConfigError(
                     f"{self.folder} holds an interrupted run with other settings; resume it "
@@ -288,24 +296,7 @@ def epoch_checkpoint(folder: Path, keep_best, before_first_save=None):
                 self._restore(self.model)
 
         def _restore(self, model) -> None:
-            if model.optimizer is not None and not model.optimizer.built:
-                model.optimizer.build(model.trainable_variables)
-            if keep_best is not None and self.saved["best_epoch"] is not None:
-                model.load_weights(
-                    _epoch_folder(folder, self.saved["best_folder"]) / "best.weights.h5"
-                )
-                keep_best.best = float(self.saved["best"])
-                keep_best.best_epoch = int(self.saved["best_epoch"])
-                keep_best.best_weights = model.get_weights()
-            last = _epoch_folder(folder, self.saved["folder"])
-            model.load_weights(last / "last.weights.h5")
-            restore_random_state((last / RANDOM).read_bytes(), model)
-            history = self.saved["history"]
-            if not isinstance(history, dict) or not all(
-                isinstance(v, list) and len(v) == self.saved["epoch"] for v in history.values()
-            ):
-                raise damaged(folder)
-            self.history = history
+            self.history = restore_epoch(folder, self.saved, keep_best, model)
 
         def on_epoch_end(self, epoch, logs=None):
             """Epoch ``epoch``'s files go to a folder of their own; ``state.json``, replaced
@@ -314,36 +305,64 @@ def epoch_checkpoint(folder: Path, keep_best, before_first_save=None):
                 before_first_save()
             for key, value in (logs or {}).items():
                 self.history.setdefault(key, []).append(float(value))
-            saved = folder / f"epoch-{epoch + 1:05d}"
-            shutil.rmtree(saved, ignore_errors=True)  # a half-written one, from a kill
-            saved.mkdir(parents=True)
-            self.model.save_weights(saved / "last.weights.h5")
-            (saved / RANDOM).write_bytes(random_state(self.model))
-            best_folder = (self.saved or {}).get("best_folder")
-            if keep_best is not None and keep_best.best_epoch == epoch:
-                self.model.save_weights(saved / "best.weights.h5")
-                best_folder = saved.name
-            files = digests(folder, [f"{saved.name}/last.weights.h5", f"{saved.name}/{RANDOM}"])
-            best_file = f"{best_folder}/best.weights.h5"
-            if best_folder == saved.name:
-                files |= digests(folder, [best_file])
-            elif best_folder is not None:
-                files[best_file] = self.saved["files"][best_file]
-            self.saved = {
-                "epoch": epoch + 1,
-                "folder": saved.name,
-                "best_folder": best_folder,
-                "history": self.history,
-                "best": None if keep_best is None else keep_best.best,
-                "best_epoch": None if keep_best is None else keep_best.best_epoch,
-                "files": files,
-            }
-            _write(folder / STATE, json.dumps(self.saved).encode())
-            for old in folder.glob("epoch-*"):  # no longer needed
-                if old.name not in (saved.name, best_folder):
-                    shutil.rmtree(old, ignore_errors=True)
+            self.saved = save_epoch(folder, self.saved, keep_best, self.model, epoch, self.history)
 
     return EpochCheckpoint()
+
+
+def restore_epoch(folder: Path, saved: dict, keep_best, model) -> dict:
+    """Put the saved epoch back into ``model`` (and the best epoch into ``keep_best``):
+    weights, optimizer, random generators; the history so far."""
+    if model.optimizer is not None and not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    if keep_best is not None and saved["best_epoch"] is not None:
+        model.load_weights(_epoch_folder(folder, saved["best_folder"]) / "best.weights.h5")
+        keep_best.best = float(saved["best"])
+        keep_best.best_epoch = int(saved["best_epoch"])
+        keep_best.best_weights = model.get_weights()
+    last = _epoch_folder(folder, saved["folder"])
+    model.load_weights(last / "last.weights.h5")
+    restore_random_state((last / RANDOM).read_bytes(), model)
+    history = saved["history"]
+    if not isinstance(history, dict) or not all(
+        isinstance(v, list) and len(v) == saved["epoch"] for v in history.values()
+    ):
+        raise damaged(folder)
+    return history
+
+
+def save_epoch(folder: Path, before: dict | None, keep_best, model, epoch: int, history) -> dict:
+    """Epoch ``epoch``'s files in a folder of their own, then ``state.json`` (replaced
+    last, it names them, so a kill at any moment leaves one whole epoch); the new state."""
+    saved = folder / f"epoch-{epoch + 1:05d}"
+    shutil.rmtree(saved, ignore_errors=True)  # a half-written one, from a kill
+    saved.mkdir(parents=True)
+    model.save_weights(saved / "last.weights.h5")
+    (saved / RANDOM).write_bytes(random_state(model))
+    best_folder = (before or {}).get("best_folder")
+    if keep_best is not None and keep_best.best_epoch == epoch:
+        model.save_weights(saved / "best.weights.h5")
+        best_folder = saved.name
+    files = digests(folder, [f"{saved.name}/last.weights.h5", f"{saved.name}/{RANDOM}"])
+    best_file = f"{best_folder}/best.weights.h5"
+    if best_folder == saved.name:
+        files |= digests(folder, [best_file])
+    elif best_folder is not None:
+        files[best_file] = before["files"][best_file]
+    state = {
+        "epoch": epoch + 1,
+        "folder": saved.name,
+        "best_folder": best_folder,
+        "history": history,
+        "best": None if keep_best is None else keep_best.best,
+        "best_epoch": None if keep_best is None else keep_best.best_epoch,
+        "files": files,
+    }
+    _write(folder / STATE, json.dumps(state).encode())
+    for old in folder.glob("epoch-*"):  # no longer needed
+        if old.name not in (saved.name, best_folder):
+            shutil.rmtree(old, ignore_errors=True)
+    return state
 
 
 def save_stage(resume: Resume, name: str, member) -> None:

@@ -9,12 +9,12 @@ import sys
 import pytest
 
 from movie_sentiment.errors import OutputExistsError, StorageError
-from movie_sentiment.paths import atomic_directory, check_replaceable, remove_stale_staging
+from movie_sentiment.storage import atomic_directory, check_replaceable, remove_stale_staging
 
 WRITER = """
 import sys, time
 from pathlib import Path
-from movie_sentiment.paths import atomic_directory
+from movie_sentiment.storage import atomic_directory
 with atomic_directory(Path(sys.argv[1])) as staging:
     (staging / "big.bin").write_bytes(b"x" * 1000)
     print("staging", flush=True)
@@ -134,10 +134,10 @@ def test_a_lock_is_held_by_one_process_at_a_time_and_removed_after(tmp_path):
     import subprocess
     import sys
 
-    from movie_sentiment.paths import exclusive_lock
+    from movie_sentiment.storage import exclusive_lock
 
     lock = tmp_path / "out.csv.lock"
-    take = "import os, sys\nfrom movie_sentiment.paths import exclusive_lock\n"
+    take = "import os, sys\nfrom movie_sentiment.storage import exclusive_lock\n"
     take += "with exclusive_lock(sys.argv[1], 'another job is writing out.csv'): pass\n"
     with exclusive_lock(lock, "busy"):
         with exclusive_lock(lock, "busy"):  # the CLI, then the library: nested, not refused

@@ -17,7 +17,8 @@ PLOTS = [
     ("confusion_matrix.png", "Confusion matrix (test)"),
     ("reliability.png", "Reliability before and after temperature scaling (test)"),
     ("risk_coverage.png", "Accuracy of the answered reviews against the share answered"),
-    ("ratings_confusion.png", "Stars: true against predicted (test)"),
+    ("stars_confusion.png", "Stars: true against predicted (test)"),
+    ("ratings_confusion.png", "Stars: true against predicted (test)"),  # runs before 0.x
 ]
 REPORT_STYLE = """
 table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
@@ -54,6 +55,20 @@ def _table(rows: list[tuple], header: tuple | None = None) -> str:
     return f"<table>{f'<tr>{head}</tr>' if head else ''}{body}</table>"
 
 
+def _page_head(title: str, note: str) -> str:
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        f"<title>{html.escape(title)}</title><style>{STYLE}{REPORT_STYLE}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1><p>{html.escape(note)}</p>"
+    )
+
+
+def _explained(examples: list[dict]) -> str:
+    return "".join(
+        f"<h3>{html.escape(item['title'])}</h3>{review_html(item, 8)}" for item in examples
+    )
+
+
 def _metrics_tables(metrics: dict) -> str:
     names = ["accuracy", "loss", "precision", "recall", "f1", "roc_auc"]
     splits = [s for s in ("validation", "test") if s in metrics]
@@ -87,8 +102,8 @@ def _metrics_tables(metrics: dict) -> str:
                 ("target", "uncertain band", "share answered", "their accuracy", "AURC"),
             )
         )
-    if "ratings" in test:
-        ours, baseline = test["ratings"], test.get("ratings_baseline", {})
+    if "stars" in test:
+        ours, baseline = test["stars"], test.get("stars_baseline", {})
         parts.append("<h3>Stars (test)</h3>")
         keys = ["mae", "rmse", "exact", "within_one"]
         parts.append(
@@ -133,19 +148,92 @@ def report_html(folder: Path, card: dict, examples: list[dict], note: str = "") 
             )
         )
     plots = "".join(_figure(folder, name, caption) for name, caption in PLOTS)
-    explained = "".join(
-        f"<h3>{html.escape(item['title'])}</h3>{review_html(item, 8)}" for item in examples
-    )
+    explained = _explained(examples)
     return (
-        "<!doctype html><html lang=en><head><meta charset=utf-8>"
-        f"<title>{html.escape(title)}</title><style>{STYLE}{REPORT_STYLE}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1><p>{html.escape(note)}</p>"
-        f"<h2>Model</h2>{_table(summary)}"
+        _page_head(title, note) + f"<h2>Model</h2>{_table(summary)}"
         f"<h2>Metrics</h2>{_metrics_tables(metrics)}"
         f"<h2>Plots</h2>{plots}"
         f"<h2>Explained test reviews</h2>"
         f"{explained or '<p>No test reviews were available to explain.</p>'}"
         "<h2>Settings</h2>"
         f"<pre>{html.escape(json.dumps(card.get('config', {}), indent=2))}</pre>"
+        "</body></html>"
+    )
+
+
+def _measured_tables(figures: dict) -> str:
+    names = ["accuracy", "loss", "precision", "recall", "f1", "roc_auc"]
+    calibration = figures["calibration"]
+    zone = figures["uncertain"]
+    shift = figures["shift"]
+    training = shift.get("training_length_words") or {}
+    parts = [
+        _table([(n, figures.get(n) if figures.get(n) is not None else "-") for n in names]),
+        "<h3>Calibration</h3>",
+        _table(
+            [
+                ("ECE", calibration["ece_before"], calibration["ece_after"]),
+                ("Brier", calibration["brier_before"], calibration["brier_after"]),
+            ],
+            ("", "before the temperature", "after"),
+        ),
+        "<h3>Uncertain zone</h3>",
+        _table(
+            [(zone["coverage"], zone["answered"], zone["answered_accuracy"] or "-")],
+            ("share answered", "reviews answered", "their accuracy"),
+        ),
+    ]
+    stars = figures.get("stars")
+    if stars and stars["mae"] is not None:
+        parts += [
+            "<h3>Stars</h3>",
+            _table([(stars["mae"], stars["exact"], stars["count"])], ("MAE", "exact", "rated")),
+        ]
+    lengths = shift["length_words"]
+    parts += [
+        "<h3>How different is this data</h3>",
+        _table(
+            [
+                ("length in words, 10th / 50th / 90th percentile",
+                 " / ".join(str(lengths.get(k, "-")) for k in ("p10", "p50", "p90")),
+                 " / ".join(str(training.get(k, "-")) for k in ("p10", "p50", "p90"))),
+                ("unknown words", f"{shift['unknown_word_share']:.1%}", ""),
+                (f"texts under {shift['short_words']} words", f"{shift['short_share']:.1%}", ""),
+            ],
+            ("", "this data", "training data"),
+        ),
+    ]  # fmt: skip
+    return "".join(parts)
+
+
+def evaluation_html(
+    card: dict, figures: dict, data: dict, examples: list[dict], note: str = ""
+) -> str:
+    """The page of one model measured on one labeled data set (``bundle.measure``'s
+    ``figures``; ``data``: what was read, as ``LabeledReviews.describe`` gives it, and
+    its ``notes``), with explained ``examples`` as in the run report."""
+    source = data.get("source", "the data")
+    title = f"{card.get('family', 'model')} on {source}"
+    trained_on = card.get("data", {})
+    summary = [
+        ("model", f"{card.get('family')} trained {card.get('created')}"),
+        ("trained on", trained_on.get("source", "IMDB")),
+        ("test accuracy when trained", card.get("metrics", {}).get("test", {}).get("accuracy")),
+        ("data", source),
+        ("reviews measured", figures.get("count")),
+        ("columns", ", ".join(f"{k}: {v}" for k, v in data.get("columns", {}).items() if v)),
+        ("data sha256", str(data.get("sha256", ""))[:16] + "..."),
+    ]
+    notes = "".join(f"<li>{html.escape(line)}</li>" for line in data.get("notes", []))
+    advice = "".join(f"<li>{html.escape(line)}</li>" for line in figures.get("advice", []))
+    explained = _explained(examples)
+    return (
+        _page_head(title, note)
+        + f"<h2>Model and data</h2>{_table(summary)}"
+        + (f"<h3>Read from the data</h3><ul>{notes}</ul>" if notes else "")
+        + (f"<h2>What this says</h2><ul>{advice}</ul>" if advice else "")
+        + f"<h2>Figures</h2>{_measured_tables(figures)}"
+        f"<h2>Explained reviews</h2>"
+        f"{explained or '<p>No reviews were available to explain.</p>'}"
         "</body></html>"
     )

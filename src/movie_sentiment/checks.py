@@ -1,4 +1,4 @@
-"""Settings as data: dataclasses built from plain JSON, every field checked once.
+"""Checks of settings read as data: dataclasses built from plain JSON, each field checked.
 
 ``check_fields`` checks each field of a settings dataclass against its type hint, so a
 JSON config that says ``"epochs": true`` or ``"force": "false"`` is refused with one line

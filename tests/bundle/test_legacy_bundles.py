@@ -1,0 +1,45 @@
+"""Bundles saved by earlier versions load and score as they did. ``legacy/fast_bundle``
+was saved by main at 80f0718 (``train --family fast`` on the tests' small archive: nbsvm
+distilled from best, the family name since retired for ``--recipe distilled``), with
+what it scored then in ``fast_bundle_scores.json``."""
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from movie_sentiment.bundle import SentimentModel
+
+LEGACY = Path(__file__).parent / "legacy"
+
+
+def test_a_fast_bundle_loads_and_scores_exactly_as_when_it_was_saved(tmp_path):
+    bundle = shutil.copytree(LEGACY / "fast_bundle", tmp_path / "bundle")
+    expected = json.loads((LEGACY / "fast_bundle_scores.json").read_text())
+    model = SentimentModel.load(bundle)
+    assert model.card.family == "fast"  # the card is read as written
+    assert model.family.name == "nbsvm"  # and scored by the family it always was
+    scores = model.score(expected["texts"])
+    assert scores.label == expected["label"] and scores.stars == expected["stars"]
+    np.testing.assert_array_equal(scores.probability, expected["probability"])
+    np.testing.assert_array_equal(scores.logit, expected["logit"])
+    assert scores.chunks.tolist() == expected["chunks"]  # long reviews as nbsvm chose
+    assert scores.short_text.tolist() == expected["short_text"]
+    assert model.explain("wonderful superb film").method == "exact"
+
+
+def test_a_tutorial_bundle_scores_long_reviews_as_when_it_was_saved(tmp_path):
+    """``legacy/tutorial_bundle`` was saved by main at 73f7ad6, before cards recorded the
+    long-review policy (the tests' small archive, a 20-token window so long reviews are
+    read in chunks): it keeps its family's policy of then, chunks and all."""
+    bundle = shutil.copytree(LEGACY / "tutorial_bundle", tmp_path / "bundle")
+    expected = json.loads((LEGACY / "tutorial_bundle_scores.json").read_text())
+    model = SentimentModel.load(bundle)
+    assert "long_reviews" not in json.loads((bundle / "card.json").read_text())
+    scores = model.score(expected["texts"])
+    assert scores.label == expected["label"] and scores.stars == expected["stars"]
+    np.testing.assert_array_equal(scores.probability, expected["probability"])
+    np.testing.assert_array_equal(scores.logit, expected["logit"])
+    assert scores.chunks.tolist() == expected["chunks"] == [1, 1, 1, 6, 7]
+    assert scores.short_text.tolist() == expected["short_text"]
