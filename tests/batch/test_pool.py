@@ -5,6 +5,9 @@ partition, with the finished parts kept to resume."""
 import csv
 import os
 import signal
+import subprocess
+import sys
+import time
 
 import psutil
 import pytest
@@ -87,3 +90,30 @@ def test_a_dead_worker_is_one_error_naming_its_partition_and_the_job_resumes(
     expected = tmp_path / "one-core.parquet"
     score_files(model, nbsvm_run.bundle_dir, [str(source)], expected, partition_bytes=4096)
     assert output.read_bytes() == expected.read_bytes()
+
+
+def test_the_workers_of_a_killed_job_stop_with_it(nbsvm_run, tmp_path):
+    """SIGKILL to the command leaves its pool no time to stop the workers: they stop
+    themselves, rather than score on into a parts folder a new run may be resuming."""
+    source = write_csv(tmp_path / "in.csv", REVIEWS * 20_000)
+    command = [
+        sys.executable, "-m", "movie_sentiment.cli", "score", str(nbsvm_run.run_dir),
+        str(source), "-o", str(tmp_path / "out.parquet"), "--partition-kb", "4", "--jobs", "2",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    parts, deadline = tmp_path / "out.parquet.parts", time.monotonic() + 120
+    while not list(parts.glob("part-*.parquet")):  # the workers are scoring
+        assert process.poll() is None, process.stderr.read().decode()
+        assert time.monotonic() < deadline, "no parts were written"
+        time.sleep(0.05)
+    workers = [
+        child
+        for child in psutil.Process(process.pid).children()
+        if "spawn_main" in " ".join(child.cmdline())
+    ]
+    assert len(workers) == 2
+    process.kill()
+    process.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=10)
+    alive = [w for w in alive if w.status() != psutil.STATUS_ZOMBIE]
+    assert not alive, f"workers still running after their job was killed: {alive}"

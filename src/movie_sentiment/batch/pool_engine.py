@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -31,11 +33,20 @@ _WORKER: dict = {}  # in each worker process: the model it loaded
 
 def _start_worker(bundle: str, environment: dict[str, str]) -> None:
     """In a new worker, before anything imports JAX: one thread per library, then the
-    bundle, loaded once for every partition this worker scores."""
+    bundle, loaded once for every partition this worker scores. A worker whose job was
+    killed (SIGKILL leaves no time to stop the pool) stops too, instead of scoring on into
+    a parts folder that a run of the same command may be resuming."""
     os.environ.update(environment)
+    threading.Thread(target=_stop_with_parent, args=(os.getppid(),), daemon=True).start()
     from movie_sentiment.bundle import SentimentModel
 
     _WORKER["model"] = SentimentModel.load(bundle)
+
+
+def _stop_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(1)  # the job is gone: no part half-written is ever renamed into place
 
 
 def _score_part(part: dict, parts: str, options: dict) -> tuple[int, int]:
