@@ -71,9 +71,17 @@ def measure(model, texts, labels, ratings=None, *, target_accuracy: float | None
     if ratings is not None:
         figures["stars"] = _stars_error(scores.stars, np.asarray(ratings), scored)
     figures["shift"] = _shift(model, [texts[i] for i in scored.tolist()])
-    reference = ((model.card.metrics if model.card else {}).get("test") or {}).get("accuracy")
+    reference = held_out_accuracy(model.card.metrics if model.card else {})
     figures["advice"] = advice(figures, figures["shift"], reference)
     return figures
+
+
+def held_out_accuracy(metrics: dict) -> float | None:
+    """The model's accuracy on reviews it was not trained on, when trained: its test
+    split's, or a cross-validated run's mean over its folds (it has no test split)."""
+    test = (metrics.get("test") or {}).get("accuracy")
+    folds = (metrics.get("cross_validation") or {}).get("mean") or {}
+    return test if test is not None else folds.get("accuracy")
 
 
 def _stars_error(stars: list, ratings: np.ndarray, scored: np.ndarray) -> dict:
