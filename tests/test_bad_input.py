@@ -472,6 +472,7 @@ ROWS = [
     ("train-cv-test-data", lambda s: ["train", "--data", s.write("m.csv", labeled_csv(60)), "--test-data", s.write("t.csv", labeled_csv(60)), "--cv", "5"], "give --cv or --test-data, not both"),
     ("train-cv-test-fraction", lambda s: ["train", "--data", s.write("m.csv", labeled_csv(60)), "--test-fraction", "0.2", "--cv", "5"], "give --cv or --test-fraction, not both"),
     ("train-cv-recipe", lambda s: ["train", "--family", "nbsvm", "--recipe", "distilled", "--data", "imdb", "--data", s.write("m.csv", labeled_csv(60)), "--cv", "3"], "cv trains one model per fold with the single recipe, not distilled"),
+    ("train-cv-fold-validation-one-label", lambda s: ["train", "--family", "nbsvm", "--data", s.write("m.csv", labeled_csv(60)), "--cv", "3", "--validation-size", "1", "--out", s.tmp / "r"], "the validation part (1 reviews) holds one label only"),
     (
         "train-cv-more-than-smaller-label",
         lambda s: ["train", "--family", "nbsvm", "--data", s.write("m.csv", labeled_csv(60, ("pos", "pos"), '"A dull film.",neg\n"A slow film.",neg\n"A bad one.",neg\n')), "--cv", "5", "--out", s.tmp / "r"],

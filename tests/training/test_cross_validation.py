@@ -70,6 +70,14 @@ def test_three_folds_measure_the_model_saved_on_all_reviews(tmp_path, cli):
     assert "Cross-validation (3 folds" in (run / "report.html").read_text()
     again = TrainConfig.from_dict(read_settings(run / "config.json"))
     assert again.cv == 3 and again.own_data == [str(mine)]
+    # Measured on other data, it is compared with the folds' accuracy (it has no test split).
+    flipped = write_noisy_reviews(tmp_path / "flipped.csv", 60, seed=9, flipped=1.0)
+    measured = cli("evaluate", run, "--data", flipped)
+    assert measured.returncode == 0, measured.stderr
+    mean = folds["mean"]["accuracy"]
+    assert f"below the model's mean over its 3 cross-validation folds ({mean:.3f})" in (
+        measured.stdout
+    )
 
 
 def test_folds_are_stratified_by_the_seed(tmp_path):

@@ -22,7 +22,7 @@ from movie_sentiment.bundle import SentimentModel
 from movie_sentiment.errors import ConfigError
 from movie_sentiment.evaluation.metrics import format_cross_validation
 from movie_sentiment.training.heads import RunFigures, fit_heads
-from movie_sentiment.training.own_data import OwnReviews, own_splits, read_own
+from movie_sentiment.training.own_data import OwnReviews, carve_validation, own_splits, read_own
 
 if TYPE_CHECKING:
     from movie_sentiment.training.config import TrainConfig
@@ -36,7 +36,8 @@ FOLD_FIGURES = ("accuracy", "loss", "precision", "recall", "f1", "roc_auc")
 
 class CrossValidation:
     """The folds of one run's own data, read once and checked when the run starts (so a
-    K larger than the smaller label is one error line before any model trains)."""
+    K larger than the smaller label, or a fold whose validation part would hold one label,
+    is one error line before any model trains)."""
 
     def __init__(self, config: TrainConfig):
         from sklearn.model_selection import StratifiedKFold
@@ -51,7 +52,10 @@ class CrossValidation:
                 f"smaller label has {smallest}: give fewer folds"
             )
         folds = StratifiedKFold(n_splits=config.cv, shuffle=True, random_state=config.seed)
-        self.held_out = [test for _, test in folds.split(np.zeros(len(labels)), labels)]
+        pairs = list(folds.split(np.zeros(len(labels)), labels))
+        self.held_out = [test for _, test in pairs]
+        for trained, _ in pairs:  # each fold's validation part, checked before any training
+            carve_validation(self.mine.reviews.select(trained), config.validation_size, config.seed)
 
     def final_splits(self) -> Splits:
         """The bundle's splits: every labeled review trained on, validation carved from

@@ -101,7 +101,7 @@ def own_splits(
         test, removed = _without(test, own_train.texts + (imdb.texts if imdb else []))
     if removed:
         notes.append(f"{removed} test reviews also among the training reviews: removed from test")
-    fit_idx, val_idx = _validation(own_train, config.validation_size, config.seed)
+    fit_idx, val_idx = carve_validation(own_train, config.validation_size, config.seed)
     fit, fit_weights = own_train.select(fit_idx), mine.weights[train_idx][fit_idx]
     train_all = own_train
     if imdb is not None:
@@ -143,7 +143,7 @@ def _without(test: ReviewDataset, seen: list[str]) -> tuple[ReviewDataset, int]:
     return test.select(keep), len(test) - len(keep)
 
 
-def _validation(train: ReviewDataset, size: int | None, seed: int):
+def carve_validation(train: ReviewDataset, size: int | None, seed: int):
     """(fit, validation) indices of the user's training part."""
     count = size if size is not None else max(round(VALIDATION_SHARE * len(train)), 1)
     fit_idx, val_idx = split_validation(len(train), count, seed)
