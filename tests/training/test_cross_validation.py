@@ -39,9 +39,7 @@ def test_three_folds_measure_the_model_saved_on_all_reviews(tmp_path, cli):
                  "--out", run)  # fmt: skip
     assert result.returncode == 0, result.stderr
     for fold in (1, 2, 3):
-        assert f"fold {fold} of 3: training nbsvm on 100 reviews, measuring on the other 50" in (
-            result.stderr
-        )
+        assert f"fold {fold}/3: training nbsvm on 100 reviews, measuring on 50" in result.stderr
         assert f"  fold {fold}: accuracy " in result.stderr
     card = json.loads((run / "bundle" / "card.json").read_text())
     folds = card["metrics"]["cross_validation"]

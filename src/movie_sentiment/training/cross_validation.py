@@ -92,8 +92,8 @@ def measure_fold(run: Run, folds: CrossValidation, fold: int) -> dict:
     on the held-out fold; its figures, said in one line."""
     splits, family, count = folds.fold_splits(fold), run.family, len(folds.held_out)
     title = (
-        f"fold {fold + 1} of {count}: training {family.name} on {len(splits.train_all):,} "
-        f"reviews, measuring on the other {len(splits.test):,}"
+        f"fold {fold + 1}/{count}: training {family.name} on {len(splits.train_all):,} "
+        f"reviews, measuring on {len(splits.test):,}"
     )
     with run.stage(f"fold{fold + 1}", title):
         run.set_seed(run.config.seed + fold + 1)  # each fold as it would be alone
