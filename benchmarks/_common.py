@@ -146,12 +146,9 @@ def trained_bundle(
 
 def validation_part(model, train_all):
     """The validation reviews the bundle's run carved from train (its seed and size)."""
-    from movie_sentiment.training.splits import split_validation
+    from movie_sentiment.training.splits import validation_of
 
-    training = model.card.config["training"]
-    _, validation = split_validation(
-        len(train_all), training["validation_size"], training.get("seed", 42)
-    )
+    _, validation = validation_of(train_all, model.card.config["training"])
     return train_all.select(validation)
 
 
@@ -160,14 +157,11 @@ def teacher_and_parts(data: str | None, runs: Path = RUNS):
     ``runs/best-norefit``, trained there first when absent), all of train, the training
     and validation parts as the teacher's run carved them, and the unlabeled reviews."""
     from movie_sentiment.data.imdb import load_reviews
-    from movie_sentiment.training.splits import split_validation
+    from movie_sentiment.training.splits import validation_of
 
     teacher = trained_bundle("best", data, runs, "best-norefit", family_options={"refit": False})
     train_all, unsup = load_reviews("train", data), load_reviews("unsup", data)
-    training = teacher.card.config["training"]
-    fit, validation = split_validation(
-        len(train_all), training["validation_size"], training["seed"]
-    )
+    fit, validation = validation_of(train_all, teacher.card.config["training"])
     return teacher, train_all, train_all.select(fit), train_all.select(validation), unsup
 
 

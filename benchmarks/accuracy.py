@@ -47,7 +47,7 @@ from movie_sentiment.data.imdb import load_reviews  # noqa: E402
 from movie_sentiment.evaluation.calibration import expected_calibration_error  # noqa: E402
 from movie_sentiment.evaluation.probability import accuracy  # noqa: E402
 from movie_sentiment.training import TrainConfig, train  # noqa: E402
-from movie_sentiment.training.splits import split_validation  # noqa: E402
+from movie_sentiment.training.splits import validation_of  # noqa: E402
 
 FAMILIES = ["tutorial", "mslearn", "nbsvm", "fasttext", "cnn", "best", "nbsvm-distilled"]
 
@@ -73,9 +73,9 @@ def family_row(name: str, data: str, scratch: Path, texts: list[str]) -> dict:
         "ece_before": card.calibration["test"]["ece_before"],
         "ece": card.calibration["test"]["ece_after"],
         "brier": card.calibration["test"]["brier_after"],
-        "stars_method": card.ratings.get("method"),
+        "stars_method": card.stars.get("method"),
         "stars": {
-            k: card.metrics["test"]["ratings"][k] for k in ("mae", "rmse", "exact", "within_one")
+            k: card.metrics["test"]["stars"][k] for k in ("mae", "rmse", "exact", "within_one")
         },
         "stars_baseline": card.metrics["test"]["ratings_baseline"],
         "uncertain": {
@@ -99,7 +99,8 @@ def sklearn_row(data: str, texts: list[str], scratch: Path) -> dict:
 
     start = time.perf_counter()
     train_all, test = load_reviews("train", data), load_reviews("test", data)
-    fit_idx, val_idx = split_validation(len(train_all), 2500, 42)
+    # the families' validation: 2,500 reviews, seed 42
+    fit_idx, val_idx = validation_of(train_all, {"validation_size": 2500, "seed": 42})
     fit_texts = [train_all.texts[i] for i in fit_idx]
     val_texts = [train_all.texts[i] for i in val_idx]
     vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)

@@ -55,7 +55,7 @@ from _common import (  # noqa: E402
     write_results,
 )
 
-from movie_sentiment.bundle.uncertain import answered as answered_by  # noqa: E402
+from movie_sentiment.bundle.heads.uncertain import answered as answered_by  # noqa: E402
 from movie_sentiment.data.imdb import load_reviews  # noqa: E402
 from movie_sentiment.models import get_family  # noqa: E402
 from movie_sentiment.text.sentences import last_sentences  # noqa: E402
@@ -157,7 +157,7 @@ def cutoff_sweep(families: list[str], runs: Path, data: str, cutoffs: list[int])
     it) on the validation reviews' last one and two sentences under the cutoff, then the
     share of each validation short set answered, with their accuracy. Writes
     ``results/short_texts_zone_cutoffs.json``."""
-    from movie_sentiment.bundle.uncertain import answered_table, review_bands, short_band
+    from movie_sentiment.bundle.heads.uncertain import answered_table, review_bands, short_band
     from movie_sentiment.text.sentences import trailing_snippets
     from movie_sentiment.text.tokenize import tokenize_corpus
 

@@ -58,15 +58,15 @@ def main() -> None:
     rows = {}
     for label, model in bundles.items():
         with_stars, without = len(texts) / best[label, True], len(texts) / best[label, False]
-        ratings = model.card.ratings
+        stars = model.card.stars
         rows[label] = {
             "family": model.card.family,
-            "stars_read_the_models_encoder": bool(ratings.get("shared_encoder")),
+            "stars_read_the_models_encoder": bool(stars.get("shared_encoder")),
             "reviews_per_second_with_stars": round(with_stars),
             "reviews_per_second_without_stars": round(without),
             "stars_share_of_scoring_time": round(1 - with_stars / without, 3),
-            "stars_validation_mae_two_fold": ratings.get("validation_mae_two_fold"),
-            "stars_test_mae": model.card.metrics["test"].get("ratings", {}).get("mae"),
+            "stars_validation_mae_two_fold": stars.get("validation_mae_two_fold"),
+            "stars_test_mae": model.card.metrics["test"].get("stars", {}).get("mae"),
         }
         print(f"{label}: {with_stars:,.0f} reviews/s with stars, {without:,.0f} without "
               f"(stars {rows[label]['stars_share_of_scoring_time']:.0%} of the time)",

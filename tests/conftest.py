@@ -60,11 +60,18 @@ def make_review(rng: random.Random, label: int) -> str:
 
 
 def build_archive(
-    path: Path, per_label: int = 40, unsup: int = 10, seed: int = 0, mislabeled: float = 0.0
+    path: Path,
+    per_label: int = 40,
+    unsup: int = 10,
+    seed: int = 0,
+    mislabeled: float = 0.0,
+    movies: int = 0,
 ) -> Path:
     """A ``.tar.gz`` with the aclImdb layout: train/test pos/neg (ID_RATING.txt) and unsup.
     ``mislabeled``: the share of reviews whose words lean to the other label (a model
-    can then overfit them)."""
+    can then overfit them). ``movies``: that many movies per split and folder, named in
+    ``urls_{pos,neg}.txt`` as the real archive does (review i: movie i % movies); 0: no
+    urls files."""
     rng = random.Random(seed)
     with tarfile.open(path, "w:gz") as archive:
 
@@ -84,6 +91,13 @@ def build_archive(
                         f"aclImdb/{split}/{folder}/{review_id}_{rating}.txt",
                         make_review(rng, lean),
                     )
+                if movies:
+                    title = "tt1{:06d}" if split == "test" else "tt0{:06d}"
+                    lines = [
+                        f"http://www.imdb.com/title/{title.format(i % movies)}/usercomments"
+                        for i in range(per_label)
+                    ]
+                    add(f"aclImdb/{split}/urls_{folder}.txt", "\n".join(lines) + "\n")
         for review_id in range(unsup):
             add(f"aclImdb/train/unsup/{review_id}_0.txt", make_review(rng, rng.randint(0, 1)))
     return path

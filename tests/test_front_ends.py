@@ -51,7 +51,7 @@ def test_the_library(nbsvm_run, library_rows):
     assert [field.name for field in dataclasses.fields(Prediction)] == list(NAMES)
     for prediction, expected in zip(model.predict(REVIEWS), library_rows, strict=True):
         assert_same_record(prediction.to_dict(), expected)
-    assert library_rows[0]["stars"] is not None  # the toy nbsvm has a rating model
+    assert library_rows[0]["stars"] is not None  # the toy nbsvm has a stars model
 
 
 def test_the_cli_table_and_json(cli, nbsvm_run, library_rows):

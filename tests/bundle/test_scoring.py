@@ -130,7 +130,7 @@ def test_short_texts_are_labeled_by_their_own_band(nbsvm_run):
     """Training fits a second uncertain band on the validation reviews' last sentences;
     a text of fewer than SHORT_WORDS tokens is labeled by it, a longer one by the
     reviews' band."""
-    from movie_sentiment.bundle.uncertain import SHORT_WORDS
+    from movie_sentiment.bundle.heads.uncertain import SHORT_WORDS
 
     model = SentimentModel.load(nbsvm_run.bundle_dir)
     short = model.card.uncertain["short"]

@@ -71,7 +71,7 @@ def test_a_registered_family_trains_and_scores_through_the_normal_path(
     assert classification_metrics(test.labels, probabilities)["accuracy"] >= 0.9
     scores = model.score(test.texts[:4])
     assert list(scores.probability) == pytest.approx(list(probabilities[:4]))
-    assert all(1 <= stars <= 10 for stars in scores.stars)  # the rating model rides along
+    assert all(1 <= stars <= 10 for stars in scores.stars)  # the stars model rides along
 
     assert (result.run_dir / "report.html").exists()  # no explain hook: no examples in it
     predicted = cli("predict", str(result.run_dir), test.texts[0])

@@ -162,7 +162,7 @@ def test_unknown_route_is_a_json_404(service):
 def test_a_broken_model_is_a_json_500_and_never_ready(nbsvm_run):
     """Our failure, not the client's: the service stays up, unready, saying why."""
     model = SentimentModel.load(nbsvm_run.bundle_dir)
-    model.card.ratings["method"] = "stacked"  # stars that need a rating model it lacks
+    model.card.stars["method"] = "stacked"  # stars that need a stars model it lacks
     with running(create_app({"broken": model}), ready=False) as client:
         deadline = time.monotonic() + 30
         while "failed" not in client.get("/v2/health/ready").json()["error"]:
@@ -171,7 +171,7 @@ def test_a_broken_model_is_a_json_500_and_never_ready(nbsvm_run):
         reply = client.post("/v1/score", json={"reviews": ["fine"]})
         assert reply.status_code == 500
         assert reply.json() == {
-            "error": "internal error: this model's stars need its rating model, which it lacks"
+            "error": "internal error: this model's stars need its stars model, which it lacks"
         }
         assert client.get("/v2/health/live").status_code == 200
 

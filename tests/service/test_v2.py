@@ -286,7 +286,7 @@ def test_statistics_count_requests_reviews_and_model_calls(service):
 
 @pytest.fixture(scope="module")
 def starless_run(small_archive, tmp_path_factory):
-    """nbsvm trained with no validation set (``--validation-size 0``): no rating model."""
+    """nbsvm trained with no validation set (``--validation-size 0``): no stars model."""
     from conftest import train_small
 
     out = tmp_path_factory.mktemp("starless") / "nbsvm"

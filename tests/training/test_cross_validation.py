@@ -58,7 +58,7 @@ def test_three_folds_measure_the_model_saved_on_all_reviews(tmp_path, cli):
     data = card["data"]
     assert data["test_reviews"] == 0 and data["train_reviews"] + data["validation_reviews"] == 150
     assert data["own"]["test"]["cross_validation"] == 3
-    assert "validation" in card["calibration"] and card["uncertain"] and card["ratings"]
+    assert "validation" in card["calibration"] and card["uncertain"] and card["stars"]
     model = SentimentModel.load(run / "bundle")
     scores = model.score(["wonderful superb film", "awful boring waste"])
     assert scores.label[0] in ("positive", "uncertain") and scores.stars[0] is not None

@@ -47,7 +47,7 @@ def test_trained_on_own_data_alone(tmp_path):
     assert data["own"]["test"]["carved"] == 0.2 and data["own"]["imdb_weight"] is None
     assert set(data["length_words"]) == {"p10", "p50", "p90"}
     assert card["metrics"]["test"]["accuracy"] > 0.8
-    assert card["ratings"]  # ratings given: stars learned
+    assert card["stars"]  # ratings given: stars learned
     model = SentimentModel.load(result.bundle_dir)
     scores = model.score(["wonderful superb film", "awful boring waste"])
     assert scores.label[0] == "positive" and scores.stars[0] is not None
@@ -67,7 +67,7 @@ def test_with_imdb_weighted_and_their_own_test_set(tmp_path, small_archive):
     assert data["train_reviews"] == 80 + 160  # IMDB's train split (small) and 4/5 of theirs
     assert data["test_reviews"] == 60 and data["own"]["test"]["source"] == str(theirs)
     assert data["own"]["files"][0]["weight"] == 3.0 and data["own"]["imdb_weight"] == 0.5
-    assert not card.get("ratings")  # no ratings in their data: no stars
+    assert not card.get("stars")  # no ratings in their data: no stars
     model = SentimentModel.load(result.bundle_dir)
     assert model.score(["wonderful superb film"]).stars == [None]
 

@@ -35,12 +35,12 @@ def test_nbsvm_beats_91_percent(real_archive, tmp_path):
     )
     assert result.metrics["test"]["count"] == 25000
     assert result.metrics["test"]["accuracy"] >= 0.91
-    # Its stars are stacked on a rating model that reads nbsvm's own n-grams: the bundle
-    # keeps one encoder, and the loaded rating model reads it.
+    # Its stars are stacked on a stars model that reads nbsvm's own n-grams: the bundle
+    # keeps one encoder, and the loaded stars model reads it.
     model = SentimentModel.load(result.bundle_dir)
-    assert model.card.ratings["method"] == "stacked" and model.card.ratings["shared_encoder"]
-    assert [p.name for p in (result.bundle_dir / "ratings").iterdir()] == ["model.keras"]
-    assert model.rating_model[1] is model.encoder
+    assert model.card.stars["method"] == "stacked" and model.card.stars["shared_encoder"]
+    assert [p.name for p in (result.bundle_dir / "stars").iterdir()] == ["model.keras"]
+    assert model.stars_model[1] is model.encoder
     scores = model.score(["A wonderful, moving film.", "Dull and far too long."])
     assert scores.probability[0] > 0.5 > scores.probability[1]
     for label, stars in zip(scores.label, scores.stars, strict=True):  # never contradicting

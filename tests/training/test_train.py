@@ -143,7 +143,7 @@ def test_validate_on_test_reproduces_the_mslearn_notebook(small_archive, tmp_pat
     assert card["data"]["train_reviews"] == 80
     validation, test = result.metrics["validation"], result.metrics["test"]
     assert validation == {key: test[key] for key in validation}
-    assert card["uncertain"]["source"] == card["ratings"]["source"] == "test"
+    assert card["uncertain"]["source"] == card["stars"]["source"] == "test"
     assert card["calibration"]["temperature"] == 1.0  # nothing is fit on test
 
 

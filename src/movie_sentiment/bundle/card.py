@@ -19,24 +19,25 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from movie_sentiment.bundle.ratings import check_ratings
-from movie_sentiment.bundle.uncertain import check_zone
+from movie_sentiment.bundle.heads import Stars, Temperature, UncertainZone
 from movie_sentiment.checks import check_fields, from_settings, is_number, json_problem
 from movie_sentiment.errors import BundleError, ConfigError
-from movie_sentiment.evaluation.calibration import TEMPERATURE_BOUNDS
 
 BUNDLE_FORMAT = "movie-sentiment-bundle"
 # 2: "family" and "family_options" (version 1 said "model" and "model_options").
-# 3: ``ratings.shared_encoder``: the rating model reads the bundle's own encoder, and
+# 3: ``ratings.shared_encoder``: the stars model reads the bundle's own encoder, and
 #    ``ratings/`` holds no encoder (an older reader would call such a bundle incomplete).
 # 4: ``files``, the sha256 of each bundle file (an older reader would refuse the key).
 # 5: ``long_reviews``, each scoring member's long-review policy, fixed when the bundle was
 #    fit (older cards: each member's family's default when scored, as before).
-CARD_VERSION = 5
+# 6: ``stars`` (was ``ratings``; metrics ``stars`` and ``stars_baseline`` were ``ratings``
+#    and ``ratings_baseline``), the stars model in ``stars/`` (was ``ratings/``).
+CARD_VERSION = 6
+STARS_FOLDERS = {6: "stars", 1: "ratings"}  # the stars model's folder, from card version
 # The files a bundle may have besides its card (``files`` names no others).
 BUNDLE_FILES = frozenset(
     f"{folder}{name}"
-    for folder in ("", "ratings/")
+    for folder in ("", "stars/", "ratings/")
     for name in ("model.keras", "encoder.json", "encoder.npz")
 )
 
@@ -58,11 +59,11 @@ class ModelCard:
     members: dict = field(default_factory=dict)  # ensembles: weight and figures per member
     bias: float | None = None  # ensembles: the combiner's bias
     refit: dict = field(default_factory=dict)  # ensembles: members trained again on all
-    uncertain: dict = field(default_factory=dict)  # the uncertain zone (bundle.uncertain)
+    uncertain: dict = field(default_factory=dict)  # the uncertain zone (bundle.heads)
     # how each scoring member reads reviews longer than its window (bundle.scoring), the
     # policy its temperature and zone were fit under; empty: its family's default
     long_reviews: list[str] = field(default_factory=list)
-    ratings: dict = field(default_factory=dict)  # the stars model (bundle.ratings)
+    stars: dict = field(default_factory=dict)  # the stars (bundle.heads.stars)
     stage_seconds: dict = field(default_factory=dict)
     train_seconds: float | None = None
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
@@ -83,9 +84,10 @@ class ModelCard:
             )
         if self.format_version < 1:
             raise ConfigError(f"format_version must be 1 or more, not {self.format_version}")
-        check_zone(self.uncertain)
-        check_ratings(self.ratings)
-        check_calibration(self.calibration)
+        UncertainZone.check(self.uncertain)
+        Stars.check(self.stars)
+        Temperature.check(self.calibration)
+        check_figures(self.calibration.get("test", {}), "calibration test")
         check_figures(self.metrics, "metrics")
         check_members(self.members)
         check_long_reviews(self.long_reviews, max(len(self.members), 1))
@@ -99,6 +101,11 @@ class ModelCard:
     def temperature(self) -> float:
         """Temperature fit on validation at training time (1.0: uncalibrated)."""
         return float(self.calibration.get("temperature", 1.0))
+
+    @property
+    def stars_folder(self) -> str:
+        """The bundle folder of the stars model: ``stars`` since version 6."""
+        return next(f for v, f in STARS_FOLDERS.items() if self.format_version >= v)
 
     def to_dict(self) -> dict:
         """The card as JSON-ready data, format first; empty optional parts are left out."""
@@ -120,6 +127,8 @@ class ModelCard:
         version = data.get("format_version", 1)
         if isinstance(version, int) and not isinstance(version, bool) and version < 2:
             data = _upgrade_version_1(data)
+        if isinstance(version, int) and not isinstance(version, bool) and version < 6:
+            data = _upgrade_to_stars(data)
         return from_settings(cls, data, "model card")
 
     @classmethod
@@ -152,22 +161,6 @@ def parse_card(text: bytes):
         raise ConfigError(f"it holds {constant}, which is not a number a card may hold")
 
     return json.loads(text.decode("utf-8"), parse_constant=refuse)
-
-
-def check_calibration(calibration: dict) -> None:
-    """The temperature must be one a fit can choose (``TEMPERATURE_BOUNDS``, give or take
-    rounding); 1.0 when there is none (uncalibrated)."""
-    temperature = calibration.get("temperature", 1.0)
-    low, high = TEMPERATURE_BOUNDS
-    if not is_number(temperature) or not low * (1 - 1e-6) <= temperature <= high * (1 + 1e-6):
-        raise ConfigError(
-            f"calibration temperature must be a number from {low} to {high} (the range "
-            f"training fits it in), not {temperature!r}"[:300]
-        )
-    method = calibration.get("method", "")
-    if not isinstance(method, str):
-        raise ConfigError(f"calibration method must be a string, not {method!r}"[:200])
-    check_figures(calibration.get("test", {}), "calibration test")
 
 
 def check_figures(figures, where: str) -> None:
@@ -254,5 +247,25 @@ def _upgrade_version_1(data: dict) -> dict:
         if "model_options" in config:
             config["family_options"] = config.pop("model_options")
         data["config"] = config
-    data["format_version"] = CARD_VERSION
+    data["format_version"] = 2  # its names are now version 2's
+    return data
+
+
+def _upgrade_to_stars(data: dict) -> dict:
+    """Cards before version 6 said ``ratings`` where they now say ``stars`` (the card's
+    part and the metrics); the version is kept, so the stars model is read from
+    ``ratings/`` (``stars_folder``)."""
+    if "ratings" in data and "stars" not in data:
+        data["stars"] = data.pop("ratings")
+    metrics = data.get("metrics")
+    if isinstance(metrics, dict):
+        metrics = {**metrics}
+        for part, figures in metrics.items():
+            if isinstance(figures, dict):
+                figures = dict(figures)
+                for old, new in (("ratings", "stars"), ("ratings_baseline", "stars_baseline")):
+                    if old in figures and new not in figures:
+                        figures[new] = figures.pop(old)
+                metrics[part] = figures
+        data["metrics"] = metrics
     return data

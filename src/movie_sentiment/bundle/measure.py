@@ -100,7 +100,6 @@ def _stars_error(stars: list, ratings: np.ndarray, scored: np.ndarray) -> dict:
 
 
 def _shift(model, texts: list[str]) -> dict:
-    short = ((model.card.uncertain if model.card else {}).get("short") or {}).get("under_words")
     words, unknown = word_counts(texts, known_words(model.encoder))
     training = (model.card.data if model.card else {}).get("length_words")
-    return data_shift(words, unknown, short or SHORT_WORDS, training)
+    return data_shift(words, unknown, model.heads.zone.short_text_words, training)

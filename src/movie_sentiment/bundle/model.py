@@ -7,7 +7,8 @@ Layout of a bundle folder::
     encoder.json    the text encoder (kind, settings, vocabulary)
     encoder.npz     the encoder's large arrays (n-gram tables), for n-gram models
     card.json       the ModelCard: family, settings, data checksum, metrics, versions
-    ratings/        the rating model, when the stars use it (model.keras, encoder.*)
+    stars/          the stars model, when the stars use it (model.keras, encoder.*;
+                    ratings/ in bundles before card version 6)
 
 Loading reads each file as ``bundle.files`` says (a regular file inside the folder, of a
 bounded size, the one whose sha256 the card records) and checks the parts against each
@@ -29,25 +30,19 @@ import numpy as np
 
 from movie_sentiment.bundle.card import BUNDLE_FORMAT, CARD_VERSION, ModelCard, parse_card
 from movie_sentiment.bundle.files import BundleFiles, sha256_of
-from movie_sentiment.bundle.ratings import predict_stars
+from movie_sentiment.bundle.heads import Heads
 from movie_sentiment.bundle.record import record_class
 from movie_sentiment.bundle.scorer import score_texts
 from movie_sentiment.bundle.scoring import (
     Explanation,
-    KeptEncoding,
     RawScores,
     Scores,
     members_of,
     raise_first,
-    rating_probabilities,
     review_problems,
     row_buckets,
     run_keras,
     score_tokens,
-)
-from movie_sentiment.bundle.uncertain import (
-    short_band,
-    uncertain_band,
 )
 from movie_sentiment.errors import BundleError, ConfigError, InvalidDataError, InvalidInputError
 from movie_sentiment.evaluation.calibration import apply_temperature
@@ -57,7 +52,6 @@ from movie_sentiment.text.persist import ARRAYS_FILE, encoder_from_bytes, save_e
 from movie_sentiment.text.tokenize import Tokenized, as_tokens
 
 MODEL_FILE, ENCODER_FILE, CARD_FILE = "model.keras", "encoder.json", "card.json"
-RATINGS_FOLDER = "ratings"
 
 
 Prediction = record_class(
@@ -112,12 +106,12 @@ class SentimentModel:
     [Prediction(label='positive', ...), Prediction(label='negative', ...)]
     """
 
-    def __init__(self, keras_model, encoder, card: ModelCard | None = None, rating_model=None):
+    def __init__(self, keras_model, encoder, card: ModelCard | None = None, stars_model=None):
         self.keras_model = keras_model
         self.encoder = encoder
         self._members = None
         self.card = card
-        self.rating_model = rating_model  # (keras_model, encoder) of bundle.ratings, or None
+        self.stars_model = stars_model  # (keras_model, encoder) the stars read, or None
 
     @property
     def card(self) -> ModelCard | None:
@@ -152,41 +146,22 @@ class SentimentModel:
             self._members = members_of(self.keras_model, self.encoder, names, policies)
         return self._members
 
+    @property
+    def heads(self) -> Heads:
+        """What was learned after the model (``bundle.heads``): the temperature, the
+        uncertain zone and the stars, as the card (and the stars model) hold them."""
+        return Heads.from_card(self.card, self.stars_model)
+
     def uncertain_band(self, target_accuracy: float | None = None) -> tuple[float, float] | None:
         """The probabilities labeled "uncertain" (exclusive bounds), for ``target_accuracy``
         of the answered reviews (the card's default when None); None: no zone."""
-        if self.card is None or not self.card.uncertain:
-            if target_accuracy is not None:
-                raise InvalidInputError(
-                    "this bundle has no uncertain zone (trained before it existed); "
-                    "train it again to use target_accuracy"
-                )
-            return None
-        return uncertain_band(self.card.uncertain, target_accuracy)
+        return self.heads.zone.bounds(target_accuracy)
 
     def short_text_band(self, target_accuracy: float | None = None) -> tuple[float, float] | None:
-        """The uncertain band of short texts (fewer than ``short_limit`` tokens: 50 unless
-        the bundle was fit with another limit), fit on short validation texts; None when
-        the bundle has none (trained before it)."""
-        self.uncertain_band(target_accuracy)  # the same checks
-        if self.card is None or not self.card.uncertain:
-            return None
-        return short_band(self.card.uncertain, target_accuracy)
-
-    def predict_stars(
-        self, calibrated_logits: np.ndarray, reviews, kept: KeptEncoding | None = None
-    ) -> np.ndarray | None:
-        """Predicted 1-10 ratings, or None when the bundle has no rating model.
-        ``kept``: ``RawScores.kept`` of the same reviews, reused when the rating model
-        reads the same features."""
-        if self.card is None or not self.card.ratings:
-            return None
-        probabilities = None
-        if self.card.ratings.get("method") == "stacked":
-            if self.rating_model is None:
-                raise BundleError("this model's stars need its rating model, which it lacks")
-            probabilities = rating_probabilities(*self.rating_model, reviews, kept=kept)
-        return predict_stars(self.card.ratings, calibrated_logits, probabilities)
+        """The uncertain bounds of short texts (fewer than the zone's ``short_text_words``
+        tokens: 50 unless the bundle was fit with another limit), fit on short validation
+        texts; None when the bundle has none (trained before it)."""
+        return self.heads.zone.short_text_bounds(target_accuracy)
 
     def learned_ngrams(self, member, count: int = 20) -> dict:
         """A linear member's ``count`` most positive and most negative n-grams, with what
@@ -241,7 +216,7 @@ class SentimentModel:
         others are scored, so one bad row does not stop a batch.
         ``target_accuracy``: the accuracy wanted on answered reviews (default: the card's,
         97%), which sets the uncertain zone. ``stars=False`` leaves ``stars`` None and
-        skips the rating model (a quarter of nbsvm's scoring time) when only labels and
+        skips the stars model (a quarter of nbsvm's scoring time) when only labels and
         probabilities are wanted.
         """
         return score_texts(
@@ -356,15 +331,15 @@ class SentimentModel:
         with bundle as staging:
             _inference_copy(self.keras_model).save(staging / MODEL_FILE)
             save_encoder(self.encoder, staging)
-            if self.rating_model is not None:
-                ratings = staging / RATINGS_FOLDER
-                ratings.mkdir()
-                _inference_copy(self.rating_model[0]).save(ratings / MODEL_FILE)
-                if not self.card.ratings.get("shared_encoder"):
-                    save_encoder(self.rating_model[1], ratings)
-                elif self.rating_model[1] is not self.encoder:
+            if self.stars_model is not None:
+                stars = staging / self.card.stars_folder
+                stars.mkdir()
+                _inference_copy(self.stars_model[0]).save(stars / MODEL_FILE)
+                if not self.card.stars.get("shared_encoder"):
+                    save_encoder(self.stars_model[1], stars)
+                elif self.stars_model[1] is not self.encoder:
                     raise BundleError(
-                        "the card says the stars read the model's encoder, but the rating "
+                        "the card says the stars read the model's encoder, but the stars "
                         "model has one of its own"
                     )
             self.card.files = {
@@ -392,27 +367,28 @@ class SentimentModel:
             if not files.exists(name):
                 raise BundleError(f"the bundle at {path} is incomplete: {name} is missing")
         keras_model, encoder = _load_pair(files, "", "text encoder")
-        rating_model = None
-        if card.ratings.get("method") == "stacked":
-            shared = encoder if card.ratings.get("shared_encoder") else None
-            rating_model = _load_rating_model(files, shared)
-        return cls(keras_model, encoder, card, rating_model)
+        stars_model = None
+        if card.stars.get("method") == "stacked":
+            shared = encoder if card.stars.get("shared_encoder") else None
+            stars_model = _load_stars_model(files, card.stars_folder, shared)
+        return cls(keras_model, encoder, card, stars_model)
 
 
-def _load_rating_model(files: BundleFiles, shared=None) -> tuple:
-    """The rating model a card with stacked stars needs, checked as the main model is;
-    ``shared``: the model's encoder, when the card says the stars read it."""
-    folder = files.root / RATINGS_FOLDER
+def _load_stars_model(files: BundleFiles, name: str, shared=None) -> tuple:
+    """The stars model a card with stacked stars needs (in the folder ``name``), checked
+    as the main model is; ``shared``: the model's encoder, when the card says the stars
+    read it."""
+    folder = files.root / name
     needed = (MODEL_FILE,) if shared is not None else (MODEL_FILE, ENCODER_FILE)
-    missing = [name for name in needed if not files.exists(f"{RATINGS_FOLDER}/{name}")]
+    missing = [f for f in needed if not files.exists(f"{name}/{f}")]
     if missing:
         raise BundleError(
             f"the bundle's stars need {' and '.join(f'{folder}/{name}' for name in missing)}, "
             f"which {'is' if len(missing) == 1 else 'are'} missing"
         )
     if shared is None:
-        return _load_pair(files, f"{RATINGS_FOLDER}/", "rating encoder")
-    keras_model = _load_keras_model(files, f"{RATINGS_FOLDER}/{MODEL_FILE}")
+        return _load_pair(files, f"{name}/", "stars encoder")
+    keras_model = _load_keras_model(files, f"{name}/{MODEL_FILE}")
     check_compatible(keras_model, shared, f"{folder / MODEL_FILE} (it reads the bundle's encoder)")
     return keras_model, shared
 

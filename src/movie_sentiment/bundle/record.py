@@ -55,7 +55,7 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "stars",
         int,
-        "Predicted rating, 1-10; null for a model without a rating model, or a review "
+        "Predicted rating, 1-10; null for a model without a stars model, or a review "
         "with no known words",
         True,
         "int8",

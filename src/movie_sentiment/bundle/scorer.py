@@ -3,10 +3,11 @@ keeps for the front ends.
 
 ``SentimentModel`` (``model.py``) is the artifact: load, check, save, and its parts. This
 module is the one scoring path on top of it: check the texts, run the members
-(``scoring.score_tokens``: chunks, Keras, kept encodings), divide by the temperature, then
-fill the columns the score record names (``record.py``): the label with the uncertain
-zone, the stars, the flags, the explanations. The service and the batch job rely only on
-``ScoringModel``, so anything that keeps it (a test double, a remote model) can serve.
+(``scoring.score_tokens``: chunks, Keras, kept encodings), then apply the heads
+(``bundle.heads``: the temperature, the uncertain zone's label, the stars) and fill the
+columns the score record names (``record.py``): flags and explanations too. The service
+and the batch job rely only on ``ScoringModel``, so anything that keeps it (a test
+double, a remote model) can serve.
 """
 
 from __future__ import annotations
@@ -16,17 +17,16 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from movie_sentiment.bundle.heads import Stars, UncertainZone
 from movie_sentiment.bundle.scoring import (
     ON_ERROR,
     Explanation,
     RawScores,
     Scores,
     explanations,
-    labels_for,
     raise_first,
     review_problems,
 )
-from movie_sentiment.bundle.uncertain import review_bands, short_limit
 from movie_sentiment.errors import InvalidInputError
 from movie_sentiment.evaluation.probability import sigmoid
 from movie_sentiment.text.tokenize import Tokenized, tokenize_corpus
@@ -62,7 +62,6 @@ class ScoringModel(Protocol):
 
 
 UNCERTAIN = "uncertain"
-MIXED_STARS = (5, 6)  # an uncertain review's stars: leaning negative, leaning positive
 
 
 @dataclass
@@ -98,8 +97,9 @@ def score_texts(
     texts, problems = review_problems(texts)
     if on_error == "raise":
         raise_first(problems)
-    band = model.uncertain_band(target_accuracy)
-    short_texts_band = model.short_text_band(target_accuracy)
+    heads = model.heads
+    band = heads.zone.bounds(target_accuracy)
+    short_texts_band = heads.zone.short_text_bounds(target_accuracy)
     good = [i for i in range(len(texts)) if i not in problems]
     columns = _Columns(len(texts))
     explained: list[Explanation | None] | None = [None] * len(texts) if explain else None
@@ -110,16 +110,16 @@ def score_texts(
             long_reviews=long_reviews,
             explain=explain,
             batch_size=batch_size,
-            keep_encoding_of=model.rating_model[1] if stars and model.rating_model else None,
+            keep_encoding_of=heads.stars.model[1] if stars and heads.stars.model else None,
         )
-        calibrated = raw.logit / model.temperature
+        calibrated = heads.temperature.apply(raw.logit)
         reasons = {good[int(i)]: NOT_A_NUMBER for i in np.flatnonzero(~np.isfinite(calibrated))}
         if on_error == "raise":
             raise_first(reasons)
         problems.update(reasons)
-        _fill(model, columns, good, raw, reviews, calibrated, band is not None, target_accuracy)
-        if stars:
-            _fill_stars(model, columns, good, raw, reviews, calibrated)
+        _fill(heads.zone, columns, good, raw, reviews, calibrated, target_accuracy)
+        if stars and heads.stars:
+            _fill_stars(heads.stars, columns, good, raw, reviews, calibrated)
         raw.kept = None  # the encoded reviews are not needed past the stars
         if explain:
             good_texts = [texts[i] for i in good]
@@ -134,16 +134,15 @@ def score_texts(
 
 
 def _fill(
-    model,
+    zone: UncertainZone,
     columns: _Columns,
     good: list[int],
     raw: RawScores,
     reviews: Tokenized,
     calibrated: np.ndarray,
-    has_zone: bool,
     target_accuracy: float | None,
 ) -> None:
-    """The scored reviews' probability, logit, chunks, flags and label (with the uncertain
+    """The scored reviews' probability, logit, chunks, flags and label (by the uncertain
     zone for their length, when the model has one); a review the model gave no number
     keeps "not scored"."""
     index = np.asarray(good)
@@ -153,39 +152,26 @@ def _fill(
     columns.chunks[index] = raw.chunks
     columns.no_known[index] = raw.known == 0
     words = reviews.lengths()
-    uncertain = model.card.uncertain if model.card else None
-    columns.short[index] = words < short_limit(uncertain)
-    bands = None
-    if has_zone:
-        low, high = review_bands(uncertain, words, target_accuracy)
-        bands = (low[ok], high[ok])
-    labels = labels_for(columns.probability[index[ok]], bands)
+    columns.short[index] = words < zone.short_text_words
+    labels = zone.apply(columns.probability[index[ok]], words[ok], target_accuracy)
     for i, label in zip(index[ok], labels, strict=True):
         columns.labels[i] = label
 
 
 def _fill_stars(
-    model,
+    stars: Stars,
     columns: _Columns,
     good: list[int],
     raw: RawScores,
     reviews: Tokenized,
     calibrated: np.ndarray,
 ) -> None:
-    """The scored reviews' stars, when the model has a rating model; none for a review
-    with no known words (its score is only the prior: stars from it would be made up).
-    An uncertain review gets the middle of the scale, 5 or 6 by the side its probability
-    leans to: the mixed ratings IMDB's labeled reviews leave out, never a 10 beside
-    "uncertain" (docs/scores.md, "Stars")."""
-    predicted = model.predict_stars(calibrated, reviews, raw.kept)
-    if predicted is None:
-        return
+    """The scored reviews' stars (the stars head; an uncertain review's say it is mixed);
+    none for a review with no known words (its score is only the prior: stars from it
+    would be made up)."""
     index = np.asarray(good)
+    uncertain = np.array([columns.labels[i] == UNCERTAIN for i in index], dtype=bool)
+    predicted = stars.apply(calibrated, reviews, raw.kept, uncertain)
     ok = np.isfinite(calibrated)
     for i, value in zip(index[ok], predicted[ok], strict=True):
-        if columns.no_known[i]:
-            columns.stars[i] = None
-        elif columns.labels[i] == UNCERTAIN:
-            columns.stars[i] = MIXED_STARS[int(columns.probability[i] >= 0.5)]
-        else:
-            columns.stars[i] = int(value)
+        columns.stars[i] = None if columns.no_known[i] else int(value)

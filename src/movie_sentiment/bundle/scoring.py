@@ -30,9 +30,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from movie_sentiment.bundle.record import FIELDS
-from movie_sentiment.bundle.uncertain import answered
 from movie_sentiment.errors import BundleError, InvalidInputError
-from movie_sentiment.evaluation.probability import THRESHOLD, logit
+from movie_sentiment.evaluation.probability import logit
 from movie_sentiment.text.tokenize import Tokenized, as_tokens
 
 LONG_REVIEWS = ("mean", "head_tail", "truncate")
@@ -95,7 +94,7 @@ class Scores:
     label: list[str | None]  # "positive", "negative", "uncertain", or None
     probability: np.ndarray  # calibrated probability of positive (NaN: not scored)
     logit: np.ndarray  # calibrated logit, log(p / (1 - p))
-    stars: list[int | None]  # predicted 1-10 rating, None when the bundle has no rating model
+    stars: list[int | None]  # predicted 1-10 rating, None when the bundle has no stars model
     chunks: np.ndarray  # windows scored (1 unless the review is longer than the window)
     no_known_words: np.ndarray  # none of its words is in the model's vocabulary
     error: list[str | None]
@@ -310,13 +309,13 @@ def run_keras(keras_model, ids, batch_size: int = 512) -> np.ndarray:
     return outputs[:, 0] if outputs.shape[1] == 1 else outputs
 
 
-def rating_probabilities(
+def stars_probabilities(
     keras_model, encoder, reviews, batch_size: int = 512, kept: KeptEncoding | None = None
 ) -> np.ndarray:
-    """The rating model's probabilities per review (rows) and rating (columns); a review
+    """The stars model's probabilities per review (rows) and rating (columns); a review
     longer than its window is read in chunks and their log-probabilities averaged.
     ``kept``: ``RawScores.kept``, reused when the sentiment model encoded these very
-    reviews as the rating model reads them."""
+    reviews as the stars model reads them."""
     reviews = as_tokens(reviews)
     if kept is not None and kept.serves(encoder, reviews, "mean"):
         chunks, x = kept.chunks, kept.x
@@ -345,7 +344,7 @@ def _pad_rows(array: np.ndarray, rows: int) -> np.ndarray:
 @dataclass
 class KeptEncoding:
     """One member's chunks of the scored reviews and their encoding (``keep_encoding_of``),
-    for a rating model that reads the same features."""
+    for a stars model that reads the same features."""
 
     encoder: object
     reviews: Tokenized
@@ -386,7 +385,7 @@ def score_tokens(
     """Raw (uncalibrated) logits of tokenized reviews, combined over chunks and members.
     ``long_reviews`` None: each member its family's default (see ``LONG_REVIEWS``).
     ``keep_encoding_of``: an encoder whose member's chunks and encoding ``RawScores``
-    keeps (``kept``), for a rating model that reads the same features."""
+    keeps (``kept``), for a stars model that reads the same features."""
     from movie_sentiment.models import member_family
 
     if long_reviews is not None and long_reviews not in LONG_REVIEWS:
@@ -409,7 +408,7 @@ def score_tokens(
             )
         chunks = make_chunks(reviews, member.encoder, policy)
         x = member.encoder.transform(chunks.tokens)
-        if member.encoder is keep_encoding_of:  # only what the rating model can reuse
+        if member.encoder is keep_encoding_of:  # only what the stars model can reuse
             kept = KeptEncoding(member.encoder, reviews, policy, chunks, x)
         chunk_logits = run_keras(member.logit_model(), x, batch_size)
         unclipped = np.bincount(chunks.owner, chunk_logits * chunks.weight, minlength=count)
@@ -472,16 +471,6 @@ def raise_first(problems: dict[int, str], error: type = InvalidInputError) -> No
     if problems:
         position = min(problems)
         raise error(f"review {position + 1} {problems[position]}")
-
-
-def labels_for(probabilities: np.ndarray, band: tuple | None) -> list[str]:
-    """positive / negative by ``THRESHOLD``; "uncertain" where ``band`` (two bounds, or
-    two arrays of one bound per review) does not answer (``uncertain.answered``: strictly
-    inside it, or anywhere when it is (0, 1))."""
-    labels = np.where(probabilities >= THRESHOLD, "positive", "negative").astype(object)
-    if band is not None:
-        labels[~answered(probabilities, *band)] = "uncertain"
-    return labels.tolist()
 
 
 def explanations(texts: list[str], raw: RawScores, reviews: Tokenized, temperature: float):

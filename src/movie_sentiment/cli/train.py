@@ -40,6 +40,13 @@ BatchSizeOption = Annotated[int | None, typer.Option(help="Batch size (default: 
 ValidationSizeOption = Annotated[
     int | None, typer.Option(help="Reviews carved from train for validation.")
 ]
+ValidationSplitOption = Annotated[
+    str | None,
+    typer.Option(
+        help="IMDB's validation: any 'reviews' (default), or whole 'movies', none of them "
+        "in the training part (as test shares none with train)."
+    ),
+]
 ValidateOnTestOption = Annotated[
     bool, typer.Option(help="Validate on the test split, as the MS Learn notebook does.")
 ]
@@ -138,6 +145,7 @@ def train_command(
     epochs: EpochsOption = None,
     batch_size: BatchSizeOption = None,
     validation_size: ValidationSizeOption = None,
+    validation_split: ValidationSplitOption = None,
     validate_on_test: ValidateOnTestOption = False,
     seed: SeedOption = None,
     early_stopping: EarlyStoppingOption = None,
@@ -166,6 +174,7 @@ def train_command(
         "epochs": epochs,
         "batch_size": batch_size,
         "validation_size": validation_size,
+        "validation_split": validation_split,
         "early_stopping": early_stopping,
         "seed": seed,
         "checkpoint": checkpoint,
@@ -275,10 +284,10 @@ def _print_test(test: dict) -> None:
     from movie_sentiment.evaluation.metrics import format_metrics
 
     echo(format_metrics(test))
-    if "ratings" in test:
+    if "stars" in test:
         echo(
-            f"Test stars: MAE {test['ratings']['mae']:.3f} (polarity baseline "
-            f"{test['ratings_baseline']['mae']:.3f}), exact {test['ratings']['exact']:.1%}"
+            f"Test stars: MAE {test['stars']['mae']:.3f} (polarity baseline "
+            f"{test['stars_baseline']['mae']:.3f}), exact {test['stars']['exact']:.1%}"
         )
     if "uncertain" in test:
         echo(_uncertain_zone_line(test["uncertain"]))

@@ -41,7 +41,7 @@ from movie_sentiment.text.tokenize import (
 
 DATA_ENV = "MOVIE_SENTIMENT_DATA"
 ARCHIVE_NAME = "aclImdb_v1.tar.gz"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: each review's movie (``movies``), from the archive's urls_*.txt
 LABELED_SPLITS = ("train", "test")
 
 
@@ -130,6 +130,7 @@ def _build_cache(source: Path, target: Path) -> None:
                     labels=np.array([r.label for r in rows], dtype=np.int8),
                     ratings=np.array([r.rating for r in rows], dtype=np.int8),
                     ids=np.array([r.review_id for r in rows], dtype=np.int32),
+                    movies=np.array([r.movie for r in rows], dtype=np.str_),
                     token_ids=tokens.ids,
                     token_offsets=tokens.offsets,
                 )
@@ -216,6 +217,7 @@ class ReviewDataset:
     split: str = ""
     checksum: str = ""
     tokens: Tokenized | None = None
+    movies: np.ndarray | None = None  # each review's movie (IMDB title id, "" unknown)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -236,6 +238,7 @@ class ReviewDataset:
             split=self.split,
             checksum=self.checksum,
             tokens=None if self.tokens is None else self.tokens.select(indices),
+            movies=None if self.movies is None else self.movies[indices],
         )
 
 
@@ -258,6 +261,7 @@ def load_reviews(split: str = "train", data: str | Path | None = None) -> Review
         split=split,
         checksum=cache.meta["sha256"],
         tokens=Tokenized(arrays["token_ids"], arrays["token_offsets"], cache.vocabulary),
+        movies=arrays["movies"],
     )
 
 

@@ -17,7 +17,8 @@ PLOTS = [
     ("confusion_matrix.png", "Confusion matrix (test)"),
     ("reliability.png", "Reliability before and after temperature scaling (test)"),
     ("risk_coverage.png", "Accuracy of the answered reviews against the share answered"),
-    ("ratings_confusion.png", "Stars: true against predicted (test)"),
+    ("stars_confusion.png", "Stars: true against predicted (test)"),
+    ("ratings_confusion.png", "Stars: true against predicted (test)"),  # runs before 0.x
 ]
 REPORT_STYLE = """
 table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
@@ -103,8 +104,8 @@ def _metrics_tables(metrics: dict) -> str:
         )
     if "cross_validation" in metrics:
         parts.append(_cross_validation_table(metrics["cross_validation"]))
-    if "ratings" in test:
-        ours, baseline = test["ratings"], test.get("ratings_baseline", {})
+    if "stars" in test:
+        ours, baseline = test["stars"], test.get("stars_baseline", {})
         parts.append("<h3>Stars (test)</h3>")
         keys = ["mae", "rmse", "exact", "within_one"]
         parts.append(

@@ -73,8 +73,8 @@ class RequestError(Exception):
 
 def has_stars(model: ScoringModel) -> bool:
     """Whether ``model`` predicts stars (a bundle trained with ``--validation-size 0``
-    has no rating model, so no ``stars`` output)."""
-    return bool(model.card is not None and model.card.ratings)
+    has no stars head, so no ``stars`` output)."""
+    return bool(model.card is not None and model.card.stars)
 
 
 def output_names(model: ScoringModel) -> list[str]:
@@ -183,7 +183,7 @@ async def server_metadata() -> ServerMetadata:
 @router.get("/v2/models/{name}", response_model=ModelMetadata)
 async def model_metadata_route(name: str, service: Service) -> ModelMetadata:
     """The model's one input (review texts, BYTES) and its outputs (no ``stars`` for a
-    model without a rating model)."""
+    model without a stars model)."""
     return model_metadata(name, service.models[service.known_model(name)])
 
 

@@ -133,7 +133,7 @@ def fold_figures(scored: RunFigures) -> dict:
     zone = test.get("uncertain") or {}
     figures["coverage"] = zone.get("coverage")
     figures["answered_accuracy"] = zone.get("answered_accuracy")
-    figures["stars_mae"] = test["ratings"]["mae"] if "ratings" in test else None
+    figures["stars_mae"] = test["stars"]["mae"] if "stars" in test else None
     rounded = {name: None if value is None else round(float(value), 6)
                for name, value in figures.items()}  # fmt: skip
     return {"reviews": test["count"], **rounded}

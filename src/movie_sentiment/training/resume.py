@@ -232,7 +232,10 @@ class Resume:
             check_not_pickled(self.folder)
             # Runs interrupted before recipes were chosen apart from families had none.
             earlier = read_json(self.folder / "config.json")
-            earlier = {"recipe": None, "recipe_options": {}, **earlier}
+            # Nor a validation split: theirs was any reviews, today's default.
+            earlier = {"recipe": None, "recipe_options": {}, "validation_split": "reviews",
+                       **earlier}  # fmt: skip
+
             if {**earlier, "out": None} != {**self.config, "out": None}:
                 raise ConfigError(
                     f"{self.folder} holds an interrupted run with other settings; resume it "

@@ -172,7 +172,7 @@ class Run:
         raw_validation: np.ndarray | None,
         raw_test: np.ndarray,
         raw_short: np.ndarray | None = None,
-        rating_encoder=None,
+        stars_encoder=None,
         splits: Splits | None = None,
     ) -> RunFigures:
         """The "fit heads" stage (``training.heads``): temperature, uncertain zone and
@@ -181,7 +181,7 @@ class Run:
         always the larger label) is said so."""
         figures = fit_heads(
             splits or self.splits, raw_validation, raw_test, self.verbose, raw_short,
-            rating_encoder,
+            stars_encoder,
         )  # fmt: skip
         if self.splits.sources and "validation" in figures.metrics:
             self._learned_or_say(figures.metrics["validation"]["accuracy"])
@@ -237,9 +237,9 @@ class Run:
                 "calibration": scored.calibration,
                 "data": self.splits.summary(),
                 "parameters": model.keras_model.count_params(),
-                "uncertain": scored.uncertain,
+                "uncertain": scored.heads.zone.to_card(),
                 "long_reviews": policies,
-                "ratings": scored.ratings,
+                "stars": scored.heads.stars.to_card(),
                 "stage_seconds": self.stage_seconds,
                 "train_seconds": round(time.perf_counter() - self.started, 2),
                 **fields,
@@ -282,11 +282,11 @@ def save_bundle_and_figures(
     staging: Path, model: SentimentModel, scored: RunFigures, splits: Splits
 ) -> None:
     """The bundle (with its complete card), the run marker, ``metrics.json``, the plots
-    (reliability, confusion matrix, risk-coverage, ratings) and ``report.html`` into the
+    (reliability, confusion matrix, risk-coverage, stars) and ``report.html`` into the
     run's staging folder."""
     from movie_sentiment.training.report import write_report
 
-    model.rating_model = scored.rating_model
+    model.stars_model = scored.heads.stars.model
     model.card.run_id = uuid.uuid4().hex  # the proof that the run folder is ours
     model.save(staging / "bundle")
     (staging / RUN_MARKER).write_text(model.card.run_id + "\n", encoding="ascii")
@@ -306,15 +306,14 @@ def save_test_plots(staging: Path, scored: RunFigures, splits: Splits) -> None:
     plot_reliability(labels, scored.raw_test, scored.calibrated_test, staging / "reliability.png")
     test = scored.metrics["test"]
     plot_confusion_matrix(test["confusion_matrix"], staging / "confusion_matrix.png")
-    if scored.curves and scored.uncertain:
-        plot_risk_coverage(
-            scored.curves, scored.uncertain["target_accuracy"], staging / "risk_coverage.png"
-        )
-    if "ratings" in test:
+    if scored.curves and scored.heads.zone:
+        target = scored.heads.zone.zone["target_accuracy"]
+        plot_risk_coverage(scored.curves, target, staging / "risk_coverage.png")
+    if "stars" in test:
         plot_confusion_matrix(
-            test["ratings"]["confusion_matrix"],
-            staging / "ratings_confusion.png",
-            [str(star) for star in test["ratings"]["classes"]],
+            test["stars"]["confusion_matrix"],
+            staging / "stars_confusion.png",
+            [str(star) for star in test["stars"]["classes"]],
             "Stars: true (rows) and predicted (test)",
         )
 

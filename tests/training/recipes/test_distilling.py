@@ -41,7 +41,7 @@ def test_distilled_nbsvm_is_taught_by_best_without_refit(family_run):
     # the student is nbsvm's model: one linear layer over the n-grams, explained exactly
     assert [layer.name for layer in model.keras_model.layers][-2:] == ["nb_linear", "probability"]
     assert model.explain("wonderful superb film").method == "exact"
-    assert card.uncertain["table"] and card.ratings
+    assert card.uncertain["table"] and card.stars
     assert is_our_run(result.run_dir)  # ours, so --force may replace it
     assert not (result.run_dir.parent / f".{result.run_dir.name}.resume").exists()
     assert (

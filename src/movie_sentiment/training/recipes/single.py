@@ -26,7 +26,7 @@ def steps(run: Run) -> TrainResult:
     with run.stage("heads", run.HEADS_TITLE):
         model = SentimentModel(member.keras_model, member.encoder)
         validation, test, short = run.raw_logits(model, family.long_reviews)
-        # A single n-gram model's rating model reads its features: one encoding scores both.
+        # A single n-gram model's stars model reads its features: one encoding scores both.
         shared = member.encoder if member.encoder.kind == "ngrams" else None
         scored = run.fit_heads(validation, test, short, shared)
     model.card = run.card(model, scored, **run.member_card(member))

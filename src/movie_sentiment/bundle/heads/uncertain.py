@@ -1,4 +1,10 @@
-"""The uncertain zone: probabilities too close to the threshold to answer.
+"""The uncertain zone head: probabilities too close to the threshold to answer.
+
+``UncertainZone`` (at the end) is the head: ``fit`` on validation, ``apply`` (each review's
+label: positive, negative or uncertain), ``to_card`` / ``from_card`` (the card's
+``uncertain``); the functions above it are its parts. Its vocabulary: the *zone* is the
+learned table; its *bounds* at a target accuracy are the probabilities (low, high) it calls
+uncertain; short texts (fewer than ``short_text_words`` tokens) have bounds of their own.
 
 Chosen on validation at training time for a target accuracy of the answered reviews: a
 review is answered when its confidence ``|p - 0.5|`` reaches ``c``, and ``c`` is the
@@ -15,6 +21,8 @@ review), so on real one-liners this zone may say "uncertain" more often than nee
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -222,3 +230,79 @@ def selective_report(labels, probabilities, zone: dict, words=None) -> dict:
         report["short_band"] = [round(v, 6) for v in short]
         report["short_under_words"] = zone["short"]["under_words"]
     return report
+
+
+def labels_for(probabilities: np.ndarray, band: tuple | None) -> list[str]:
+    """positive / negative by ``THRESHOLD``; "uncertain" where ``band`` (two bounds, or
+    two arrays of one bound per review) does not answer (``answered``: strictly inside it,
+    or anywhere when it is (0, 1))."""
+    labels = np.where(probabilities >= THRESHOLD, "positive", "negative").astype(object)
+    if band is not None:
+        labels[~answered(probabilities, *band)] = "uncertain"
+    return labels.tolist()
+
+
+@dataclass(frozen=True)
+class UncertainZone:
+    """The head: the card's ``uncertain`` table (empty: a bundle from before the zone,
+    which calls no review uncertain)."""
+
+    zone: dict = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.zone)
+
+    @classmethod
+    def fit(cls, labels, probabilities, short=None, source: str = "validation") -> UncertainZone:
+        """Fit on calibrated validation ``probabilities``; ``short``: (labels,
+        probabilities, token counts) of short texts, for their own bounds."""
+        zone = fit_zone(labels, probabilities)
+        if zone and short is not None:
+            part = fit_short_zone(*short)
+            if part:
+                zone["short"] = part
+        if zone:
+            zone["source"] = source
+        return cls(zone)
+
+    @property
+    def short_text_words(self) -> int:
+        """Texts of fewer tokens than this are short (``short_limit``)."""
+        return short_limit(self.zone)
+
+    def bounds(self, target: float | None = None) -> tuple[float, float] | None:
+        """The probabilities called uncertain (exclusive bounds) at ``target`` accuracy of
+        the answered reviews (the card's default when None); None: no zone."""
+        if not self.zone:
+            if target is not None:
+                raise InvalidInputError(
+                    "this bundle has no uncertain zone (trained before it existed); "
+                    "train it again to use target_accuracy"
+                )
+            return None
+        return uncertain_band(self.zone, target)
+
+    def short_text_bounds(self, target: float | None = None) -> tuple[float, float] | None:
+        """The bounds of short texts; None when the zone has no short part."""
+        self.bounds(target)  # the same checks
+        return short_band(self.zone, target) if self.zone else None
+
+    def apply(self, probabilities, words, target: float | None = None) -> list[str]:
+        """Each review's label by its calibrated probability and its token count
+        ``words``: uncertain inside the bounds for its length."""
+        probabilities = np.asarray(probabilities, dtype=np.float64)
+        bounds = review_bands(self.zone, words, target) if self.zone else None
+        return labels_for(probabilities, bounds)
+
+    def report(self, labels, probabilities, words=None) -> dict:
+        """Held-out figures at the default target (``selective_report``)."""
+        return selective_report(labels, probabilities, self.zone, words)
+
+    def to_card(self) -> dict:
+        return dict(self.zone)
+
+    @classmethod
+    def from_card(cls, zone: dict) -> UncertainZone:
+        return cls(dict(zone))
+
+    check = staticmethod(check_zone)

@@ -5,10 +5,10 @@ import itertools
 import numpy as np
 import pytest
 
-from movie_sentiment.bundle.ratings import (
+from movie_sentiment.bundle.heads.stars import (
     _best_cuts,
     baseline_stars,
-    fit_ratings,
+    fit_cuts,
     predict_stars,
     rating_metrics,
 )
@@ -36,7 +36,7 @@ def test_stars_follow_the_label_and_the_confidence():
     ratings = np.where(
         logits >= 0, np.clip(7 + logits // 2, 7, 10), np.clip(4 + logits // 2, 1, 4)
     ).astype(int)
-    model = fit_ratings(logits, ratings)
+    model = fit_cuts(logits, ratings)
     stars = predict_stars(model, logits)
     assert np.all((stars >= 7) == (logits >= 0))
     assert (

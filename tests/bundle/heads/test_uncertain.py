@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from movie_sentiment.bundle.uncertain import (
+from movie_sentiment.bundle.heads.uncertain import (
     SHORT_WORDS,
     answered,
     check_zone,
