@@ -157,7 +157,11 @@ def cutoff_sweep(families: list[str], runs: Path, data: str, cutoffs: list[int])
     it) on the validation reviews' last one and two sentences under the cutoff, then the
     share of each validation short set answered, with their accuracy. Writes
     ``results/short_texts_zone_cutoffs.json``."""
-    from movie_sentiment.bundle.heads.uncertain import answered_table, review_bands, short_band
+    from movie_sentiment.bundle.heads.uncertain import (
+        answered_table,
+        bounds_by_length,
+        short_text_bounds_at,
+    )
     from movie_sentiment.text.sentences import trailing_snippets
     from movie_sentiment.text.tokenize import tokenize_corpus
 
@@ -183,10 +187,10 @@ def cutoff_sweep(families: list[str], runs: Path, data: str, cutoffs: list[int])
                 "table": answered_table(labels[keep], probabilities[keep]),
             }
             zone = {**model.card.uncertain, "short": short}  # as scoring reads a card's zone
-            short_c = 0.5 - short_band(zone)[0]
+            short_c = 0.5 - short_text_bounds_at(zone)[0]
             row = {"family": family, "cutoff": cutoff, "short_confidence": round(short_c, 4)}
             for name, (p, lengths) in scored.items():
-                answered = answered_by(p, *review_bands(zone, lengths))
+                answered = answered_by(p, *bounds_by_length(zone, lengths))
                 right = (p >= 0.5) == sets[name][1]
                 row[name] = {
                     "answered": round(float(answered.mean()), 4),

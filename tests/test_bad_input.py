@@ -592,6 +592,8 @@ ROWS = [
     ("score-read-only", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", read_only_folder(s) / "out.csv"], "cannot write to"),
     ("score-engine", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", "out.csv", "--engine", "spark"], "unknown engine 'spark': use local or dask"),
     ("score-scheduler-local", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", "out.csv", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler needs --engine dask"),
+    ("score-jobs-zero", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", "out.csv", "--jobs", "0"], "--jobs must be 1 or more, not 0"),
+    ("score-jobs-dask", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", "out.csv", "--engine", "dask", "--jobs", "2"], "--jobs is for --engine local; the dask engine has --workers"),
     ("score-no-scheduler", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", "out.csv", "--engine", "dask", "--scheduler", "tcp://127.0.0.1:1"], "cannot reach the Dask scheduler at tcp://127.0.0.1:1"),
     ("score-card-fifo", lambda s: ["score", planted_file(s, "card.json", os.mkfifo), s.write("r.txt", "hi\n"), "-o", "out.csv"], "card.json is a FIFO, not a regular file"),
     ("score-partition", lambda s: ["score", s.nbsvm, s.write("r.txt", "hi\n"), "-o", "out.csv", "--partition-kb", "0"], "'--partition-kb': Input should be greater than or equal to 1"),

@@ -60,3 +60,10 @@ class ModelFailedError(MovieSentimentError):
     """The model gave no score for any review (damaged weights): not the input's fault."""
 
     exit_code = 1
+
+
+class WorkerDiedError(MovieSentimentError):
+    """A worker process scoring a batch job died (killed, out of memory): not the input's
+    fault; the finished parts are kept, so the same command resumes."""
+
+    exit_code = 1

@@ -99,14 +99,16 @@ def test_a_killed_job_resumes_with_every_row_once(nbsvm_run, tmp_path):
         sys.executable, "-m", "movie_sentiment.cli", "score", str(nbsvm_run.run_dir),
         str(source), "-o", str(output), "--partition-kb", "4",
     ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
     parts = tmp_path / "out.parquet.parts"
     deadline = time.monotonic() + 120
     while len(list(parts.glob("part-*.parquet"))) < 5:
         assert process.poll() is None, process.stderr.read().decode()
         assert time.monotonic() < deadline, "no parts were written"
         time.sleep(0.05)
-    os.kill(process.pid, signal.SIGKILL)
+    os.killpg(process.pid, signal.SIGKILL)  # the job: the command and its workers
     process.wait()
     kept = len(list(parts.glob("part-*.parquet")))
     assert not output.exists() and kept >= 5

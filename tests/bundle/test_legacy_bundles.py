@@ -43,3 +43,28 @@ def test_a_tutorial_bundle_scores_long_reviews_as_when_it_was_saved(tmp_path):
     np.testing.assert_array_equal(scores.logit, expected["logit"])
     assert scores.chunks.tolist() == expected["chunks"] == [1, 1, 1, 6, 7]
     assert scores.short_text.tolist() == expected["short_text"]
+
+
+def test_a_stacked_stars_bundle_of_card_version_5_scores_as_when_it_was_saved(tmp_path):
+    """``legacy/stacked_bundle`` was saved by main at 1581887 (card version 5): nbsvm on the
+    tests' small archive with stacked stars whose model, in ``ratings/``, reads nbsvm's
+    encoder, and a card that says ``ratings``. It loads as the stars head and its stars
+    model, and scores, stars and all, exactly as it did."""
+    bundle = shutil.copytree(LEGACY / "stacked_bundle", tmp_path / "bundle")
+    expected = json.loads((LEGACY / "stacked_bundle_scores.json").read_text())
+    written = json.loads((bundle / "card.json").read_text())
+    assert written["format_version"] == 5 and written["ratings"]["method"] == "stacked"
+    model = SentimentModel.load(bundle)
+    assert model.card.stars == written["ratings"] and model.stars_model[1] is model.encoder
+    assert model.card.metrics["test"]["stars"] == written["metrics"]["test"]["ratings"]
+    scores = model.score(expected["texts"])
+    assert scores.label == expected["label"] and scores.stars == expected["stars"]
+    np.testing.assert_array_equal(scores.probability, expected["probability"])
+    np.testing.assert_array_equal(scores.logit, expected["logit"])
+    assert scores.chunks.tolist() == expected["chunks"]
+    assert scores.short_text.tolist() == expected["short_text"]
+    # Saved again, it is a version 6 bundle: the stars model in stars/, the card says stars.
+    again = SentimentModel.load(model.save(tmp_path / "again"))
+    assert (tmp_path / "again" / "stars" / "model.keras").is_file()
+    assert not (tmp_path / "again" / "ratings").exists()
+    assert again.score(expected["texts"]).stars == expected["stars"]

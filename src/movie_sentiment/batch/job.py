@@ -182,20 +182,22 @@ def score_files(
     partition_bytes: int = PARTITION_BYTES,
     progress: Callable[[int, int, int], None] | None = None,
     dask_options: dict | None = None,
+    jobs: int = 1,
 ) -> Summary:
     """Score every review of ``inputs`` into ``output``; resumes an interrupted run of the
     same job. ``progress(done_bytes, total_bytes, rows_scored)`` is told as parts finish.
+    ``jobs`` > 1 scores the local engine's partitions on that many worker processes.
     Holds the output's lock throughout (``output.output_lock``)."""
     with out.output_lock(Path(output)):
         return _score_files(
             model, bundle, inputs, Path(output), text_column, id_column, options, engine,
-            force, partition_bytes, progress, dask_options,
+            force, partition_bytes, progress, dask_options, jobs,
         )  # fmt: skip
 
 
 def _score_files(
     model, bundle, inputs, output, text_column, id_column, options, engine, force,
-    partition_bytes, progress, dask_options,
+    partition_bytes, progress, dask_options, jobs=1,
 ) -> Summary:  # fmt: skip
     """``score_files`` once it holds the output."""
     started = time.perf_counter()
@@ -210,7 +212,13 @@ def _score_files(
             raise InvalidInputError("the inputs hold no reviews")
     else:
         partitions = [Partition.from_dict(p) for p in planned]
-    if engine == "local":
+    if jobs < 1:
+        raise InvalidInputError(f"--jobs must be 1 or more, not {jobs}")
+    if engine == "local" and jobs > 1:
+        from movie_sentiment.batch.pool_engine import PoolEngine
+
+        runner = PoolEngine(bundle, jobs)
+    elif engine == "local":
         runner = LocalEngine(model)
     elif engine == "dask":
         from movie_sentiment.batch.dask_engine import DaskEngine

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -46,6 +47,13 @@ PartitionOption = Annotated[
         "a cluster more pieces and an interrupted job less to redo.",
     ),
 ]
+JobsOption = Annotated[
+    int | None,
+    typer.Option(
+        help="With --engine local: worker processes scoring partitions side by side "
+        "(default: the machine's cores; 1 scores in this process).",
+    ),
+]
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Replace the output, or a different job's parts.")
 ]
@@ -63,6 +71,7 @@ def score_command(
     scheduler: SchedulerOption = None,
     workers: WorkersOption = 2,
     partition_kb: PartitionOption = 8192,
+    jobs: JobsOption = None,
     force: ForceOption = False,
 ) -> None:
     """Score files of reviews in a stream of partitions into one output file: one row
@@ -76,6 +85,11 @@ def score_command(
         raise InvalidInputError(f"unknown engine {engine!r}: use local or dask")
     if scheduler and engine != "dask":
         raise InvalidInputError("--scheduler needs --engine dask")
+    if jobs is not None and jobs < 1:
+        raise InvalidInputError(f"--jobs must be 1 or more, not {jobs}")
+    if jobs is not None and engine != "local":
+        raise InvalidInputError("--jobs is for --engine local; the dask engine has --workers")
+    jobs = jobs or os.cpu_count() or 1
     # The output is taken before the model loads, so a second job says so at once.
     with output_lock(output):
         model = load_model(bundle)  # Dask workers load their own; it loads, at least
@@ -93,6 +107,7 @@ def score_command(
                 partition_bytes=partition_kb * 1024,
                 progress=progress,
                 dask_options={"scheduler": scheduler, "workers": workers},
+                jobs=jobs if engine == "local" else 1,
             )
     print_summary(summary)
 

@@ -6,13 +6,13 @@ import pytest
 from movie_sentiment.bundle.heads.uncertain import (
     SHORT_WORDS,
     answered,
+    bounds_at,
+    bounds_by_length,
     check_zone,
     fit_short_zone,
     fit_zone,
-    review_bands,
     selective_report,
-    short_band,
-    uncertain_band,
+    short_text_bounds_at,
 )
 from movie_sentiment.errors import ConfigError, InvalidInputError
 
@@ -31,17 +31,17 @@ def validation(count=2000, seed=0):
 def test_band_meets_the_target_on_the_reviews_it_was_chosen_on():
     labels, probabilities = validation()
     zone = fit_zone(labels, probabilities)
-    low, high = uncertain_band(zone)
+    low, high = bounds_at(zone)
     assert 0 < low < 0.5 < high < 1 and low + high == pytest.approx(1)
     answered = (probabilities <= low) | (probabilities >= high)
     hits = ((probabilities >= 0.5).astype(int) == labels)[answered]
     assert hits.mean() >= 0.97
     # A lower target answers more; an unreachable one answers nothing.
-    wider = uncertain_band(zone, 0.9)
+    wider = bounds_at(zone, 0.9)
     assert wider[1] < high
-    assert uncertain_band(zone, 1.0)[1] >= high
+    assert bounds_at(zone, 1.0)[1] >= high
     never_right = fit_zone(1 - (probabilities >= 0.5), probabilities)
-    assert uncertain_band(never_right) == (0.0, 1.0)
+    assert bounds_at(never_right) == (0.0, 1.0)
     report = selective_report(labels, probabilities, zone)
     assert report["coverage"] == pytest.approx(answered.mean())
     assert 0 < report["aurc"] < 0.5
@@ -50,14 +50,14 @@ def test_band_meets_the_target_on_the_reviews_it_was_chosen_on():
 def test_all_right_answers_everything():
     labels = np.array([0, 0, 1, 1])
     zone = fit_zone(labels, np.array([0.1, 0.4, 0.6, 0.9]))
-    assert uncertain_band(zone) == (0.5, 0.5)  # nothing is uncertain
+    assert bounds_at(zone) == (0.5, 0.5)  # nothing is uncertain
 
 
 @pytest.mark.parametrize("target", [0.3, 1.5, "high", True])
 def test_bad_targets_are_refused(target):
     zone = fit_zone(*validation(100))
     with pytest.raises(InvalidInputError, match="target accuracy must be a number from 0.5 to 1"):
-        uncertain_band(zone, target)
+        bounds_at(zone, target)
 
 
 def test_short_texts_get_a_band_of_their_own():
@@ -74,25 +74,25 @@ def test_short_texts_get_a_band_of_their_own():
     check_zone(zone)
     kept = words < SHORT_WORDS
     assert zone["short"]["texts"] == kept.sum() and zone["short"]["under_words"] == SHORT_WORDS
-    long_band, short = uncertain_band(zone), short_band(zone)
+    long_band, short = bounds_at(zone), short_text_bounds_at(zone)
     assert short[0] < long_band[0] and short[1] > long_band[1]  # wider: it answers less
     # The short band meets the target on the short texts it was fit on.
     answered = kept & ((short_p <= short[0]) | (short_p >= short[1]))
     assert ((short_p >= 0.5).astype(int) == short_labels)[answered].mean() >= 0.97
-    low, high = review_bands(zone, [3, SHORT_WORDS - 1, SHORT_WORDS, 400])
+    low, high = bounds_by_length(zone, [3, SHORT_WORDS - 1, SHORT_WORDS, 400])
     assert list(zip(low, high, strict=True)) == [short, short, long_band, long_band]
     # A report given token counts answers each review by its own band.
     sizes = np.where(np.arange(len(labels)) % 2 == 0, 10, 200)
     report = selective_report(labels, probabilities, zone, sizes)
-    low, high = review_bands(zone, sizes)
+    low, high = bounds_by_length(zone, sizes)
     expected = ((probabilities <= low) | (probabilities >= high)).mean()
     assert report["coverage"] == pytest.approx(expected)
     assert report["short_band"] == [round(v, 6) for v in short]
     assert selective_report(labels, probabilities, zone)["coverage"] > expected
     # Without a short part (bundles trained before it) every text gets the reviews' band.
     del zone["short"]
-    assert short_band(zone) is None
-    assert set(review_bands(zone, [3, 400])[0]) == {long_band[0]}
+    assert short_text_bounds_at(zone) is None
+    assert set(bounds_by_length(zone, [3, 400])[0]) == {long_band[0]}
 
 
 def test_a_band_no_confidence_reached_answers_nothing():

@@ -34,7 +34,7 @@ DEFAULT_TARGET = 0.97
 TABLE_POINTS = 200
 SHORT_WORDS = 50  # texts of fewer tokens than this are scored with the short-text zone
 # (chosen on validation: benchmarks/short_texts.py --zone-cutoffs; docs/accuracy.md,
-# "Short texts"). A bundle keeps the limit it was fit with (``short_limit``).
+# "Short texts"). A bundle keeps the limit it was fit with (``short_text_words_of``).
 SHORT_SOURCE = "the validation reviews' last sentence and last two, labeled as their review"
 
 
@@ -160,9 +160,9 @@ def zone_threshold(zone: dict, target: float | None = None, table: list | None =
 
 
 def answered(probabilities, low, high) -> np.ndarray:
-    """Which probabilities a band (``low``, ``high``: two bounds, or one of each per
-    review) answers: those outside it, bounds included. A band of (0, 1), where no
-    confidence reached the target, answers nothing, not even a probability of exactly 0
+    """Which probabilities the bounds ``low`` and ``high`` (two numbers, or one of each per
+    review) answer: those outside them, the bounds included. Bounds of (0, 1), where no
+    confidence reached the target, answer nothing, not even a probability of exactly 0
     or 1."""
     probabilities = np.asarray(probabilities, dtype=np.float64)
     low, high = np.asarray(low), np.asarray(high)
@@ -170,14 +170,14 @@ def answered(probabilities, low, high) -> np.ndarray:
     return outside & ~((low <= 0.0) & (high >= 1.0))
 
 
-def uncertain_band(zone: dict, target: float | None = None) -> tuple[float, float]:
-    """Probabilities strictly inside this band are "uncertain" (see ``zone_threshold``)."""
+def bounds_at(zone: dict, target: float | None = None) -> tuple[float, float]:
+    """Probabilities strictly inside these bounds are "uncertain" (see ``zone_threshold``)."""
     c = zone_threshold(zone, target)
     return (THRESHOLD - c, THRESHOLD + c)
 
 
-def short_band(zone: dict, target: float | None = None) -> tuple[float, float] | None:
-    """The band of texts of fewer than ``zone["short"]["under_words"]`` tokens, or None
+def short_text_bounds_at(zone: dict, target: float | None = None) -> tuple[float, float] | None:
+    """The bounds of texts of fewer than ``zone["short"]["under_words"]`` tokens, or None
     when the zone has no short part (bundles trained before it)."""
     short = zone.get("short")
     if not short:
@@ -186,20 +186,22 @@ def short_band(zone: dict, target: float | None = None) -> tuple[float, float] |
     return (THRESHOLD - c, THRESHOLD + c)
 
 
-def short_limit(zone: dict | None) -> int:
+def short_text_words_of(zone: dict | None) -> int:
     """Texts of fewer tokens than this are short for a bundle's ``zone``: the limit its
     short part was fit with, else today's ``SHORT_WORDS``."""
     short = (zone or {}).get("short")
     return short["under_words"] if short else SHORT_WORDS
 
 
-def review_bands(zone: dict, words, target: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Each text's uncertain band (low and high bounds, arrays) by its token count
-    ``words``: the short-text band for texts of fewer than the short part's
-    ``under_words`` tokens, the reviews' band for the rest."""
+def bounds_by_length(
+    zone: dict, words, target: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each text's uncertain bounds (low and high, arrays) by its token count
+    ``words``: the short-text bounds for texts of fewer than the short part's
+    ``under_words`` tokens, the reviews' bounds for the rest."""
     words = np.asarray(words).ravel()
-    low, high = (np.full(len(words), bound) for bound in uncertain_band(zone, target))
-    short = short_band(zone, target)
+    low, high = (np.full(len(words), bound) for bound in bounds_at(zone, target))
+    short = short_text_bounds_at(zone, target)
     if short is not None:
         is_short = words < zone["short"]["under_words"]
         low[is_short], high[is_short] = short
@@ -215,7 +217,7 @@ def selective_report(labels, probabilities, zone: dict, words=None) -> dict:
     labels = np.asarray(labels).ravel()
     _, accuracy, _ = answered_curve(labels, probabilities)
     c = zone_threshold(zone)
-    bands = uncertain_band(zone) if words is None else review_bands(zone, words)
+    bands = bounds_at(zone) if words is None else bounds_by_length(zone, words)
     kept = answered(probabilities, *bands)
     hits = predicted_labels(probabilities[kept]) == labels[kept]
     report = {
@@ -225,7 +227,7 @@ def selective_report(labels, probabilities, zone: dict, words=None) -> dict:
         "answered_accuracy": round(float(hits.mean()), 6) if kept.any() else None,
         "band": [round(THRESHOLD - c, 6), round(THRESHOLD + c, 6)],
     }
-    short = short_band(zone)
+    short = short_text_bounds_at(zone)
     if short is not None:
         report["short_band"] = [round(v, 6) for v in short]
         report["short_under_words"] = zone["short"]["under_words"]
@@ -267,8 +269,8 @@ class UncertainZone:
 
     @property
     def short_text_words(self) -> int:
-        """Texts of fewer tokens than this are short (``short_limit``)."""
-        return short_limit(self.zone)
+        """Texts of fewer tokens than this are short (``short_text_words_of``)."""
+        return short_text_words_of(self.zone)
 
     def bounds(self, target: float | None = None) -> tuple[float, float] | None:
         """The probabilities called uncertain (exclusive bounds) at ``target`` accuracy of
@@ -280,18 +282,18 @@ class UncertainZone:
                     "train it again to use target_accuracy"
                 )
             return None
-        return uncertain_band(self.zone, target)
+        return bounds_at(self.zone, target)
 
     def short_text_bounds(self, target: float | None = None) -> tuple[float, float] | None:
         """The bounds of short texts; None when the zone has no short part."""
         self.bounds(target)  # the same checks
-        return short_band(self.zone, target) if self.zone else None
+        return short_text_bounds_at(self.zone, target) if self.zone else None
 
     def apply(self, probabilities, words, target: float | None = None) -> list[str]:
         """Each review's label by its calibrated probability and its token count
         ``words``: uncertain inside the bounds for its length."""
         probabilities = np.asarray(probabilities, dtype=np.float64)
-        bounds = review_bands(self.zone, words, target) if self.zone else None
+        bounds = bounds_by_length(self.zone, words, target) if self.zone else None
         return labels_for(probabilities, bounds)
 
     def report(self, labels, probabilities, words=None) -> dict:
