@@ -71,9 +71,20 @@ def measure(model, texts, labels, ratings=None, *, target_accuracy: float | None
     if ratings is not None:
         figures["stars"] = _stars_error(scores.stars, np.asarray(ratings), scored)
     figures["shift"] = _shift(model, [texts[i] for i in scored.tolist()])
-    reference = ((model.card.metrics if model.card else {}).get("test") or {}).get("accuracy")
-    figures["advice"] = advice(figures, figures["shift"], reference)
+    reference, where = held_out_accuracy(model.card.metrics if model.card else {})
+    figures["advice"] = advice(figures, figures["shift"], reference, where)
     return figures
+
+
+def held_out_accuracy(metrics: dict) -> tuple[float | None, str]:
+    """The model's accuracy on reviews it was not trained on, when trained, and where it
+    was measured: its test split, or a cross-validated run's folds (their mean; such a
+    run has no test split)."""
+    folds = metrics.get("cross_validation") or {}
+    if "test" not in metrics and folds.get("mean"):
+        where = f"mean over its {folds.get('folds')} cross-validation folds"
+        return folds["mean"].get("accuracy"), where
+    return (metrics.get("test") or {}).get("accuracy"), "on its own test split"
 
 
 def _stars_error(stars: list, ratings: np.ndarray, scored: np.ndarray) -> dict:

@@ -116,6 +116,15 @@ TestFractionOption = Annotated[
     float | None,
     typer.Option(help="The share of your data carved for test when no --test-data (0.2)."),
 ]
+CrossValidationOption = Annotated[
+    str | None,
+    typer.Option(
+        "--cv",
+        metavar="K",
+        help="Cross-validate on your data in K stratified folds (2 to 20) instead of a "
+        "test split; the saved model is then trained on all of it.",
+    ),
+]
 
 
 def train_command(
@@ -126,6 +135,7 @@ def train_command(
     weight: WeightOption = None,
     test_data: TestDataOption = None,
     test_fraction: TestFractionOption = None,
+    cv: CrossValidationOption = None,
     text_column: TextColumnOption = None,
     label_column: LabelColumnOption = None,
     rating_column: RatingColumnOption = None,
@@ -159,6 +169,7 @@ def train_command(
         **_sources(data, weight),
         "test_data": str(test_data) if test_data else None,
         "test_fraction": test_fraction,
+        "cv": _folds(cv, test_fraction),
         "labels": {k: v for k, v in vars(labels).items() if v is not None} or None,
         "epochs": epochs,
         "batch_size": batch_size,
@@ -176,6 +187,23 @@ def train_command(
     else:
         train_config = _given_config(config, given, flags)
     _run(train_config)
+
+
+def _folds(cv: str | None, test_fraction: float | None) -> int | None:
+    """``--cv K`` as a whole number (read here, so "--cv x" is one line like every other
+    mistake in it); with --test-fraction it is refused, whatever the fraction."""
+    if cv is None:
+        return None
+    try:
+        folds = int(cv)
+    except ValueError:
+        raise InvalidInputError(f"--cv must be a whole number of folds, not {cv!r}") from None
+    if test_fraction is not None:
+        raise InvalidInputError(
+            "--cv measures on each fold in turn, so no test split is carved: "
+            "give --cv or --test-fraction, not both"
+        )
+    return folds
 
 
 def _sources(data: list[str] | None, weights: list[float] | None) -> dict:
@@ -238,11 +266,23 @@ def _run(train_config) -> None:
 
 def print_trained(result) -> None:
     """A finished run's figures and where it is."""
-    from movie_sentiment.evaluation.metrics import format_metrics
+    from movie_sentiment.evaluation.metrics import format_cross_validation
 
     if "validation" in result.metrics:
         echo(f"Validation accuracy: {result.metrics['validation']['accuracy']:.4f}")
-    test = result.metrics["test"]
+    if "cross_validation" in result.metrics:  # no test split: the folds' figures instead
+        echo(format_cross_validation(result.metrics["cross_validation"]))
+    if "test" in result.metrics:
+        _print_test(result.metrics["test"])
+    echo(f"Trained in {result.seconds:.1f} s; run folder: {result.run_dir}")
+    echo(f"Saved bundle: {result.bundle_dir}")
+    echo(f"Report: {result.run_dir / 'report.html'}")
+
+
+def _print_test(test: dict) -> None:
+    """A run's test figures."""
+    from movie_sentiment.evaluation.metrics import format_metrics
+
     echo(format_metrics(test))
     if "stars" in test:
         echo(
@@ -251,9 +291,6 @@ def print_trained(result) -> None:
         )
     if "uncertain" in test:
         echo(_uncertain_zone_line(test["uncertain"]))
-    echo(f"Trained in {result.seconds:.1f} s; run folder: {result.run_dir}")
-    echo(f"Saved bundle: {result.bundle_dir}")
-    echo(f"Report: {result.run_dir / 'report.html'}")
 
 
 def _uncertain_zone_line(zone: dict) -> str:

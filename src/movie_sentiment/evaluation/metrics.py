@@ -76,3 +76,29 @@ def format_measured(figures: dict, title: str = "Test") -> str:
     lines.append(format_shift(figures["shift"]))
     lines.extend(f"note: {line}" for line in figures.get("advice", []))
     return "\n".join(lines)
+
+
+def format_cross_validation(summary: dict) -> str:
+    """A card's ``cross_validation`` (``training.cross_validation``) on one line: each
+    figure's mean over the folds, plus or minus its standard deviation."""
+    mean, sd = summary["mean"], summary["sd"]
+
+    def spread(name: str, form: str) -> str:
+        deviation = f" +- {sd[name]:{form}}" if sd[name] is not None else ""
+        return f"{mean[name]:{form}}{deviation}"
+
+    extras = []
+    if mean["roc_auc"] is not None:
+        extras.append(f"ROC AUC {spread('roc_auc', '.3f')}")
+    extras.append(f"ECE {spread('ece_after', '.3f')}")
+    if mean["coverage"] is not None:
+        zone = f"zone answers {spread('coverage', '.1%')}"
+        if mean["answered_accuracy"] is not None:
+            zone += f" at {mean['answered_accuracy']:.1%}"
+        extras.append(zone)
+    if mean["stars_mae"] is not None:
+        extras.append(f"stars MAE {spread('stars_mae', '.2f')}")
+    return (
+        f"Cross-validation: accuracy {spread('accuracy', '.3f')} over {summary['folds']} "
+        f"folds ({', '.join(extras)})"
+    )

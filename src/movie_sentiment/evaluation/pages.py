@@ -102,6 +102,8 @@ def _metrics_tables(metrics: dict) -> str:
                 ("target", "uncertain band", "share answered", "their accuracy", "AURC"),
             )
         )
+    if "cross_validation" in metrics:
+        parts.append(_cross_validation_table(metrics["cross_validation"]))
     if "stars" in test:
         ours, baseline = test["stars"], test.get("stars_baseline", {})
         parts.append("<h3>Stars (test)</h3>")
@@ -113,6 +115,37 @@ def _metrics_tables(metrics: dict) -> str:
             )
         )
     return "".join(parts)
+
+
+def _cross_validation_table(summary: dict) -> str:
+    """A cross-validated run's figures (``training.cross_validation``): per figure its
+    mean and standard deviation over the folds, then each fold's."""
+    folds = summary["per_fold"]
+
+    def shown(value):
+        return "-" if value is None else value
+
+    rows = [
+        (name, shown(summary["mean"][name]), shown(summary["sd"][name]),
+         *(shown(fold[name]) for fold in folds))
+        for name in summary["mean"]
+    ]  # fmt: skip
+    rows.append(("held-out reviews", "", "", *(fold["reviews"] for fold in folds)))
+    header = ("figure", "mean", "sd", *(f"fold {i + 1}" for i in range(len(folds))))
+    return (
+        f"<h3>Cross-validation ({summary['folds']} folds, seed {summary['seed']})</h3>"
+        "<p>Each fold measured by a model trained on the other folds; the saved model "
+        f"is trained on all the reviews.</p>{_table(rows, header)}"
+    )
+
+
+def _accuracy_when_trained(metrics: dict) -> tuple:
+    """The evaluation page's row of the model's own held-out accuracy: its test split's,
+    or a cross-validated run's mean over the folds."""
+    if "test" not in metrics and "cross_validation" in metrics:
+        folds = metrics["cross_validation"]
+        return (f"accuracy over {folds['folds']} folds when trained", folds["mean"]["accuracy"])
+    return ("test accuracy when trained", metrics.get("test", {}).get("accuracy"))
 
 
 def report_html(folder: Path, card: dict, examples: list[dict], note: str = "") -> str:
@@ -218,7 +251,7 @@ def evaluation_html(
     summary = [
         ("model", f"{card.get('family')} trained {card.get('created')}"),
         ("trained on", trained_on.get("source", "IMDB")),
-        ("test accuracy when trained", card.get("metrics", {}).get("test", {}).get("accuracy")),
+        _accuracy_when_trained(card.get("metrics", {})),
         ("data", source),
         ("reviews measured", figures.get("count")),
         ("columns", ", ".join(f"{k}: {v}" for k, v in data.get("columns", {}).items() if v)),

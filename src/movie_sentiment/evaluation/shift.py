@@ -50,9 +50,15 @@ def data_shift(words, unknown, short_words: int, training: dict | None = None) -
     }
 
 
-def advice(figures: dict, shift: dict, reference_accuracy: float | None) -> list[str]:
+def advice(
+    figures: dict,
+    shift: dict,
+    reference_accuracy: float | None,
+    reference: str = "on its own test split",
+) -> list[str]:
     """Plain sentences on what the figures measured on a user's data mean, each with
-    what to do; none when nothing stands out."""
+    what to do; none when nothing stands out. ``reference``: where the model's own
+    ``reference_accuracy`` was measured."""
     said = []
     accuracy = figures.get("accuracy")
     if reference_accuracy is not None and accuracy is not None:
@@ -60,7 +66,7 @@ def advice(figures: dict, shift: dict, reference_accuracy: float | None) -> list
         if drop > ACCURACY_DROP:
             said.append(
                 f"Accuracy here is {accuracy:.3f}, {100 * drop:.1f} points below the model's "
-                f"on its own test split ({reference_accuracy:.3f}): {TRAIN_HINT}."
+                f"{reference} ({reference_accuracy:.3f}): {TRAIN_HINT}."
             )
     coverage = (figures.get("uncertain") or {}).get("coverage")
     if coverage is not None and coverage < LOW_COVERAGE:

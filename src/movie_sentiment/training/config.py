@@ -21,6 +21,8 @@ from movie_sentiment.training.recipes import Recipe, get_recipe
 
 # Names in config files written before the family had one name.
 RENAMED = {"model": "family", "model_options": "family_options"}
+TEST_FRACTION = 0.2  # of a user's own data carved for test, unless told otherwise
+MIN_FOLDS, MAX_FOLDS = 2, 20  # cross-validation: fewer is no CV, more is hardly worth the runs
 VALIDATION_SPLITS = ("movies", "reviews")
 MAX_SEED = 2**32 - 1  # NumPy's RandomState takes seeds from 0 to 2**32 - 1
 # Settings a recipe (the ensemble) takes per member from each member family instead.
@@ -55,7 +57,10 @@ class TrainConfig:
     imdb_weight: float = 1.0
     labels: dict = field(default_factory=dict)  # how to read own labels: LabelOptions' fields
     test_data: str | None = None  # the user's test set; None: carved from own_data
-    test_fraction: float = 0.2  # of own_data, stratified, by ``seed``, when no test_data
+    test_fraction: float = TEST_FRACTION  # of own_data, stratified, by ``seed``, when no test_data
+    # Cross-validation on own_data instead of a test split (``training.cross_validation``):
+    # the number of stratified folds, 2 to 20; None: a test split as above.
+    cv: int | None = None
     out: str | None = None  # run folder; None: a new folder under runs/
     force: bool = False  # replace an existing run folder (only a run of ours)
     seed: int = 42
@@ -158,9 +163,34 @@ class TrainConfig:
             raise ConfigError(
                 "validate_on_test is IMDB's notebook choice; own data validates on train"
             )
+        self._check_cross_validation(recipe)
         if recipe.name == "distilled" and not self.imdb:
             raise ConfigError(
                 "the distilled recipe learns from IMDB's unlabeled reviews: train with IMDB too"
+            )
+
+    def _check_cross_validation(self, recipe: Recipe) -> None:
+        """``cv``: folds of the user's own data, which then has no test split to carve or
+        be given; one model per fold, so only the single recipe."""
+        if self.cv is None:
+            return
+        if not MIN_FOLDS <= self.cv <= MAX_FOLDS:
+            raise ConfigError(f"cv must be from {MIN_FOLDS} to {MAX_FOLDS} folds, not {self.cv!r}")
+        if not self.own_data:
+            raise ConfigError("cv folds your own labeled reviews: give them with --data FILE")
+        if self.test_data:
+            raise ConfigError(
+                "cv measures on each fold in turn, so there is no test set: "
+                "give --cv or --test-data, not both"
+            )
+        if self.test_fraction != TEST_FRACTION:
+            raise ConfigError(
+                "cv measures on each fold in turn, so no test split is carved: "
+                "give --cv or --test-fraction, not both"
+            )
+        if recipe.name != "single":
+            raise ConfigError(
+                f"cv trains one model per fold with the single recipe, not {recipe.name}"
             )
 
     def _check_recipe(self, family: ModelFamily) -> Recipe:
@@ -246,6 +276,8 @@ class TrainConfig:
             for name in ("own_data", "own_weights", "imdb", "imdb_weight", "labels",
                          "test_data", "test_fraction"):  # fmt: skip
                 settings[name] = getattr(self, name)
+            if self.cv is not None:
+                settings["cv"] = self.cv
         return settings
 
     def to_dict(self) -> dict:

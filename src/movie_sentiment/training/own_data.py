@@ -12,11 +12,12 @@ reviews and the user's, each review weighing its source's weight.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 import numpy as np
 
 from movie_sentiment.data.imdb import ReviewDataset, load_reviews
-from movie_sentiment.data.labeled import LabelOptions, read_labeled
+from movie_sentiment.data.labeled import LabeledReviews, LabelOptions, read_labeled
 from movie_sentiment.errors import ConfigError
 from movie_sentiment.training.config import TrainConfig
 from movie_sentiment.training.splits import Splits, split_validation
@@ -44,8 +45,19 @@ def label_options(config: TrainConfig) -> LabelOptions:
     return LabelOptions(**labels)
 
 
-def own_splits(config: TrainConfig) -> Splits:
-    """The run's splits (see the module docstring)."""
+@dataclass
+class OwnReviews:
+    """The user's own labeled reviews, read once: every file's reviews one after another,
+    each review's weight (its file's), the files as read, and what reading skipped."""
+
+    reviews: ReviewDataset
+    weights: np.ndarray
+    parts: list[LabeledReviews]
+    notes: list[str]
+
+
+def read_own(config: TrainConfig) -> OwnReviews:
+    """``config.own_data`` read with the config's label options."""
     options = label_options(config)
     parts = [read_labeled(path, options) for path in config.own_data]
     weights = config.own_weights or [1.0] * len(parts)
@@ -57,8 +69,24 @@ def own_splits(config: TrainConfig) -> Splits:
             for part, weight in zip(parts, weights, strict=True)
         ]
     )
-    if config.test_data:
-        given = read_labeled(config.test_data, options)
+    return OwnReviews(own, own_weights, parts, notes)
+
+
+def own_splits(
+    config: TrainConfig, mine: OwnReviews | None = None, held_out: np.ndarray | None = None
+) -> Splits:
+    """The run's splits (see the module docstring). ``held_out``: the indices of ``mine``
+    (read again when not given) that are test, a cross-validation fold's; with ``config.cv``
+    and none held out, the run's own splits have no test (every review is trained on)."""
+    mine = mine or read_own(config)
+    own, notes = mine.reviews, list(mine.notes)
+    if held_out is not None or config.cv:
+        held_out = np.asarray(held_out if held_out is not None else [], dtype=np.int64)
+        train_idx = np.setdiff1d(np.arange(len(own)), held_out)
+        test = own.select(held_out)
+        test_source = {"cross_validation": config.cv, "seed": config.seed}
+    elif config.test_data:
+        given = read_labeled(config.test_data, label_options(config))
         notes += [f"{given.source}: {line}" for line in given.notes]
         train_idx, test = np.arange(len(own)), given.dataset("test")
         test_source = {"source": given.source, "sha256": given.checksum}
@@ -68,11 +96,13 @@ def own_splits(config: TrainConfig) -> Splits:
         test_source = {"carved": config.test_fraction, "seed": config.seed}
     own_train = own.select(train_idx)
     imdb = load_reviews("train", config.data) if config.imdb else None
-    test, removed = _without(test, own_train.texts + (imdb.texts if imdb else []))
+    removed = 0
+    if len(test):
+        test, removed = _without(test, own_train.texts + (imdb.texts if imdb else []))
     if removed:
         notes.append(f"{removed} test reviews also among the training reviews: removed from test")
-    fit_idx, val_idx = _validation(own_train, config.validation_size, config.seed)
-    fit, fit_weights = own_train.select(fit_idx), own_weights[train_idx][fit_idx]
+    fit_idx, val_idx = carve_validation(own_train, config.validation_size, config.seed)
+    fit, fit_weights = own_train.select(fit_idx), mine.weights[train_idx][fit_idx]
     train_all = own_train
     if imdb is not None:
         imdb_texts = ReviewDataset(imdb.texts, imdb.labels, imdb.ratings, imdb.ids, "train",
@@ -82,6 +112,7 @@ def own_splits(config: TrainConfig) -> Splits:
             [np.full(len(imdb), config.imdb_weight, "float32"), fit_weights]
         )
         train_all = joined([imdb_texts, own_train], "train")
+    parts, weights = mine.parts, config.own_weights or [1.0] * len(mine.parts)
     sources = {
         "description": " + ".join((["IMDB"] if imdb else []) + [p.source for p in parts]),
         "files": [{**part.describe(), "weight": w} for part, w in zip(parts, weights, strict=True)],
@@ -112,7 +143,7 @@ def _without(test: ReviewDataset, seen: list[str]) -> tuple[ReviewDataset, int]:
     return test.select(keep), len(test) - len(keep)
 
 
-def _validation(train: ReviewDataset, size: int | None, seed: int):
+def carve_validation(train: ReviewDataset, size: int | None, seed: int):
     """(fit, validation) indices of the user's training part."""
     count = size if size is not None else max(round(VALIDATION_SHARE * len(train)), 1)
     fit_idx, val_idx = split_validation(len(train), count, seed)

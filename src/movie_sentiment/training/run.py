@@ -26,7 +26,9 @@ import numpy as np
 
 from movie_sentiment.bundle import ModelCard, SentimentModel
 from movie_sentiment.models import ModelFamily
+from movie_sentiment.training import cross_validation
 from movie_sentiment.training.config import TrainConfig
+from movie_sentiment.training.cross_validation import CrossValidation
 from movie_sentiment.training.fitting import FittedMember, fit_member
 from movie_sentiment.training.folder import RUN_MARKER, is_our_run, prepare_run_dir, run_folder
 from movie_sentiment.training.heads import RunFigures, fit_heads
@@ -69,8 +71,12 @@ class Run:
         self._stages, self._stage, self._announce = 0, 0, True
         self.run_dir = prepare_run_dir(config)  # before any work: a wrong --out is at once
         self.set_seed(config.seed)
-        if config.own_data:
-            self.splits: Splits = own_splits(config)
+        self.folds = None  # cross-validation's folds (``--cv``), checked before any work
+        if config.cv:
+            self.folds = CrossValidation(config)
+            self.splits: Splits = self.folds.final_splits()
+        elif config.own_data:
+            self.splits = own_splits(config)
         else:
             self.splits = load_splits(config, self.settings["training"]["validation_size"])
         for note in self.splits.notes:  # what reading the user's data skipped, said
@@ -79,6 +85,8 @@ class Run:
         self.resume = open_resume(config, self.run_dir, announce=inside is None)
 
     def execute(self) -> TrainResult:
+        if self.folds is not None:
+            return cross_validation.steps(self, self.folds)
         return self.recipe.steps(self)
 
     # -- stages ----------------------------------------------------------------------
@@ -142,11 +150,14 @@ class Run:
         save_stage(self.resume, stage, member)
         return member
 
-    def raw_logits(self, model: SentimentModel, long_reviews: str) -> tuple:
+    def raw_logits(
+        self, model: SentimentModel, long_reviews: str, splits: Splits | None = None
+    ) -> tuple:
         """The model's uncalibrated logits on validation (None when there is none or it
         is test), test, and the short validation texts (``Splits.short_validation``;
-        None without validation), scored as ``SentimentModel.score`` scores."""
-        splits, validation, short = self.splits, None, None
+        None without validation), scored as ``SentimentModel.score`` scores; of the run's
+        splits or ``splits`` (a cross-validation fold's)."""
+        splits, validation, short = splits or self.splits, None, None
         if len(splits.validation) and splits.validation_source != "test":
             validation = model.raw_scores(
                 splits.validation.encodable, long_reviews=long_reviews
@@ -162,13 +173,16 @@ class Run:
         raw_test: np.ndarray,
         raw_short: np.ndarray | None = None,
         stars_encoder=None,
+        splits: Splits | None = None,
     ) -> RunFigures:
         """The "fit heads" stage (``training.heads``): temperature, uncertain zone and
-        stars fit on validation, then test scored once. On a user's own data, a model that
-        learned nothing (validation no better than always the larger label) is said so."""
+        stars fit on validation, then test scored once (of the run's splits or ``splits``).
+        On a user's own data, a model that learned nothing (validation no better than
+        always the larger label) is said so."""
         figures = fit_heads(
-            self.splits, raw_validation, raw_test, self.verbose, raw_short, stars_encoder
-        )
+            splits or self.splits, raw_validation, raw_test, self.verbose, raw_short,
+            stars_encoder,
+        )  # fmt: skip
         if self.splits.sources and "validation" in figures.metrics:
             self._learned_or_say(figures.metrics["validation"]["accuracy"])
         return figures
@@ -270,8 +284,6 @@ def save_bundle_and_figures(
     """The bundle (with its complete card), the run marker, ``metrics.json``, the plots
     (reliability, confusion matrix, risk-coverage, stars) and ``report.html`` into the
     run's staging folder."""
-    from movie_sentiment.evaluation.calibration import plot_reliability
-    from movie_sentiment.evaluation.plots import plot_confusion_matrix, plot_risk_coverage
     from movie_sentiment.training.report import write_report
 
     model.stars_model = scored.heads.stars.model
@@ -279,6 +291,17 @@ def save_bundle_and_figures(
     model.save(staging / "bundle")
     (staging / RUN_MARKER).write_text(model.card.run_id + "\n", encoding="ascii")
     (staging / "metrics.json").write_text(json.dumps(scored.metrics, indent=2))
+    if "test" in scored.metrics:  # a cross-validated run has no test split
+        save_test_plots(staging, scored, splits)
+    write_report(staging, model, splits.test)
+
+
+def save_test_plots(staging: Path, scored: RunFigures, splits: Splits) -> None:
+    """The plots of the test figures: reliability, confusion matrix, risk-coverage and
+    the stars' confusion matrix."""
+    from movie_sentiment.evaluation.calibration import plot_reliability
+    from movie_sentiment.evaluation.plots import plot_confusion_matrix, plot_risk_coverage
+
     labels = splits.test.labels
     plot_reliability(labels, scored.raw_test, scored.calibrated_test, staging / "reliability.png")
     test = scored.metrics["test"]
@@ -293,7 +316,6 @@ def save_bundle_and_figures(
             [str(star) for star in test["stars"]["classes"]],
             "Stars: true (rows) and predicted (test)",
         )
-    write_report(staging, model, splits.test)
 
 
 def verbosity(config: TrainConfig) -> int:
