@@ -87,6 +87,28 @@ def test_small_batches_are_scored_by_the_compiled_model_exactly(tutorial_run, nb
         assert not np.allclose(after, before)
 
 
+@pytest.mark.parametrize("policy", LONG_REVIEWS)
+def test_reviews_that_fit_their_window_are_chunked_as_with_a_long_one_beside(policy):
+    """A batch whose reviews all fit the window takes a shortcut (one chunk each); with a
+    long review beside them the same short reviews go the general way: the same chunks."""
+    encoder = TextEncoder(num_words=50, maxlen=11).fit(WORDS)
+    short, mixed = corpus([3, 10, 1, 7]), corpus([3, 10, 1, 7, 40])
+    alone, beside = make_chunks(short, encoder, policy), make_chunks(mixed, encoder, policy)
+    assert np.array_equal(alone.owner, np.arange(4)) and alone.owner.dtype == beside.owner.dtype
+    ours = np.isin(beside.owner, np.arange(4))
+    for name in ("owner", "weight"):
+        np.testing.assert_array_equal(getattr(alone, name), getattr(beside, name)[ours])
+        assert getattr(alone, name).dtype == getattr(beside, name).dtype
+    np.testing.assert_array_equal(alone.positions, np.arange(short.offsets[-1]))
+    np.testing.assert_array_equal(alone.tokens.ids, short.ids)
+    np.testing.assert_array_equal(alone.tokens.offsets, short.offsets)
+    assert alone.positions.dtype == beside.positions.dtype
+    # A slice of a corpus (its tokens not starting at 0) too.
+    part = mixed.select(np.array([1, 2]))
+    sliced = make_chunks(part, encoder, policy)
+    np.testing.assert_array_equal(part.ids[sliced.positions], sliced.tokens.ids)
+
+
 def test_long_reviews_are_read_whole(tutorial_run):
     model = SentimentModel.load(tutorial_run.bundle_dir)
     long = " ".join(["awful boring"] * 300 + ["wonderful superb"] * 20)  # 640 words
