@@ -11,8 +11,16 @@ server's CPU per request (user + system time of the server and its workers, from
 The load generator runs on the same two cores (its CPU is not counted as the server's).
 Every load is bounded in requests and time.
 
+``--repeats N`` loads each server N times per rate and reports the median of each figure
+(every round kept under ``rounds``, with the machine's load average as it began: others'
+work on two shared cores moves single runs). ``--before DIR`` measures an earlier source
+tree side by side in the same run (its server runs with ``PYTHONPATH=DIR/src``, e.g.
+``git archive COMMIT src | tar -x -C DIR``), written under ``before`` beside ``after``
+(this checkout) with the ratios of after to before.
+
     python benchmarks/service_workers.py [--data PATH] [--runs DIR] [--families nbsvm]
                                          [--seconds 30] [--rates 200,400] [--workers 1,2]
+                                         [--repeats 1] [--before DIR]
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import os
 import random
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -53,18 +62,28 @@ def cpu_seconds(pid: int) -> float:
     return total / TICKS
 
 
+def server_env(source: Path | None) -> dict:
+    """This process' environment; with ``source``, that tree's package imported first."""
+    env = os.environ.copy()
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(source / "src"), env.get("PYTHONPATH")])
+        )
+    return env
+
+
 class Server:
     """``movie-sentiment serve RUN --workers N`` on a free port, ready when every worker
     is (for one worker: when it answers ready)."""
 
-    def __init__(self, run: Path, workers: int):
+    def __init__(self, run: Path, workers: int, source: Path | None = None):
         with socket.socket() as probe:
             probe.bind((HOST, 0))
             self.port = probe.getsockname()[1]
         self.process = subprocess.Popen(
             [sys.executable, "-m", "movie_sentiment.cli", "serve", str(run),
              "--port", str(self.port), "--workers", str(workers)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=server_env(source),
         )  # fmt: skip
         self.lines: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -84,33 +103,82 @@ class Server:
         return self.process.wait(timeout=60)
 
 
+MEDIAN_OF = ("p50_ms", "p99_ms", "max_ms", "server_cpu_ms_per_request", "requests_per_second")
+
+
+def load_round(server: Server, singles: list[str], rate: float, seconds: float) -> dict:
+    """One open-loop load, with the server's CPU per request and the load average."""
+    load_average = os.getloadavg()[0]
+    before = cpu_seconds(server.process.pid)
+    load = asyncio.run(open_loop(server.port, singles, rate, seconds))
+    used = cpu_seconds(server.process.pid) - before
+    load["server_cpu_ms_per_request"] = round(1000 * used / load["requests"], 3)
+    load["load_average_1m"] = round(load_average, 2)
+    return load
+
+
+def median_of(rounds: list[dict]) -> dict:
+    """Each figure's median over the rounds, their errors summed, and every round."""
+    figures = {key: round(statistics.median(r[key] for r in rounds), 3) for key in MEDIAN_OF}
+    figures["errors"] = sum(r["errors"] for r in rounds)
+    figures["requests"] = sum(r["requests"] for r in rounds)
+    figures["load_average_1m"] = [r["load_average_1m"] for r in rounds]
+    figures["rounds"] = rounds
+    return figures
+
+
+def bench_server(run: Path, workers: int, source: Path | None, singles, args, label) -> dict:
+    server = Server(run, workers, source)
+    figures = {}
+    for rate in args.rates:
+        rounds = []
+        for _ in range(args.repeats):
+            rounds.append(load_round(server, singles, rate, args.seconds))
+            print(f"{label}, {workers} worker(s), {rate:g} requests/s: {rounds[-1]}", flush=True)
+        figures[f"open_loop_{rate:g}"] = median_of(rounds)
+    figures["exit_code_on_sigterm"] = server.stop()
+    return figures
+
+
+def ratios(result: dict, args) -> dict:
+    """Two workers over one (p99), and after over before (p99, CPU per request)."""
+    out = {}
+    for version, figures in result.items():
+        if len(args.workers) == 2:
+            one, two = (figures[f"workers_{w}"] for w in args.workers)
+            for rate in args.rates:
+                key = f"open_loop_{rate:g}"
+                out[f"{version}_p99_{rate:g}_workers_{args.workers[1]}_over_{args.workers[0]}"] = (
+                    round(two[key]["p99_ms"] / one[key]["p99_ms"], 3)
+                )
+    if "before" in result:
+        for workers in args.workers:
+            for rate in args.rates:
+                key, w = f"open_loop_{rate:g}", f"workers_{workers}"
+                old, new = result["before"][w][key], result["after"][w][key]
+                for figure in ("server_cpu_ms_per_request", "p99_ms"):
+                    out[f"after_over_before_{figure}_{w}_{rate:g}"] = round(
+                        new[figure] / old[figure], 3
+                    )
+    return out
+
+
 def bench(family: str, args, texts: list[str]) -> dict:
     trained_bundle(family, args.data, args.runs)
     run = Path(args.runs) / family
     singles = random.Random(0).sample(texts, 5000)
-    result: dict = {}
+    versions = {"after": None} if args.before is None else {"before": args.before, "after": None}
+    result: dict = {version: {} for version in versions}
     for workers in args.workers:
-        server = Server(run, workers)
-        figures = {}
-        for rate in args.rates:
-            before = cpu_seconds(server.process.pid)
-            load = asyncio.run(open_loop(server.port, singles, rate, args.seconds))
-            used = cpu_seconds(server.process.pid) - before
-            load["server_cpu_ms_per_request"] = round(1000 * used / load["requests"], 3)
-            figures[f"open_loop_{rate:g}"] = load
-            print(f"{family}, {workers} worker(s), {rate:g} requests/s: {load}", flush=True)
-        figures["exit_code_on_sigterm"] = server.stop()
-        result[f"workers_{workers}"] = figures
-    if len(args.workers) == 2:
-        one, two = (result[f"workers_{w}"] for w in args.workers)
-        result["ratios"] = {
-            f"p99_{rate:g}": round(
-                two[f"open_loop_{rate:g}"]["p99_ms"] / one[f"open_loop_{rate:g}"]["p99_ms"], 3
+        for version, source in versions.items():
+            label = f"{family} ({version})" if args.before else family
+            result[version][f"workers_{workers}"] = bench_server(
+                run, workers, source, singles, args, label
             )
-            for rate in args.rates
-        }
-        print(f"{family}: p99 of {args.workers[1]} workers over {args.workers[0]}: "
-              f"{result['ratios']}", flush=True)  # fmt: skip
+    result["ratios"] = ratios(result, args)
+    print(f"{family}: {result['ratios']}", flush=True)
+    if args.before is None:
+        result.update(result.pop("after"))
     return result
 
 
@@ -122,6 +190,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--rates", default="200,400")
     parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--before", type=Path, help="an earlier source tree to compare with")
     args = parser.parse_args()
     args.rates = [float(r) for r in args.rates.split(",")]
     args.workers = [int(w) for w in args.workers.split(",")]
@@ -136,6 +206,8 @@ def main() -> None:
                 "seconds": args.seconds,
                 "rates": args.rates,
                 "workers": args.workers,
+                "repeats": args.repeats,
+                "before": str(args.before) if args.before else None,
                 "server": "defaults: --max-batch-size 64 --max-wait-ms 2",
                 "xla_flags": os.environ.get("XLA_FLAGS"),
             },

@@ -6,7 +6,7 @@ import pytest
 
 from movie_sentiment.bundle import SentimentModel
 from movie_sentiment.bundle.record import NAMES
-from movie_sentiment.bundle.scoring import LONG_REVIEWS, make_chunks, window
+from movie_sentiment.bundle.scoring import LONG_REVIEWS, make_chunks, run_keras, window
 from movie_sentiment.errors import InvalidInputError
 from movie_sentiment.evaluation.probability import sigmoid
 from movie_sentiment.text.encoder import TextEncoder
@@ -64,6 +64,49 @@ def test_short_reviews_score_as_the_keras_model_does(tutorial_run, nbsvm_run):
         # the probability from the logit: the other way loses digits where p nears 0 or 1
         np.testing.assert_allclose(scores.probability, sigmoid(scores.logit), rtol=1e-6)
         assert list(scores.chunks) == [1, 1, 1]
+
+
+def test_small_batches_are_scored_by_the_compiled_model_exactly(tutorial_run, nbsvm_run):
+    """``run_keras`` calls a small batch compiled whole (``compiled_call``): the same
+    numbers as Keras' own call op by op, for one row and a padded bucket, and new weights
+    are read at each call (a model trained further is not scored with its old ones)."""
+    texts = ["wonderful superb film", "awful boring waste of time", "a film"]
+    for run in (tutorial_run, nbsvm_run):
+        model = SentimentModel.load(run.bundle_dir)
+        keras_model = model.members()[0][0].logit_model()
+        x = model.encoder.transform(texts)
+        for rows in (x[:1], x):
+            eager = np.asarray(keras_model(rows, training=False), dtype=np.float64)[:, 0]
+            np.testing.assert_array_equal(run_keras(keras_model, rows), eager)
+        before = run_keras(keras_model, x)
+        for variable in keras_model.trainable_variables:
+            variable.assign(variable.numpy() * 2)
+        after = run_keras(keras_model, x)
+        eager = np.asarray(keras_model(x, training=False), dtype=np.float64)[:, 0]
+        np.testing.assert_array_equal(after, eager)
+        assert not np.allclose(after, before)
+
+
+@pytest.mark.parametrize("policy", LONG_REVIEWS)
+def test_reviews_that_fit_their_window_are_chunked_as_with_a_long_one_beside(policy):
+    """A batch whose reviews all fit the window takes a shortcut (one chunk each); with a
+    long review beside them the same short reviews go the general way: the same chunks."""
+    encoder = TextEncoder(num_words=50, maxlen=11).fit(WORDS)
+    short, mixed = corpus([3, 10, 1, 7]), corpus([3, 10, 1, 7, 40])
+    alone, beside = make_chunks(short, encoder, policy), make_chunks(mixed, encoder, policy)
+    assert np.array_equal(alone.owner, np.arange(4)) and alone.owner.dtype == beside.owner.dtype
+    ours = np.isin(beside.owner, np.arange(4))
+    for name in ("owner", "weight"):
+        np.testing.assert_array_equal(getattr(alone, name), getattr(beside, name)[ours])
+        assert getattr(alone, name).dtype == getattr(beside, name).dtype
+    np.testing.assert_array_equal(alone.positions, np.arange(short.offsets[-1]))
+    np.testing.assert_array_equal(alone.tokens.ids, short.ids)
+    np.testing.assert_array_equal(alone.tokens.offsets, short.offsets)
+    assert alone.positions.dtype == beside.positions.dtype
+    # A slice of a corpus (its tokens not starting at 0) too.
+    part = mixed.select(np.array([1, 2]))
+    sliced = make_chunks(part, encoder, policy)
+    np.testing.assert_array_equal(part.ids[sliced.positions], sliced.tokens.ids)
 
 
 def test_long_reviews_are_read_whole(tutorial_run):

@@ -25,6 +25,7 @@ exactly what its Keras model computes on a review that fits every window.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -162,6 +163,8 @@ def make_chunks(reviews: Tokenized, encoder, long_reviews: str) -> Chunks:
     starts = reviews.offsets[:-1]
     if long_reviews == "truncate" and encoder.kind == "ngrams":
         size = None  # the encoder cuts features itself (unigrams first)
+    if size is None or not len(lengths) or lengths.max() <= size:
+        return _one_chunk_each(reviews)
     # Segments (chunk, first flat token, length): one per chunk, two for head + tail.
     short = np.arange(len(reviews)) if size is None else np.flatnonzero(lengths <= size)
     seg_chunk = [np.arange(len(short))]
@@ -215,6 +218,17 @@ def make_chunks(reviews: Tokenized, encoder, long_reviews: str) -> Chunks:
     offsets = np.concatenate([[0], np.cumsum(chunk_lengths)]).astype(np.int64)
     tokens = Tokenized(reviews.ids[positions], offsets, reviews.vocabulary)
     return Chunks(tokens, np.concatenate(owner), np.concatenate(weight), positions)
+
+
+def _one_chunk_each(reviews: Tokenized) -> Chunks:
+    """``make_chunks`` when no review is cut: each review is its one chunk, as the general
+    path would make it, without its work per segment (~50 us of a single review's call)."""
+    first = int(reviews.offsets[0])
+    positions = np.arange(first, int(reviews.offsets[-1]), dtype=np.int64)
+    offsets = (reviews.offsets - first).astype(np.int64)
+    tokens = Tokenized(reviews.ids[positions], offsets, reviews.vocabulary)
+    count = len(reviews)
+    return Chunks(tokens, np.arange(count, dtype=np.int64), np.ones(count), positions)
 
 
 # -- members -------------------------------------------------------------------------------
@@ -287,8 +301,8 @@ def run_keras(keras_model, ids, batch_size: int = 512) -> np.ndarray:
     Every new input shape is compiled again (0.2-0.6 s, more than scoring 5,000 reviews
     takes), so rows are padded to a few shapes only: up to ``batch_size`` rows are one
     direct call (no data-adapter overhead) padded to the next power of two (``row_buckets``,
-    which the service warms up); more go through Keras' compiled predict loop, about twice
-    as fast, padded to whole batches."""
+    which the service warms up), compiled whole (``compiled_call``); more go through Keras'
+    compiled predict loop, padded to whole batches."""
     count = len(ids[0]) if isinstance(ids, list) else len(ids)
     if count == 0:
         width = keras_model.output_shape[-1]
@@ -302,11 +316,47 @@ def run_keras(keras_model, ids, batch_size: int = 512) -> np.ndarray:
             else _pad_rows(ids, padding)
         )
     if rows:
-        outputs = np.asarray(keras_model(ids, training=False))[:count]
+        outputs = np.asarray(compiled_call(keras_model)(ids))[:count]
     else:
         outputs = keras_model.predict(ids, batch_size=batch_size, verbose=0)[:count]
     outputs = np.asarray(outputs, dtype=np.float64).reshape(count, -1)
     return outputs[:, 0] if outputs.shape[1] == 1 else outputs
+
+
+# A model's compiled call, kept as long as the model is (a bundle holds its models for good).
+_COMPILED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def compiled_call(keras_model):
+    """``keras_model(ids, training=False)`` compiled as one XLA program (``jax.jit`` over
+    Keras' stateless call), taking the variables' current values at every call, so a model
+    trained further is scored with its new weights. Called eagerly, Keras dispatches each
+    layer's operations one by one from Python: ~1 ms of CPU for a single review's call,
+    against ~0.1 ms compiled (the service's single-review requests, benchmarks/
+    service_workers.py). Other backends than JAX keep the eager call."""
+    call = _COMPILED.get(keras_model)
+    if call is None:
+        import keras
+
+        if keras.backend.backend() != "jax":
+            return lambda ids: keras_model(ids, training=False)
+        import jax
+
+        model = weakref.ref(keras_model)  # the cache must not keep its key alive
+
+        @jax.jit
+        def outputs(trainable, non_trainable, ids):
+            return model().stateless_call(trainable, non_trainable, ids, training=False)[0]
+
+        def call(ids):
+            return outputs(
+                [v.value for v in model().trainable_variables],
+                [v.value for v in model().non_trainable_variables],
+                ids,
+            )
+
+        _COMPILED[keras_model] = call
+    return call
 
 
 def stars_probabilities(

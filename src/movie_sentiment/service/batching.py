@@ -77,13 +77,11 @@ class Batcher:
             # Waiting counts from the first request's arrival: one that arrived while the
             # last batch was scored has waited already.
             deadline = self._waiting[0].since + self.max_wait
-            while self._queued_reviews() < self.max_batch:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    break
+            while self._queued_reviews() < self.max_batch and loop.time() < deadline:
                 self._arrived.clear()
                 try:
-                    await asyncio.wait_for(self._arrived.wait(), remaining)
+                    async with asyncio.timeout_at(deadline):  # no task per wait, as wait_for
+                        await self._arrived.wait()
                 except TimeoutError:
                     break
             batch = [self._waiting.popleft()]

@@ -73,6 +73,7 @@ def build_app(spec: ServiceSpec, warm: bool = False):
     from movie_sentiment.service.app import create_app
     from movie_sentiment.service.schemas import Limits
 
+    _synchronous_jax()
     load_seconds, models = {}, {}
     for name, path in spec.paths.items():
         started = time.perf_counter()
@@ -93,6 +94,16 @@ def build_app(spec: ServiceSpec, warm: bool = False):
         body_seconds=spec.body_seconds,
         **spec.options,
     )
+
+
+def _synchronous_jax() -> None:
+    """JAX on the CPU runs each computation on the calling thread (set before the first
+    model loads, when JAX makes its CPU client): the service's calls are small, and handing
+    each to JAX's dispatch threads and waiting for them cost ~40 us of CPU a call in a loop,
+    and more in a server waking for each request (benchmarks/service_workers.py)."""
+    import jax
+
+    jax.config.update("jax_cpu_enable_async_dispatch", False)
 
 
 def bound_socket(server: ServerSpec) -> socket.socket:

@@ -101,7 +101,8 @@ class BodyDeadline:
             if complete:  # only a disconnect is left to hear of: no deadline
                 return await receive()
             try:
-                event = await asyncio.wait_for(receive(), max(deadline - loop.time(), 0))
+                async with asyncio.timeout_at(deadline):  # no task per receive, as wait_for
+                    event = await receive()
             except TimeoutError:
                 raise HTTPException(
                     status_code=408,
