@@ -224,14 +224,46 @@ class NgramEncoder:
         return np.concatenate(list(_thread_pool().map(self._transform_chunk, chunks)))
 
     def _transform_chunk(self, texts: Sequence[str] | Tokenized) -> np.ndarray:
-        feature, offsets = self.features(texts)
+        feature, offsets = self._bags_chunk(texts)
         count = len(offsets) - 1
         owner = np.repeat(np.arange(count), np.diff(offsets))
-        position = np.arange(len(feature)) - offsets[owner]
-        kept = position < self.maxlen
         out = np.zeros((count, self.maxlen), dtype=np.int32)
-        out[owner[kept], position[kept]] = feature[kept]
+        out[owner, np.arange(len(feature)) - offsets[owner]] = feature
         return out
+
+    def bags(self, texts: Sequence[str] | Tokenized) -> tuple[np.ndarray, np.ndarray]:
+        """``transform`` without the padding: each row's feature ids as ``transform`` puts
+        them in its row, (flat int32 ids, offsets). A model that only sums or averages
+        weights over a row's ids reads this, not the padded rows: most of a padded row is
+        padding (``maxlen`` is the 99th percentile), so building and reading it costs more
+        than the model itself."""
+        texts = as_texts(texts)
+        count = len(texts)
+        if count < 2 * TRANSFORM_CHUNK:
+            return self._bags_chunk(texts)
+        starts = range(0, count, TRANSFORM_CHUNK)
+        if isinstance(texts, Tokenized):
+            chunks = [texts.select(np.arange(i, min(i + TRANSFORM_CHUNK, count))) for i in starts]
+        else:
+            chunks = [texts[i : i + TRANSFORM_CHUNK] for i in starts]
+        self._lookups()  # build the hash indexes once, before the threads share them
+        parts = list(_thread_pool().map(self._bags_chunk, chunks))
+        lengths = np.concatenate([np.diff(offsets) for _, offsets in parts])
+        offsets = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        return np.concatenate([feature for feature, _ in parts]), offsets
+
+    def _bags_chunk(self, texts: Sequence[str] | Tokenized) -> tuple[np.ndarray, np.ndarray]:
+        """``features`` cut to ``maxlen`` per review (the lowest ids: unigrams first)."""
+        feature, offsets = self.features(texts)
+        lengths = np.minimum(np.diff(offsets), self.maxlen)
+        if np.all(lengths == np.diff(offsets)):
+            return feature, offsets
+        owner = np.repeat(np.arange(len(lengths)), np.diff(offsets))
+        kept = np.arange(len(feature)) - offsets[owner] < self.maxlen
+        cut = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=cut[1:])
+        return feature[kept], cut
 
     def known_counts(self, x: np.ndarray) -> np.ndarray:
         """How many n-grams of the vocabulary each encoded row (from ``transform``) holds."""

@@ -1,0 +1,118 @@
+"""NumPy twins of the Keras models that only sum or average weights over a bag of n-gram
+ids: nbsvm's logit (``NaiveBayesLinear``) and the stars model (``Embedding``, then
+``MaskedMean``, then a softmax ``Dense``).
+
+Why: such a model reads a review's distinct n-gram ids padded to ``maxlen`` (nbsvm's
+99th percentile, 1,407 ids), mostly padding. Building that matrix, padding it to whole
+batches and running Keras over it took longer than encoding the n-grams; the twin reads
+the ids without the padding (``Bags``, from ``NgramEncoder.bags``) and does the same float
+math with the model's own weights: the same products in float32, the sums in float64 (so
+a result differs from Keras' only by Keras' float32 rounding, about 1e-6).
+
+``twin_of`` recognizes the models by their layers and gives None for any other model,
+which then runs in Keras as before (``scoring.run_model``).
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Bags:
+    """Encoded reviews without their padding: row ``i`` holds the ids
+    ``ids[offsets[i]:offsets[i + 1]]`` (all non-zero), as ``NgramEncoder.transform`` puts
+    them at the start of its padded row ``i``."""
+
+    ids: np.ndarray  # int32
+    offsets: np.ndarray  # int64, rows + 1
+    maxlen: int  # the padded width, for a model that needs the padded rows
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def padded(self) -> np.ndarray:
+        """The rows as ``transform`` pads them (for a model with no twin)."""
+        lengths = self.lengths()
+        owner = np.repeat(np.arange(len(self)), lengths)
+        out = np.zeros((len(self), self.maxlen), dtype=np.int32)
+        out[owner, np.arange(len(self.ids)) - self.offsets[owner]] = self.ids
+        return out
+
+
+def _rows_matrix(bags: Bags, columns: int, data: np.ndarray | None = None):
+    """The bags as a sparse (rows, columns) matrix: one entry per id, 1 unless ``data``.
+    Its product with a weight table gathers and sums each row's weights in one pass."""
+    import scipy.sparse as sparse
+
+    data = np.ones(len(bags.ids)) if data is None else data
+    return sparse.csr_matrix((data, bags.ids, bags.offsets), shape=(len(bags), columns))
+
+
+class NaiveBayesTwin:
+    """``NaiveBayesLinear`` alone (nbsvm's logit model): ``sum_j r[f_j] * w[f_j] + b``."""
+
+    def __init__(self, layer) -> None:
+        ratios, weights, bias = (
+            np.asarray(v.value) for v in (layer.ratios, layer.weights_, layer.bias)
+        )
+        self.values = (ratios * weights).astype(np.float64)  # the product in float32, as Keras
+        self.bias = float(bias[0])
+
+    def __call__(self, bags: Bags) -> np.ndarray:
+        return _rows_matrix(bags, len(self.values)) @ self.values + self.bias
+
+
+class MeanSoftmaxTwin:
+    """``Embedding`` -> ``MaskedMean`` -> ``Dense(softmax)`` (the stars model): the mean
+    of a row's embedding vectors (zero for a row with none), then the softmax layer."""
+
+    def __init__(self, embedding, dense) -> None:
+        self.table = np.asarray(embedding.embeddings.value, np.float64)
+        self.kernel = np.asarray(dense.kernel.value, np.float64)
+        self.bias = np.asarray(dense.bias.value, np.float64)
+
+    def __call__(self, bags: Bags) -> np.ndarray:
+        totals = _rows_matrix(bags, len(self.table)) @ self.table
+        means = totals / np.maximum(bags.lengths(), 1)[:, None]
+        scores = means @ self.kernel + self.bias
+        scores = np.exp(scores - scores.max(axis=1, keepdims=True))
+        return scores / scores.sum(axis=1, keepdims=True)
+
+
+def _build_twin(keras_model):
+    layers = [layer for layer in keras_model.layers if type(layer).__name__ != "InputLayer"]
+    names = [type(layer).__name__ for layer in layers]
+    if names == ["NaiveBayesLinear"]:
+        return NaiveBayesTwin(layers[0])
+    if names == ["Embedding", "MaskedMean", "Dense"]:
+        embedding, _, dense = layers
+        if dense.activation.__name__ == "softmax" and dense.use_bias:
+            return MeanSoftmaxTwin(embedding, dense)
+    return None
+
+
+# Twins of live models, rebuilt when a weight is assigned (Keras replaces the JAX array).
+_TWINS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def twin_of(keras_model):
+    """The NumPy twin of ``keras_model`` (a callable taking ``Bags``), or None when the
+    model is not one of the bag models above."""
+    values = tuple(variable.value for variable in keras_model.weights)
+    cached = _TWINS.get(keras_model)
+    if (
+        cached is not None
+        and len(cached[0]) == len(values)
+        and all(a is b for a, b in zip(cached[0], values, strict=True))
+    ):
+        return cached[1]
+    twin = _build_twin(keras_model)
+    _TWINS[keras_model] = (values, twin)
+    return twin
