@@ -112,19 +112,23 @@ class NgramEncoder:
         return review, words, count
 
     def _keys(
-        self, review: np.ndarray, words: np.ndarray, n: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(review index, n-gram key, flat position of its first token) of every n-gram
-        that lies inside one review."""
+        self, review: np.ndarray, words: np.ndarray, n: int, positions: bool = True
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(review index, n-gram key, flat position of its first token, unless not
+        ``positions``) of every n-gram that lies inside one review."""
         count = len(words) - n + 1
         if count <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+        if n == 1:  # every token is a unigram of its review
+            return review, words, np.arange(count) if positions else None
         inside = review[:count] == review[n - 1 : n - 1 + count]
         base = len(self.words_) + 1
         keys = words[:count].copy()
         for k in range(1, n):
-            keys = keys * base + words[k : k + count]
-        return review[:count][inside], keys[inside], np.flatnonzero(inside)
+            keys *= base
+            keys += words[k : k + count]
+        first = np.flatnonzero(inside) if positions else None
+        return review[:count][inside], keys[inside], first
 
     # -- learning ----------------------------------------------------------------------------
     def fit(self, texts: Sequence[str] | Tokenized) -> NgramEncoder:
@@ -163,22 +167,44 @@ class NgramEncoder:
 
     # -- encoding ----------------------------------------------------------------------------
     def _lookups(self) -> list:
-        """A hash index per table (pandas' khash): 5x faster than ``searchsorted`` for the
+        """A lookup per table, key -> index into it (-1: not there): for a unigram table
+        that holds every word (``fit`` keeps them all) the key itself, less one; for the
+        others a hash index (pandas' khash), 5x faster than ``searchsorted`` for the
         millions of lookups of a batch."""
         if self._lookup_cache is None:
             import pandas as pd
 
-            self._lookup_cache = [pd.Index(table) for table in self.tables_]
+            words = len(self.words_)
+            lookups = []
+            for n, table in enumerate(self.tables_, self.ngram_range[0]):
+                if n == 1 and len(table) == words and (not words or table[-1] == words):
+                    lookups.append(_every_word)  # sorted, distinct, 1..words: all of them
+                else:
+                    lookups.append(pd.Index(table).get_indexer)
+            self._lookup_cache = lookups
         return self._lookup_cache
+
+    def _found(self, texts: Sequence[str] | Tokenized, positions: bool = False):
+        """Per n, the known n-grams of ``texts``: (n, review index, feature id as
+        ``features`` numbers it, and with ``positions`` the flat position of its first
+        token)."""
+        if not self.tables_:
+            raise ConfigError("the n-gram encoder has no tables yet: call fit() first")
+        review, words, _ = self._positions(as_texts(texts))
+        offset = 1
+        low, _ = self.ngram_range
+        for n, (table, lookup) in enumerate(zip(self.tables_, self._lookups(), strict=True), low):
+            at, keys, first = self._keys(review, words, n, positions)
+            index = lookup(keys)
+            found = index >= 0
+            yield n, at[found], index[found] + offset, first[found] if positions else None
+            offset += len(table)
 
     def features(self, texts: Sequence[str] | Tokenized) -> tuple[np.ndarray, np.ndarray]:
         """Each review's distinct feature ids, sorted: (flat int32 ids, offsets)."""
-        if not self.tables_:
-            raise ConfigError("the n-gram encoder has no tables yet: call fit() first")
-        texts = as_texts(texts)
-        owner, feature, _, _ = self.occurrences(texts)
-        count, offset = len(texts), self.vocabulary_size
-        combined = sorted_unique(owner * offset + feature)
+        count, offset = len(as_texts(texts)), self.vocabulary_size
+        parts = [at * offset + feature for _, at, feature, _ in self._found(texts)]
+        combined = sorted_unique(np.concatenate(parts))
         owner, feature = np.divmod(combined, offset)
         offsets = np.zeros(count + 1, dtype=np.int64)
         np.cumsum(np.bincount(owner, minlength=count), out=offsets[1:])
@@ -190,18 +216,10 @@ class NgramEncoder:
         """Every occurrence of a known n-gram, for explanations: (review index, feature id
         as ``features`` numbers it, flat position of its first token, n), by n then
         position. ``features`` gives each review's distinct ids of these."""
-        if not self.tables_:
-            raise ConfigError("the n-gram encoder has no tables yet: call fit() first")
-        review, words, _ = self._positions(as_texts(texts))
-        parts = []
-        offset = 1
-        low, _ = self.ngram_range
-        for n, (table, lookup) in enumerate(zip(self.tables_, self._lookups(), strict=True), low):
-            at, keys, first = self._keys(review, words, n)
-            index = lookup.get_indexer(keys)
-            found = index >= 0
-            parts.append((at[found], index[found] + offset, first[found], np.full(found.sum(), n)))
-            offset += len(table)
+        parts = [
+            (at, feature, first, np.full(len(at), n))
+            for n, at, feature, first in self._found(texts, positions=True)
+        ]
         return tuple(np.concatenate([part[i] for part in parts]).astype(np.int64) for i in range(4))
 
     def transform(self, texts: Sequence[str] | Tokenized) -> np.ndarray:
@@ -336,3 +354,9 @@ class NgramEncoder:
                     f"the {n}-gram table does not match the word list: the encoder's files "
                     "come from different models"
                 )
+
+
+def _every_word(keys: np.ndarray) -> np.ndarray:
+    """The unigram lookup when the table holds every word 1..W: word w is entry w - 1, and
+    the unknown word 0 is not there (-1)."""
+    return keys - 1
