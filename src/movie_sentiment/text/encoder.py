@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import repeat
 
 import numpy as np
 
@@ -107,9 +108,10 @@ class TextEncoder:
     # -- encoding -----------------------------------------------------------------------
     def _lookup_table(self, vocabulary: list[str]) -> np.ndarray:
         """Map ids of a ``Tokenized`` vocabulary to this encoder's ids."""
-        get = self._ids.get
         return np.fromiter(
-            (get(word, self.oov_char) for word in vocabulary), dtype=np.int32, count=len(vocabulary)
+            map(self._ids.get, vocabulary, repeat(self.oov_char, len(vocabulary))),
+            dtype=np.int32,
+            count=len(vocabulary),
         )
 
     def encode(self, texts: Sequence[str] | Tokenized) -> list[np.ndarray]:

@@ -13,6 +13,7 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import numpy as np
 
@@ -95,7 +96,9 @@ class NgramEncoder:
         if cached is not None and cached[0] is vocabulary and cached[1] == len(vocabulary):
             return cached[2]
         table = np.fromiter(
-            (self._index.get(word, 0) for word in vocabulary), dtype=np.int64, count=len(vocabulary)
+            map(self._index.get, vocabulary, repeat(0, len(vocabulary))),  # no Python frames
+            dtype=np.int64,
+            count=len(vocabulary),
         )
         self._vocabulary_cache = (vocabulary, len(vocabulary), table)
         return table
