@@ -66,7 +66,10 @@ class NaiveBayesTwin:
         self.bias = float(bias[0])
 
     def __call__(self, bags: Bags) -> np.ndarray:
-        return _rows_matrix(bags, len(self.values)) @ self.values + self.bias
+        logits = _rows_matrix(bags, len(self.values)) @ self.values + self.bias
+        if self.values[0]:  # the padding id scores nothing once trained (``set_ratios``)
+            logits += (bags.maxlen - bags.lengths()) * self.values[0]
+        return logits
 
 
 class MeanSoftmaxTwin:
