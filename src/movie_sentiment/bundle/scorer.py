@@ -114,8 +114,8 @@ def score_texts(
     Many reviews are scored in blocks of ``SCORE_BLOCK`` on ``scoring_threads()`` threads:
     a review's score depends on it alone, and most of the work (Arrow's tokenizer, NumPy's
     sorts and gathers, pandas' lookups, SciPy's sums, JAX) releases the GIL, so one block
-    is tokenized while another is encoded and scored (Keras' predict loops one at a
-    time: ``scoring.run_keras``)."""
+    is tokenized while another is encoded and scored (Keras calls one at a time:
+    ``scoring.run_keras``)."""
     if on_error not in ON_ERROR:
         raise InvalidInputError(f"on_error must be one of {ON_ERROR}, not {on_error!r}")
     texts, problems = review_problems(texts)

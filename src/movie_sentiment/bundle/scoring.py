@@ -37,8 +37,8 @@ from movie_sentiment.evaluation.probability import logit
 from movie_sentiment.text.tokenize import Tokenized, as_tokens
 
 LONG_REVIEWS = ("mean", "head_tail", "truncate")
-# One Keras predict loop at a time: it keeps state on the model, and scoring threads
-# (``scorer.score_texts``) may reach it together. Direct calls (the service's) need none.
+# One Keras call at a time: Keras' predict keeps state on the model, and scoring threads
+# (``scorer.score_texts``) overlap everything else with it.
 _KERAS = threading.Lock()
 ON_ERROR = ("raise", "mark")
 # A member's logit as the ensemble's ProbabilityToLogit layer clips it (float32 1 - 1e-7).
@@ -295,6 +295,11 @@ def run_keras(keras_model, ids, batch_size: int = 512) -> np.ndarray:
     which the service warms up); more go through Keras' compiled predict loop, about twice
     as fast, in whole batches, and the rows after the last whole batch as a direct call
     (padding only those: padding all rows would copy them all)."""
+    with _KERAS:
+        return _run_keras(keras_model, ids, batch_size)
+
+
+def _run_keras(keras_model, ids, batch_size: int) -> np.ndarray:
     count = len(ids[0]) if isinstance(ids, list) else len(ids)
     if count == 0:
         width = keras_model.output_shape[-1]
@@ -302,10 +307,9 @@ def run_keras(keras_model, ids, batch_size: int = 512) -> np.ndarray:
     if count > batch_size:
         whole = count - count % batch_size
         head = _rows(ids, slice(0, whole))
-        with _KERAS:  # predict keeps state on the model: one at a time
-            parts = [keras_model.predict(head, batch_size=batch_size, verbose=0)]
+        parts = [keras_model.predict(head, batch_size=batch_size, verbose=0)]
         if whole < count:
-            parts.append(run_keras(keras_model, _rows(ids, slice(whole, count)), batch_size))
+            parts.append(_run_keras(keras_model, _rows(ids, slice(whole, count)), batch_size))
         outputs = np.concatenate([np.asarray(p, np.float64).reshape(len(p), -1) for p in parts])
     else:
         padding = min(1 << (count - 1).bit_length(), batch_size) - count
