@@ -78,7 +78,8 @@ def test_scores_in_blocks_and_numpy_twins_equal_the_plain_keras_path(
         model = SentimentModel.load(family_run(family).bundle_dir)
         plain = plain_scores(model, texts, monkeypatch, on_error="mark")
         monkeypatch.setattr(scorer, "SCORE_BLOCK", 7)
-        fast = model.score(texts, on_error="mark")
+        # batch 4: each block is one Keras predict loop and one direct call, on two threads
+        fast = model.score(texts, on_error="mark", batch_size=4)
         monkeypatch.undo()
         assert fast.error[25] == "review is empty or whitespace only"
         assert_same_scores(fast, plain)
