@@ -8,7 +8,7 @@ import pytest
 from movie_sentiment.bundle.bags import Bags, twin_of
 from movie_sentiment.bundle.heads.stars import build_stars_model
 from movie_sentiment.bundle.scoring import Member, run_keras
-from movie_sentiment.models import nbsvm, tutorial
+from movie_sentiment.models import fasttext, nbsvm, tutorial
 from movie_sentiment.text.encoder import TextEncoder
 from movie_sentiment.text.ngrams import NgramEncoder
 
@@ -69,6 +69,18 @@ def test_the_stars_twin_gives_the_keras_probabilities(encoder, reviews):
     bags = Bags(*encoder.bags(reviews), encoder.maxlen)
     expected = run_keras(model, encoder.transform(reviews))
     np.testing.assert_allclose(twin_of(model)(bags), expected, rtol=1e-5, atol=1e-7)
+
+
+def test_the_fasttext_twin_gives_the_keras_logit(encoder, reviews):
+    model = fasttext.build(fasttext.DEFAULTS["family_options"], encoder)
+    random_weights(model, 8)
+    logit_model = Member("fasttext", model, encoder, 1.0).logit_model()
+    bags = Bags(*encoder.bags(reviews), encoder.maxlen)
+    expected = run_keras(logit_model, encoder.transform(reviews))
+    np.testing.assert_allclose(twin_of(logit_model)(bags), expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        twin_of(model)(bags), run_keras(model, encoder.transform(reviews)), rtol=1e-5, atol=1e-7
+    )
 
 
 def test_a_twin_follows_new_weights(encoder, reviews):

@@ -1,13 +1,14 @@
 """NumPy twins of the Keras models that only sum or average weights over a bag of n-gram
-ids: nbsvm's logit (``NaiveBayesLinear``) and the stars model (``Embedding``, then
-``MaskedMean``, then a softmax ``Dense``).
+ids: nbsvm's logit (``NaiveBayesLinear``), and the stars model and the fasttext family
+(``Embedding``, then ``MaskedMean``, then a ``Dense`` layer).
 
 Why: such a model reads a review's distinct n-gram ids padded to ``maxlen`` (nbsvm's
 99th percentile, 1,407 ids), mostly padding. Building that matrix, padding it to whole
 batches and running Keras over it took longer than encoding the n-grams; the twin reads
-the ids without the padding (``Bags``, from ``NgramEncoder.bags``) and does the same float
-math with the model's own weights: the same products in float32, the sums in float64 (so
-a result differs from Keras' only by Keras' float32 rounding, about 1e-6).
+the ids without the padding (``Bags``, from ``NgramEncoder.bags``) and does the same math
+with the model's own weights in float64 (nbsvm's ratio-weight products in float32, as
+Keras forms them), so a result differs from Keras' only by Keras' float32 rounding (about
+1e-6).
 
 ``twin_of`` recognizes the models by their layers and gives None for any other model,
 which then runs in Keras as before (``scoring.run_model``).
@@ -19,6 +20,8 @@ import weakref
 from dataclasses import dataclass
 
 import numpy as np
+
+MEAN_DENSE_ACTIVATIONS = ("softmax", "sigmoid", "linear")
 
 
 @dataclass
@@ -72,32 +75,51 @@ class NaiveBayesTwin:
         return logits
 
 
-class MeanSoftmaxTwin:
-    """``Embedding`` -> ``MaskedMean`` -> ``Dense(softmax)`` (the stars model): the mean
-    of a row's embedding vectors (zero for a row with none), then the softmax layer."""
+class MeanDenseTwin:
+    """``Embedding`` -> ``MaskedMean`` (-> ``Dropout``, nothing at inference) -> ``Dense``
+    with a softmax, sigmoid or no activation (the stars model; the fasttext family's logit
+    model): the mean of a row's embedding vectors (zero for a row with none), then the
+    dense layer. The mean and the dense layer are both linear, so each id's vector is
+    multiplied by the kernel once, here: a row is then the mean of its ids' products
+    (8 numbers an id for the stars, 1 for a logit, not the embedding's width)."""
 
     def __init__(self, embedding, dense) -> None:
-        self.table = np.asarray(embedding.embeddings.value, np.float64)
-        self.kernel = np.asarray(dense.kernel.value, np.float64)
+        vectors = np.asarray(embedding.embeddings.value)  # float32, as Keras keeps it
+        kernel = np.asarray(dense.kernel.value, np.float64)
+        step = 1 << 16  # embedding rows at a time: their float64 copies stay small
+        self.table = np.concatenate(
+            [
+                np.asarray(vectors[i : i + step], np.float64) @ kernel
+                for i in range(0, len(vectors), step)
+            ]
+        )
         self.bias = np.asarray(dense.bias.value, np.float64)
+        self.activation = dense.activation.__name__
 
     def __call__(self, bags: Bags) -> np.ndarray:
         totals = _rows_matrix(bags, len(self.table)) @ self.table
-        means = totals / np.maximum(bags.lengths(), 1)[:, None]
-        scores = means @ self.kernel + self.bias
-        scores = np.exp(scores - scores.max(axis=1, keepdims=True))
-        return scores / scores.sum(axis=1, keepdims=True)
+        scores = totals / np.maximum(bags.lengths(), 1)[:, None] + self.bias
+        if self.activation == "softmax":
+            scores = np.exp(scores - scores.max(axis=1, keepdims=True))
+            scores /= scores.sum(axis=1, keepdims=True)
+        elif self.activation == "sigmoid":
+            scores = 1 / (1 + np.exp(-scores))
+        return scores[:, 0] if scores.shape[1] == 1 else scores
 
 
 def _build_twin(keras_model):
-    layers = [layer for layer in keras_model.layers if type(layer).__name__ != "InputLayer"]
+    layers = [
+        layer
+        for layer in keras_model.layers
+        if type(layer).__name__ not in ("InputLayer", "Dropout")  # Dropout: none at inference
+    ]
     names = [type(layer).__name__ for layer in layers]
     if names == ["NaiveBayesLinear"]:
         return NaiveBayesTwin(layers[0])
     if names == ["Embedding", "MaskedMean", "Dense"]:
         embedding, _, dense = layers
-        if dense.activation.__name__ == "softmax" and dense.use_bias:
-            return MeanSoftmaxTwin(embedding, dense)
+        if dense.activation.__name__ in MEAN_DENSE_ACTIVATIONS and dense.use_bias:
+            return MeanDenseTwin(embedding, dense)
     return None
 
 
