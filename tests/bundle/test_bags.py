@@ -95,6 +95,35 @@ def test_a_twin_follows_new_weights(encoder, reviews):
     )
 
 
+@pytest.mark.parametrize("truncating", ["pre", "post"])
+@pytest.mark.parametrize("start_char", [1, None])
+def test_word_bags_are_the_padded_rows_without_the_padding(reviews, truncating, start_char):
+    words = TextEncoder(num_words=12, maxlen=20, truncating=truncating, start_char=start_char)
+    words.fit(WORDS[:8])  # two words stay unknown
+    ids, offsets = words.bags(reviews)
+    padded = words.transform(reviews)  # padding "post": the row's ids come first
+    for row, (first, last) in enumerate(zip(offsets[:-1], offsets[1:], strict=True)):
+        np.testing.assert_array_equal(padded[row, : last - first], ids[first:last])
+        assert not padded[row, last - first :].any()
+
+
+def test_the_tutorial_twin_gives_the_keras_logit(reviews):
+    words = TextEncoder(num_words=12, maxlen=20).fit(WORDS[:8])
+    model = tutorial.build(tutorial.DEFAULTS["family_options"], words)
+    random_weights(model, 9)
+    logit_model = Member("tutorial", model, words, 1.0).logit_model()
+    bags = Bags(*words.bags(reviews), words.maxlen)
+    expected = run_keras(logit_model, words.transform(reviews))
+    np.testing.assert_allclose(twin_of(logit_model)(bags), expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        twin_of(model)(bags), run_keras(model, words.transform(reviews)), rtol=1e-5, atol=1e-7
+    )
+
+
 def test_other_models_have_no_twin():
+    from movie_sentiment.models import cnn, mslearn
+
     words = TextEncoder(num_words=20, maxlen=10).fit(WORDS)
-    assert twin_of(tutorial.build(tutorial.DEFAULTS["family_options"], words)) is None
+    assert twin_of(mslearn.build(mslearn.DEFAULTS["family_options"], words)) is None  # Flatten
+    options = {**cnn.DEFAULTS["family_options"], "embedding_dim": 8, "kernel_size": 3}
+    assert twin_of(cnn.build(options, words)) is None  # a convolution

@@ -107,6 +107,59 @@ class MeanDenseTwin:
         return scores[:, 0] if scores.shape[1] == 1 else scores
 
 
+class AverageDenseTwin:
+    """``Embedding`` -> ``GlobalAveragePooling1D`` (unmasked: the padding's vectors count)
+    -> ``Dense`` layers (the tutorial family): the mean over the padded row, then the dense
+    layers. As in ``MeanDenseTwin`` the first dense layer's kernel is applied to each
+    embedding row once, here."""
+
+    def __init__(self, embedding, denses: list) -> None:
+        first = denses[0]
+        vectors = np.asarray(embedding.embeddings.value)
+        kernel = np.asarray(first.kernel.value, np.float64)
+        self.table = np.asarray(vectors, np.float64) @ kernel
+        self.layers = [
+            (
+                None if i == 0 else np.asarray(dense.kernel.value, np.float64),
+                np.asarray(dense.bias.value, np.float64),
+                dense.activation.__name__,
+            )
+            for i, dense in enumerate(denses)
+        ]
+
+    def __call__(self, bags: Bags) -> np.ndarray:
+        totals = _rows_matrix(bags, len(self.table)) @ self.table
+        padding = (bags.maxlen - bags.lengths())[:, None] * self.table[0]  # id 0 pads
+        values = (totals + padding) / bags.maxlen
+        for kernel, bias, activation in self.layers:
+            values = (values if kernel is None else values @ kernel) + bias
+            values = _ACTIVATIONS[activation](values)
+        return values[:, 0] if values.shape[1] == 1 else values
+
+
+_ACTIVATIONS = {
+    "linear": lambda x: x,
+    "relu": lambda x: np.maximum(x, 0.0),
+    "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
+}
+
+
+def _average_dense(layers: list):
+    """An ``AverageDenseTwin`` of these layers, or None when they are not one."""
+    names = [type(layer).__name__ for layer in layers]
+    if names[:2] != ["Embedding", "GlobalAveragePooling1D"] or len(names) < 3:
+        return None
+    embedding, pooling, *denses = layers
+    if getattr(embedding, "mask_zero", False) or pooling.data_format != "channels_last":
+        return None
+    if any(
+        type(d).__name__ != "Dense" or not d.use_bias or d.activation.__name__ not in _ACTIVATIONS
+        for d in denses
+    ):
+        return None
+    return AverageDenseTwin(embedding, denses)
+
+
 def _build_twin(keras_model):
     layers = [
         layer
@@ -120,7 +173,7 @@ def _build_twin(keras_model):
         embedding, _, dense = layers
         if dense.activation.__name__ in MEAN_DENSE_ACTIVATIONS and dense.use_bias:
             return MeanDenseTwin(embedding, dense)
-    return None
+    return _average_dense(layers)
 
 
 # Twins of live models, rebuilt when a weight is assigned (Keras replaces the JAX array).

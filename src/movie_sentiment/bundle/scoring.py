@@ -351,9 +351,9 @@ def stars_probabilities(
 
 
 def encode(encoder, tokens: Tokenized, keras_model) -> np.ndarray | Bags:
-    """``tokens`` as ``keras_model`` reads them: ``Bags`` for a bag model over n-grams
+    """``tokens`` as ``keras_model`` reads them: ``Bags`` for a model with a NumPy twin
     (``bags.twin_of``), else the encoder's padded rows."""
-    if encoder.kind == "ngrams" and twin_of(keras_model) is not None:
+    if encoder.maxlen is not None and twin_of(keras_model) is not None:
         ids, offsets = encoder.bags(tokens)
         return Bags(ids, offsets, encoder.maxlen)
     return encoder.transform(tokens)
@@ -372,7 +372,12 @@ def run_model(keras_model, x: np.ndarray | Bags, batch_size: int = 512) -> np.nd
 
 def known_counts(encoder, x: np.ndarray | Bags) -> np.ndarray:
     """How many known words or n-grams each encoded row holds."""
-    return x.lengths() if isinstance(x, Bags) else encoder.known_counts(x)
+    if not isinstance(x, Bags):
+        return encoder.known_counts(x)
+    if encoder.kind == "ngrams":
+        return x.lengths()  # every id of a bag is a known n-gram
+    known = (x.ids > encoder.index_from).astype(np.int64)  # not padding, start or unknown
+    return np.bincount(np.repeat(np.arange(len(x)), x.lengths()), known, minlength=len(x))
 
 
 def row_buckets(batch_size: int = 512) -> list[int]:
