@@ -11,7 +11,9 @@ All on the same 25,000 IMDB test reviews as raw text, one process, in one run:
 
 Timing: a warm-up call per scorer, then ``--rounds`` rounds that time every scorer in
 turn (round-robin, so a busy moment of the machine hits all alike); the best round of
-each is kept. Ratios are each scorer's rate over fastText's.
+each is kept. Ratios are each scorer's rate over fastText's. The machine's load average
+is recorded beside them (2 cores shared with other work), and ours are compared on every
+review with the plain Keras path (no NumPy twins, one thread): the largest differences.
 
     python benchmarks/throughput.py [--data PATH] [--families nbsvm,tutorial]
         [--runs runs/benchmarks] [--rounds 3]
@@ -20,6 +22,7 @@ each is kept. Ratios are each scorer's rate over fastText's.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import tempfile
@@ -90,6 +93,28 @@ def ours_scorer(model):
     return lambda texts: model.score(texts).probability
 
 
+def keras_path_differences(model, texts: list[str]) -> dict:
+    """How far ``score`` is from the plain Keras path on every review (no NumPy twins,
+    one thread): the largest probability and logit differences, and how many stars and
+    labels differ (the speed work must change nothing a user sees)."""
+    import movie_sentiment.bundle.scorer as scorer
+    import movie_sentiment.bundle.scoring as scoring
+
+    fast = model.score(texts)
+    twin_of, block = scoring.twin_of, scorer.SCORE_BLOCK
+    scoring.twin_of, scorer.SCORE_BLOCK = (lambda keras_model: None), len(texts) + 1
+    try:
+        plain = model.score(texts)
+    finally:
+        scoring.twin_of, scorer.SCORE_BLOCK = twin_of, block
+    return {
+        "max_probability_difference": float(np.max(np.abs(fast.probability - plain.probability))),
+        "max_logit_difference": float(np.max(np.abs(fast.logit - plain.logit))),
+        "stars_differing": sum(a != b for a, b in zip(fast.stars, plain.stars, strict=True)),
+        "labels_differing": sum(a != b for a, b in zip(fast.label, plain.label, strict=True)),
+    }
+
+
 def best_rates(scorers: dict, texts: list[str], rounds: int) -> tuple[dict, dict]:
     """Reviews per second of each scorer (best of ``rounds`` round-robin) and its test
     probabilities (from the last round)."""
@@ -118,15 +143,17 @@ def main() -> None:
 
     train, test = load_reviews("train", args.data), load_reviews("test", args.data)
     texts, labels = list(test.texts), np.asarray(test.labels)
-    scorers = {}
+    scorers, models = {}, {}
     with tempfile.TemporaryDirectory() as scratch:
         scorers["fastText"] = fasttext_scorer(train, Path(scratch))
     scorers["scikit-learn TF-IDF 1-2 + LR"] = sklearn_scorer(train)
     for family in args.families.split(","):
-        model = trained_bundle(family, args.data, args.runs)
-        scorers[f"ours, {family}"] = ours_scorer(model)
+        models[f"ours, {family}"] = trained_bundle(family, args.data, args.runs)
+        scorers[f"ours, {family}"] = ours_scorer(models[f"ours, {family}"])
 
+    load = os.getloadavg()
     rates, probabilities = best_rates(scorers, texts, args.rounds)
+    load = [round(max(a, b), 2) for a, b in zip(load, os.getloadavg(), strict=True)]
     peer = rates["fastText"]
     rows = {
         name: {
@@ -136,6 +163,9 @@ def main() -> None:
         }
         for name, rate in rates.items()
     }
+    for name, model in models.items():
+        rows[name]["against_keras_path"] = keras_path_differences(model, texts)
+        print(f"{name} against the plain Keras path: {rows[name]['against_keras_path']}")
     print(f"{'scorer':<32} {'reviews/s':>10} {'x fastText':>10} {'accuracy':>9}")
     for name, row in rows.items():
         print(f"{name:<32} {row['reviews_per_second']:>10,} {row['over_fasttext']:>10.2f} "
@@ -145,6 +175,7 @@ def main() -> None:
         {
             "reviews": len(texts),
             "rounds": args.rounds,
+            "load_average": load,  # 1, 5, 15 minutes: the higher of before and after timing
             "scorers": rows,
             "peak_memory_mib": peak_memory_mib(),
         },

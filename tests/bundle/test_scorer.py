@@ -1,5 +1,7 @@
 """``bundle/scorer.py``: the one scoring path, and the protocol the front ends rely on."""
 
+import random
+
 from movie_sentiment.bundle import ScoringModel, SentimentModel
 
 
@@ -31,3 +33,71 @@ def test_an_uncertain_review_gets_the_middle_stars_by_its_side(noisy_archive, tm
     for i, label in enumerate(usual.label):
         if label != "uncertain" and usual.stars[i] is not None:
             assert (usual.stars[i] >= 7) == (label == "positive")
+
+
+def review_texts(count: int) -> list[str]:
+    from conftest import NEGATIVE, NEUTRAL, POSITIVE
+
+    words = POSITIVE + NEGATIVE + NEUTRAL
+    rng = random.Random(3)
+    return [" ".join(rng.choices(words, k=rng.randint(1, 60))) for _ in range(count)]
+
+
+def plain_scores(model, texts, monkeypatch, **options):
+    """``score`` as it was before the speed work: Keras on the padded rows, one thread."""
+    import movie_sentiment.bundle.scorer as scorer
+    import movie_sentiment.bundle.scoring as scoring
+
+    with monkeypatch.context() as patch:
+        patch.setattr(scoring, "twin_of", lambda keras_model: None)
+        patch.setattr(scorer, "SCORE_BLOCK", len(texts) + 1)
+        return model.score(texts, **options)
+
+
+def assert_same_scores(fast, plain) -> None:
+    import numpy as np
+
+    np.testing.assert_allclose(fast.probability, plain.probability, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(fast.logit, plain.logit, rtol=0, atol=1e-5)
+    assert fast.label == plain.label and fast.stars == plain.stars and fast.error == plain.error
+    np.testing.assert_array_equal(fast.chunks, plain.chunks)
+    np.testing.assert_array_equal(fast.no_known_words, plain.no_known_words)
+    np.testing.assert_array_equal(fast.short_text, plain.short_text)
+
+
+def test_scores_in_blocks_and_numpy_twins_equal_the_plain_keras_path(
+    family_run, monkeypatch, tmp_path
+):
+    """Many reviews are scored in blocks on two threads, nbsvm and its stars model in
+    NumPy: every column equals the one-pass Keras path, for both families."""
+    import movie_sentiment.bundle.scorer as scorer
+
+    texts = review_texts(60)
+    texts[25] = "   "  # marked in its block, numbered in all of them
+    for family in ("nbsvm", "tutorial"):
+        model = SentimentModel.load(family_run(family).bundle_dir)
+        plain = plain_scores(model, texts, monkeypatch, on_error="mark")
+        monkeypatch.setattr(scorer, "SCORE_BLOCK", 7)
+        # batch 4: each block is one Keras predict loop and one direct call, on two threads
+        fast = model.score(texts, on_error="mark", batch_size=4)
+        monkeypatch.undo()
+        assert fast.error[25] == "review is empty or whitespace only"
+        assert_same_scores(fast, plain)
+        explained = model.score(texts[:5], explain=True)
+        plain = plain_scores(model, texts[:5], monkeypatch, explain=True)
+        for a, b in zip(explained.explanation, plain.explanation, strict=True):
+            assert [t.text for t in a.tokens] == [t.text for t in b.tokens]
+            assert abs(a.logit - b.logit) < 1e-5 and abs(a.base - b.base) < 1e-5
+
+
+def test_a_bad_review_in_a_later_block_is_named_by_its_place_in_all(nbsvm_run, monkeypatch):
+    import pytest
+
+    import movie_sentiment.bundle.scorer as scorer
+    from movie_sentiment.errors import InvalidInputError
+
+    monkeypatch.setattr(scorer, "SCORE_BLOCK", 5)
+    texts = review_texts(30)
+    texts[22] = ""
+    with pytest.raises(InvalidInputError, match="^review 23 is empty or whitespace only$"):
+        SentimentModel.load(nbsvm_run.bundle_dir).score(texts)

@@ -25,17 +25,22 @@ exactly what its Keras model computes on a review that fits every window.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from movie_sentiment.bundle.bags import Bags, twin_of
 from movie_sentiment.bundle.record import FIELDS
 from movie_sentiment.errors import BundleError, InvalidInputError
 from movie_sentiment.evaluation.probability import logit
 from movie_sentiment.text.tokenize import Tokenized, as_tokens
 
 LONG_REVIEWS = ("mean", "head_tail", "truncate")
+# One Keras call at a time: Keras' predict keeps state on the model, and scoring threads
+# (``scorer.score_texts``) overlap everything else with it.
+_KERAS = threading.Lock()
 ON_ERROR = ("raise", "mark")
 # A member's logit as the ensemble's ProbabilityToLogit layer clips it (float32 1 - 1e-7).
 MEMBER_LOGIT_LIMIT = float(logit(1.0, np.float32))
@@ -302,23 +307,34 @@ def run_keras(keras_model, ids, batch_size: int = 512) -> np.ndarray:
     takes), so rows are padded to a few shapes only: up to ``batch_size`` rows are one
     direct call (no data-adapter overhead) padded to the next power of two (``row_buckets``,
     which the service warms up), compiled whole (``compiled_call``); more go through Keras'
-    compiled predict loop, padded to whole batches."""
+    compiled predict loop, about twice as fast, in whole batches, and the rows after the
+    last whole batch as a direct call (padding only those: padding all rows would copy them
+    all)."""
+    with _KERAS:
+        return _run_keras(keras_model, ids, batch_size)
+
+
+def _run_keras(keras_model, ids, batch_size: int) -> np.ndarray:
     count = len(ids[0]) if isinstance(ids, list) else len(ids)
     if count == 0:
         width = keras_model.output_shape[-1]
         return np.zeros(0) if width == 1 else np.zeros((0, width))
-    rows = min(1 << (count - 1).bit_length(), batch_size) if count <= batch_size else None
-    padding = (rows - count) if rows else -count % batch_size
-    if padding:
-        ids = (
-            [_pad_rows(p, padding) for p in ids]
-            if isinstance(ids, list)
-            else _pad_rows(ids, padding)
-        )
-    if rows:
-        outputs = np.asarray(compiled_call(keras_model)(ids))[:count]
+    if count > batch_size:
+        whole = count - count % batch_size
+        head = _rows(ids, slice(0, whole))
+        parts = [keras_model.predict(head, batch_size=batch_size, verbose=0)]
+        if whole < count:
+            parts.append(_run_keras(keras_model, _rows(ids, slice(whole, count)), batch_size))
+        outputs = np.concatenate([np.asarray(p, np.float64).reshape(len(p), -1) for p in parts])
     else:
-        outputs = keras_model.predict(ids, batch_size=batch_size, verbose=0)[:count]
+        padding = min(1 << (count - 1).bit_length(), batch_size) - count
+        if padding:
+            ids = (
+                [_pad_rows(p, padding) for p in ids]
+                if isinstance(ids, list)
+                else _pad_rows(ids, padding)
+            )
+        outputs = np.asarray(compiled_call(keras_model)(ids))[:count]
     outputs = np.asarray(outputs, dtype=np.float64).reshape(count, -1)
     return outputs[:, 0] if outputs.shape[1] == 1 else outputs
 
@@ -359,6 +375,11 @@ def compiled_call(keras_model):
     return call
 
 
+def _rows(ids, rows: slice):
+    """Rows of the model's input (one array, or one per input)."""
+    return [p[rows] for p in ids] if isinstance(ids, list) else ids[rows]
+
+
 def stars_probabilities(
     keras_model, encoder, reviews, batch_size: int = 512, kept: KeptEncoding | None = None
 ) -> np.ndarray:
@@ -371,13 +392,43 @@ def stars_probabilities(
         chunks, x = kept.chunks, kept.x
     else:
         chunks = make_chunks(reviews, encoder, "mean")
-        x = encoder.transform(chunks.tokens)
-    outputs = run_keras(keras_model, x, batch_size)
+        x = encode(encoder, chunks.tokens, keras_model)
+    outputs = run_model(keras_model, x, batch_size)
     logs = np.log(np.clip(outputs, 1e-12, 1.0)) * chunks.weight[:, None]
     combined = np.zeros((len(reviews), outputs.shape[1]))
     np.add.at(combined, chunks.owner, logs)
     combined = np.exp(combined - combined.max(axis=1, keepdims=True))
     return combined / combined.sum(axis=1, keepdims=True)
+
+
+def encode(encoder, tokens: Tokenized, keras_model) -> np.ndarray | Bags:
+    """``tokens`` as ``keras_model`` reads them: ``Bags`` for a model with a NumPy twin
+    (``bags.twin_of``), else the encoder's padded rows."""
+    if encoder.maxlen is not None and twin_of(keras_model) is not None:
+        ids, offsets = encoder.bags(tokens)
+        return Bags(ids, offsets, encoder.maxlen)
+    return encoder.transform(tokens)
+
+
+def run_model(keras_model, x: np.ndarray | Bags, batch_size: int = 512) -> np.ndarray:
+    """``run_keras``, or the model's NumPy twin for ``Bags`` (the same outputs, to float
+    rounding)."""
+    if isinstance(x, Bags):
+        twin = twin_of(keras_model)
+        if twin is not None:
+            return twin(x)
+        x = x.padded()
+    return run_keras(keras_model, x, batch_size)
+
+
+def known_counts(encoder, x: np.ndarray | Bags) -> np.ndarray:
+    """How many known words or n-grams each encoded row holds."""
+    if not isinstance(x, Bags):
+        return encoder.known_counts(x)
+    if encoder.kind == "ngrams":
+        return x.lengths()  # every id of a bag is a known n-gram
+    known = (x.ids > encoder.index_from).astype(np.int64)  # not padding, start or unknown
+    return np.bincount(np.repeat(np.arange(len(x)), x.lengths()), known, minlength=len(x))
 
 
 def row_buckets(batch_size: int = 512) -> list[int]:
@@ -400,7 +451,7 @@ class KeptEncoding:
     reviews: Tokenized
     policy: str  # how long reviews were chunked
     chunks: Chunks
-    x: np.ndarray
+    x: np.ndarray | Bags
 
     def serves(self, encoder, reviews: Tokenized, policy: str) -> bool:
         """Whether this is the encoding ``encoder`` gives ``reviews`` chunked by ``policy``
@@ -457,10 +508,10 @@ def score_tokens(
                 member_family(member.family_name).long_reviews if member.family_name else "mean"
             )
         chunks = make_chunks(reviews, member.encoder, policy)
-        x = member.encoder.transform(chunks.tokens)
+        x = encode(member.encoder, chunks.tokens, member.logit_model())
         if member.encoder is keep_encoding_of:  # only what the stars model can reuse
             kept = KeptEncoding(member.encoder, reviews, policy, chunks, x)
-        chunk_logits = run_keras(member.logit_model(), x, batch_size)
+        chunk_logits = run_model(member.logit_model(), x, batch_size)
         unclipped = np.bincount(chunks.owner, chunk_logits * chunks.weight, minlength=count)
         member_logits = unclipped
         if not single:  # as the ensemble's ProbabilityToLogit layers clip them
@@ -468,7 +519,7 @@ def score_tokens(
         logits += member.weight * member_logits
         chunks_scored = np.maximum(chunks_scored, np.bincount(chunks.owner, minlength=count))
         known = np.maximum(
-            known, np.bincount(chunks.owner, member.encoder.known_counts(x), minlength=count)
+            known, np.bincount(chunks.owner, known_counts(member.encoder, x), minlength=count)
         )
         if explain:
             family = member_family(member.family_name) if member.family_name else None

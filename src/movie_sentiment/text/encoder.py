@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import repeat
 
 import numpy as np
 
@@ -107,9 +108,10 @@ class TextEncoder:
     # -- encoding -----------------------------------------------------------------------
     def _lookup_table(self, vocabulary: list[str]) -> np.ndarray:
         """Map ids of a ``Tokenized`` vocabulary to this encoder's ids."""
-        get = self._ids.get
         return np.fromiter(
-            (get(word, self.oov_char) for word in vocabulary), dtype=np.int32, count=len(vocabulary)
+            map(self._ids.get, vocabulary, repeat(self.oov_char, len(vocabulary))),
+            dtype=np.int32,
+            count=len(vocabulary),
         )
 
     def encode(self, texts: Sequence[str] | Tokenized) -> list[np.ndarray]:
@@ -126,6 +128,35 @@ class TextEncoder:
             return [ids[bounds[i] : bounds[i + 1]] for i in range(count)]
         start = np.array([self.start_char], dtype=np.int32)
         return [np.concatenate([start, ids[bounds[i] : bounds[i + 1]]]) for i in range(count)]
+
+    def bags(self, texts: Sequence[str] | Tokenized) -> tuple[np.ndarray, np.ndarray]:
+        """``transform`` without the padding: each row's ids (start id included, cut to
+        ``maxlen`` as ``truncating`` says), one row after another: (flat int32 ids,
+        offsets). For a model that averages over a row, which needs no padded matrix."""
+        self._require_fitted()
+        texts = as_texts(texts)
+        if isinstance(texts, Tokenized):
+            ids, bounds = self._lookup_table(texts.vocabulary)[texts.ids], texts.offsets
+        else:
+            ids, bounds = encode_words(texts, self._ids, self.oov_char)
+            ids = ids.astype(np.int32)
+        count = len(bounds) - 1
+        if self.start_char is not None:  # a start id before each text's first word
+            starts = bounds[:-1] + np.arange(count)
+            flat = np.full(len(ids) + count, self.start_char, dtype=np.int32)
+            words = np.ones(len(flat), dtype=bool)
+            words[starts] = False
+            flat[words] = ids
+            ids, bounds = flat, bounds + np.arange(count + 1)
+        lengths = np.diff(bounds)
+        if self.maxlen is None or lengths.max(initial=0) <= self.maxlen:
+            return ids, bounds
+        kept = np.minimum(lengths, self.maxlen)
+        first = bounds[:-1] + (lengths - kept if self.truncating == "pre" else 0)
+        offsets = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(kept, out=offsets[1:])
+        within = np.arange(offsets[-1]) - np.repeat(offsets[:-1], kept)
+        return ids[np.repeat(first, kept) + within], offsets
 
     def transform(self, texts: Sequence[str] | Tokenized) -> np.ndarray:
         """Encode and pad: an int32 matrix of shape ``(len(texts), maxlen)``."""

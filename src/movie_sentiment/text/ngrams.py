@@ -13,6 +13,7 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import numpy as np
 
@@ -95,7 +96,9 @@ class NgramEncoder:
         if cached is not None and cached[0] is vocabulary and cached[1] == len(vocabulary):
             return cached[2]
         table = np.fromiter(
-            (self._index.get(word, 0) for word in vocabulary), dtype=np.int64, count=len(vocabulary)
+            map(self._index.get, vocabulary, repeat(0, len(vocabulary))),  # no Python frames
+            dtype=np.int64,
+            count=len(vocabulary),
         )
         self._vocabulary_cache = (vocabulary, len(vocabulary), table)
         return table
@@ -112,19 +115,23 @@ class NgramEncoder:
         return review, words, count
 
     def _keys(
-        self, review: np.ndarray, words: np.ndarray, n: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(review index, n-gram key, flat position of its first token) of every n-gram
-        that lies inside one review."""
+        self, review: np.ndarray, words: np.ndarray, n: int, positions: bool = True
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(review index, n-gram key, flat position of its first token, unless not
+        ``positions``) of every n-gram that lies inside one review."""
         count = len(words) - n + 1
         if count <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+        if n == 1:  # every token is a unigram of its review
+            return review, words, np.arange(count) if positions else None
         inside = review[:count] == review[n - 1 : n - 1 + count]
         base = len(self.words_) + 1
         keys = words[:count].copy()
         for k in range(1, n):
-            keys = keys * base + words[k : k + count]
-        return review[:count][inside], keys[inside], np.flatnonzero(inside)
+            keys *= base
+            keys += words[k : k + count]
+        first = np.flatnonzero(inside) if positions else None
+        return review[:count][inside], keys[inside], first
 
     # -- learning ----------------------------------------------------------------------------
     def fit(self, texts: Sequence[str] | Tokenized) -> NgramEncoder:
@@ -163,22 +170,44 @@ class NgramEncoder:
 
     # -- encoding ----------------------------------------------------------------------------
     def _lookups(self) -> list:
-        """A hash index per table (pandas' khash): 5x faster than ``searchsorted`` for the
+        """A lookup per table, key -> index into it (-1: not there): for a unigram table
+        that holds every word (``fit`` keeps them all) the key itself, less one; for the
+        others a hash index (pandas' khash), 5x faster than ``searchsorted`` for the
         millions of lookups of a batch."""
         if self._lookup_cache is None:
             import pandas as pd
 
-            self._lookup_cache = [pd.Index(table) for table in self.tables_]
+            words = len(self.words_)
+            lookups = []
+            for n, table in enumerate(self.tables_, self.ngram_range[0]):
+                if n == 1 and len(table) == words and (not words or table[-1] == words):
+                    lookups.append(_every_word)  # sorted, distinct, 1..words: all of them
+                else:
+                    lookups.append(pd.Index(table).get_indexer)
+            self._lookup_cache = lookups
         return self._lookup_cache
+
+    def _found(self, texts: Sequence[str] | Tokenized, positions: bool = False):
+        """Per n, the known n-grams of ``texts``: (n, review index, feature id as
+        ``features`` numbers it, and with ``positions`` the flat position of its first
+        token)."""
+        if not self.tables_:
+            raise ConfigError("the n-gram encoder has no tables yet: call fit() first")
+        review, words, _ = self._positions(as_texts(texts))
+        offset = 1
+        low, _ = self.ngram_range
+        for n, (table, lookup) in enumerate(zip(self.tables_, self._lookups(), strict=True), low):
+            at, keys, first = self._keys(review, words, n, positions)
+            index = lookup(keys)
+            found = index >= 0
+            yield n, at[found], index[found] + offset, first[found] if positions else None
+            offset += len(table)
 
     def features(self, texts: Sequence[str] | Tokenized) -> tuple[np.ndarray, np.ndarray]:
         """Each review's distinct feature ids, sorted: (flat int32 ids, offsets)."""
-        if not self.tables_:
-            raise ConfigError("the n-gram encoder has no tables yet: call fit() first")
-        texts = as_texts(texts)
-        owner, feature, _, _ = self.occurrences(texts)
-        count, offset = len(texts), self.vocabulary_size
-        combined = sorted_unique(owner * offset + feature)
+        count, offset = len(as_texts(texts)), self.vocabulary_size
+        parts = [at * offset + feature for _, at, feature, _ in self._found(texts)]
+        combined = sorted_unique(np.concatenate(parts))
         owner, feature = np.divmod(combined, offset)
         offsets = np.zeros(count + 1, dtype=np.int64)
         np.cumsum(np.bincount(owner, minlength=count), out=offsets[1:])
@@ -190,18 +219,10 @@ class NgramEncoder:
         """Every occurrence of a known n-gram, for explanations: (review index, feature id
         as ``features`` numbers it, flat position of its first token, n), by n then
         position. ``features`` gives each review's distinct ids of these."""
-        if not self.tables_:
-            raise ConfigError("the n-gram encoder has no tables yet: call fit() first")
-        review, words, _ = self._positions(as_texts(texts))
-        parts = []
-        offset = 1
-        low, _ = self.ngram_range
-        for n, (table, lookup) in enumerate(zip(self.tables_, self._lookups(), strict=True), low):
-            at, keys, first = self._keys(review, words, n)
-            index = lookup.get_indexer(keys)
-            found = index >= 0
-            parts.append((at[found], index[found] + offset, first[found], np.full(found.sum(), n)))
-            offset += len(table)
+        parts = [
+            (at, feature, first, np.full(len(at), n))
+            for n, at, feature, first in self._found(texts, positions=True)
+        ]
         return tuple(np.concatenate([part[i] for part in parts]).astype(np.int64) for i in range(4))
 
     def transform(self, texts: Sequence[str] | Tokenized) -> np.ndarray:
@@ -224,14 +245,46 @@ class NgramEncoder:
         return np.concatenate(list(_thread_pool().map(self._transform_chunk, chunks)))
 
     def _transform_chunk(self, texts: Sequence[str] | Tokenized) -> np.ndarray:
-        feature, offsets = self.features(texts)
+        feature, offsets = self._bags_chunk(texts)
         count = len(offsets) - 1
         owner = np.repeat(np.arange(count), np.diff(offsets))
-        position = np.arange(len(feature)) - offsets[owner]
-        kept = position < self.maxlen
         out = np.zeros((count, self.maxlen), dtype=np.int32)
-        out[owner[kept], position[kept]] = feature[kept]
+        out[owner, np.arange(len(feature)) - offsets[owner]] = feature
         return out
+
+    def bags(self, texts: Sequence[str] | Tokenized) -> tuple[np.ndarray, np.ndarray]:
+        """``transform`` without the padding: each row's feature ids as ``transform`` puts
+        them in its row, (flat int32 ids, offsets). A model that only sums or averages
+        weights over a row's ids reads this, not the padded rows: most of a padded row is
+        padding (``maxlen`` is the 99th percentile), so building and reading it costs more
+        than the model itself."""
+        texts = as_texts(texts)
+        count = len(texts)
+        if count < 2 * TRANSFORM_CHUNK:
+            return self._bags_chunk(texts)
+        starts = range(0, count, TRANSFORM_CHUNK)
+        if isinstance(texts, Tokenized):
+            chunks = [texts.select(np.arange(i, min(i + TRANSFORM_CHUNK, count))) for i in starts]
+        else:
+            chunks = [texts[i : i + TRANSFORM_CHUNK] for i in starts]
+        self._lookups()  # build the hash indexes once, before the threads share them
+        parts = list(_thread_pool().map(self._bags_chunk, chunks))
+        lengths = np.concatenate([np.diff(offsets) for _, offsets in parts])
+        offsets = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        return np.concatenate([feature for feature, _ in parts]), offsets
+
+    def _bags_chunk(self, texts: Sequence[str] | Tokenized) -> tuple[np.ndarray, np.ndarray]:
+        """``features`` cut to ``maxlen`` per review (the lowest ids: unigrams first)."""
+        feature, offsets = self.features(texts)
+        lengths = np.minimum(np.diff(offsets), self.maxlen)
+        if np.all(lengths == np.diff(offsets)):
+            return feature, offsets
+        owner = np.repeat(np.arange(len(lengths)), np.diff(offsets))
+        kept = np.arange(len(feature)) - offsets[owner] < self.maxlen
+        cut = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=cut[1:])
+        return feature[kept], cut
 
     def known_counts(self, x: np.ndarray) -> np.ndarray:
         """How many n-grams of the vocabulary each encoded row (from ``transform``) holds."""
@@ -304,3 +357,9 @@ class NgramEncoder:
                     f"the {n}-gram table does not match the word list: the encoder's files "
                     "come from different models"
                 )
+
+
+def _every_word(keys: np.ndarray) -> np.ndarray:
+    """The unigram lookup when the table holds every word 1..W: word w is entry w - 1, and
+    the unknown word 0 is not there (-1)."""
+    return keys - 1

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
 import pyarrow as pa
@@ -225,12 +226,8 @@ def encode_words(
     ids, offsets). The fast path for encoding new text with a fixed vocabulary: each
     distinct word is looked up once."""
     tokens = tokenize_corpus(texts)
-    get = index.get
-    table = np.fromiter(
-        (get(word, unknown) for word in tokens.vocabulary),
-        dtype=np.int64,
-        count=len(tokens.vocabulary),
-    )
+    count = len(tokens.vocabulary)
+    table = np.fromiter(map(index.get, tokens.vocabulary, repeat(unknown, count)), np.int64, count)
     return table[tokens.ids], tokens.offsets
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from movie_sentiment.bundle import SentimentModel
+from movie_sentiment.bundle.bags import Bags
 from movie_sentiment.bundle.heads import Stars
 from movie_sentiment.bundle.heads.stars import (
     CLASSES,
@@ -115,7 +116,9 @@ def test_a_stars_model_sharing_the_models_encoder_is_saved_once_and_reuses_its_e
     np.testing.assert_allclose(stars_probabilities(keras_model, encoder, reviews, kept=kept), alone)
     # ... it is that encoding the stars model reads (a blanked one reads as no n-grams),
     # and only for the very reviews it was made from.
-    blank = dataclasses.replace(kept, x=np.zeros_like(kept.x))
+    assert isinstance(kept.x, Bags)  # nbsvm's n-gram ids, unpadded (bundle/bags.py)
+    nothing = Bags(np.zeros(0, np.int32), np.zeros(len(kept.x) + 1, np.int64), kept.x.maxlen)
+    blank = dataclasses.replace(kept, x=nothing)
     assert not np.allclose(stars_probabilities(keras_model, encoder, reviews, kept=blank), alone)
     again = tokenize_corpus(texts)
     np.testing.assert_allclose(stars_probabilities(keras_model, encoder, again, kept=blank), alone)
