@@ -203,5 +203,5 @@ def test_a_csv_with_two_review_columns_asks_which(visit, tmp_path):
     expect(page.locator("#error")).to_contain_text("More than one review column in both.csv")
     assert score_requests(visit) == []
     page.select_option("#csv-column", label="Review")
-    expect(page.locator("#progress-text")).to_have_text("Scored 1 reviews")
+    expect(page.locator("#progress-text")).to_have_text("Scored 1 review")
     assert score_requests(visit)[-1].post_data_json["reviews"] == ["a long review"]
