@@ -53,7 +53,7 @@ def test_a_stacked_stars_bundle_of_card_version_5_scores_as_when_it_was_saved(tm
     """``legacy/stacked_bundle`` was saved by main at 1581887 (card version 5): nbsvm on the
     tests' small archive with stacked stars whose model, in ``ratings/``, reads nbsvm's
     encoder, and a card that says ``ratings``. It loads as the stars head and its stars
-    model, and scores, stars and all, exactly as it did."""
+    model, and scores as it did: the same labels and stars, numbers to float32 rounding."""
     bundle = shutil.copytree(LEGACY / "stacked_bundle", tmp_path / "bundle")
     expected = json.loads((LEGACY / "stacked_bundle_scores.json").read_text())
     written = json.loads((bundle / "card.json").read_text())
@@ -63,8 +63,9 @@ def test_a_stacked_stars_bundle_of_card_version_5_scores_as_when_it_was_saved(tm
     assert model.card.metrics["test"]["stars"] == written["metrics"]["test"]["ratings"]
     scores = model.score(expected["texts"])
     assert scores.label == expected["label"] and scores.stars == expected["stars"]
-    np.testing.assert_array_equal(scores.probability, expected["probability"])
-    np.testing.assert_array_equal(scores.logit, expected["logit"])
+    # to float32 rounding, as the other bundles (nbsvm runs as its NumPy twin)
+    np.testing.assert_allclose(scores.probability, expected["probability"], rtol=1e-5, atol=0)
+    np.testing.assert_allclose(scores.logit, expected["logit"], rtol=0, atol=1e-5)
     assert scores.chunks.tolist() == expected["chunks"]
     assert scores.short_text.tolist() == expected["short_text"]
     # Saved again, it is a version 6 bundle: the stars model in stars/, the card says stars.
