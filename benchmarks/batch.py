@@ -13,10 +13,11 @@ the real command:
 - the Dask engine, a LocalCluster of 1 and then 2 worker processes with one thread each,
   on the ``--compare-rows`` Parquet input in 2 MiB partitions (50 to share out) -> rows/s
   and their ratio (goal >= 1.7x);
-- ``--cores``: only the local engine on one core (``--jobs 1``) and on all of them
-  (``--jobs N``, worker processes) side by side on the same ``--rows`` Parquet input ->
-  rows/s, peak memory of the whole process tree, and the ratio (goal >= 1.8x on 2 cores),
-  added to the last full run's results under ``cores``.
+- ``--cores``: only the local engine kept to one core (``taskset``, one scoring thread),
+  with ``--jobs 1`` (one process: its two scoring threads) and with ``--jobs N`` (worker
+  processes) side by side on the same ``--rows`` Parquet input -> rows/s, peak memory of
+  the whole process tree, and the ratios to one core (goal >= 1.8x on 2 cores), added to
+  the last full run's results under ``cores``.
 
 Rows/s are over the job's own time as the command reports it (not Python's start-up or
 loading the model, which in-process ``score`` does not pay either); for Dask also after
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -95,10 +97,15 @@ def _tree_rss(process) -> int:
     return total
 
 
-def run_job(bundle: Path, source: Path, output: Path, *options: str) -> dict:
+def run_job(
+    bundle: Path, source: Path, output: Path, *options: str, one_core: bool = False
+) -> dict:
     """One `movie-sentiment score` process: its seconds, rows/s and peak memory (the
     largest sum of resident memory over its process tree, sampled every 50 ms; the
-    kernel's own peak, ``ru_maxrss``, counts the parent's memory at fork)."""
+    kernel's own peak, ``ru_maxrss``, counts the parent's memory at fork). ``one_core``:
+    the process kept to the first core (``taskset``) with one scoring thread."""
+    import os
+
     import psutil
 
     output.unlink(missing_ok=True)
@@ -106,8 +113,14 @@ def run_job(bundle: Path, source: Path, output: Path, *options: str) -> dict:
         sys.executable, "-m", "movie_sentiment.cli", "score", str(bundle), str(source),
         "-o", str(output), "--force", *options,
     ]  # fmt: skip
+    environment = dict(os.environ)
+    if one_core:
+        command = ["taskset", "-c", "0", *command]
+        environment.update(MOVIE_SENTIMENT_THREADS="1", OMP_NUM_THREADS="1")
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment
+    )
     watched, peak = psutil.Process(process.pid), 0
     while process.poll() is None:
         peak = max(peak, _tree_rss(watched))
@@ -192,9 +205,10 @@ def bench_family(family: str, args, big: dict, small: dict, small_texts: list[st
 
 
 def one_core_against_all(family: str, args, big: dict) -> dict:
-    """The local engine on ``--rows`` Parquet reviews with ``--jobs 1`` and ``--jobs N``
-    (N: this machine's cores), in turns, each job a fresh process: rows/s, peak memory of
-    the process tree (workers included), and the ratio."""
+    """The local engine on ``--rows`` Parquet reviews kept to one core (``taskset``, one
+    scoring thread), with ``--jobs 1`` (one process, its two scoring threads) and
+    ``--jobs N`` (N: this machine's cores), each job a fresh process: rows/s, peak memory
+    of the process tree (workers included), and the ratios to one core."""
     import os
 
     trained_bundle(family, args.data, args.runs)
@@ -203,15 +217,18 @@ def one_core_against_all(family: str, args, big: dict) -> dict:
     scratch.mkdir(parents=True, exist_ok=True)
     cores = os.cpu_count() or 1
     result = {"cores": cores}
-    for jobs in (1, cores):
-        figures = run_job(
-            bundle, big["parquet"], scratch / f"jobs-{jobs}.parquet", "--jobs", str(jobs)
-        )
-        result[f"jobs_{jobs}"] = figures
-        print(f"{family}: local, --jobs {jobs}: {figures}", flush=True)
-    one, many = result["jobs_1"], result[f"jobs_{cores}"]
-    result["ratio_rows_per_second"] = round(many["rows_per_second"] / one["rows_per_second"], 3)
-    result["ratio_peak_memory"] = round(many["peak_memory_mib"] / one["peak_memory_mib"], 3)
+    runs = {"one_core": ("1", True), "jobs_1": ("1", False), f"jobs_{cores}": (str(cores), False)}
+    for name, (jobs, one_core) in runs.items():
+        output = scratch / f"{name}.parquet"
+        figures = run_job(bundle, big["parquet"], output, "--jobs", jobs, one_core=one_core)
+        result[name] = figures
+        print(f"{family}: local, {name}: {figures}", flush=True)
+    one = result["one_core"]
+    for name in ("jobs_1", f"jobs_{cores}"):
+        result[f"{name}_over_one_core"] = {
+            key: round(result[name][key] / one[key], 3)
+            for key in ("rows_per_second", "peak_memory_mib")
+        }
     return result
 
 
@@ -269,7 +286,7 @@ def main() -> None:
         payload.pop("machine"), payload.pop("when"), payload.pop("benchmark")
         payload["cores"] = {
             "rows": args.rows,
-            "note": "machine shared with other engineers' work while measured",
+            "load_average_before": [round(v, 2) for v in os.getloadavg()],
             **{f: one_core_against_all(f, args, big) for f in args.families.split(",")},
         }
         write_results("batch", payload)
