@@ -12,7 +12,6 @@ double, a remote model) can serve.
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -71,8 +70,10 @@ _POOL: ThreadPoolExecutor | None = None
 
 
 def scoring_threads() -> int:
-    """Two threads, or ``$MOVIE_SENTIMENT_THREADS`` (a Dask worker given one core says 1)."""
-    return max(1, int(os.environ.get("MOVIE_SENTIMENT_THREADS", "2") or 2))
+    """The threads blocks of reviews are scored on (``text.ngrams.threads``)."""
+    from movie_sentiment.text.ngrams import threads
+
+    return threads()
 
 
 def _scoring_pool() -> ThreadPoolExecutor:

@@ -33,13 +33,29 @@ TRANSFORM_CHUNK = 500
 _POOL: ThreadPoolExecutor | None = None
 
 
+def threads() -> int:
+    """The threads encoding and scoring use: two, or ``$MOVIE_SENTIMENT_THREADS`` (a Dask
+    or pool worker given one core says 1)."""
+    return max(1, int(os.environ.get("MOVIE_SENTIMENT_THREADS", "2") or 2))
+
+
 def _thread_pool() -> ThreadPoolExecutor:
-    """Two threads, or ``$MOVIE_SENTIMENT_THREADS`` (a Dask worker given one core says 1)."""
     global _POOL
     if _POOL is None:
-        threads = max(1, int(os.environ.get("MOVIE_SENTIMENT_THREADS", "2") or 2))
-        _POOL = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ngram-encoder")
+        _POOL = ThreadPoolExecutor(max_workers=threads(), thread_name_prefix="ngram-encoder")
     return _POOL
+
+
+def _in_chunks(texts) -> list | None:
+    """``texts`` cut into ``TRANSFORM_CHUNK``-review chunks for the threads, or None when
+    there are too few to share out."""
+    count = len(texts)
+    if count < 2 * TRANSFORM_CHUNK:
+        return None
+    starts = range(0, count, TRANSFORM_CHUNK)
+    if isinstance(texts, Tokenized):
+        return [texts.select(np.arange(i, min(i + TRANSFORM_CHUNK, count))) for i in starts]
+    return [texts[i : i + TRANSFORM_CHUNK] for i in starts]
 
 
 @dataclass
@@ -233,14 +249,9 @@ class NgramEncoder:
         the GIL) while the other sorts and looks up (NumPy and pandas, releasing it), about
         25% more reviews per second on two cores than one thread."""
         texts = as_texts(texts)
-        count = len(texts)
-        if count < 2 * TRANSFORM_CHUNK:
+        chunks = _in_chunks(texts)
+        if chunks is None:
             return self._transform_chunk(texts)
-        starts = range(0, count, TRANSFORM_CHUNK)
-        if isinstance(texts, Tokenized):
-            chunks = [texts.select(np.arange(i, min(i + TRANSFORM_CHUNK, count))) for i in starts]
-        else:
-            chunks = [texts[i : i + TRANSFORM_CHUNK] for i in starts]
         self._lookups()  # build the hash indexes once, before the threads share them
         return np.concatenate(list(_thread_pool().map(self._transform_chunk, chunks)))
 
@@ -260,13 +271,9 @@ class NgramEncoder:
         than the model itself."""
         texts = as_texts(texts)
         count = len(texts)
-        if count < 2 * TRANSFORM_CHUNK:
+        chunks = _in_chunks(texts)
+        if chunks is None:
             return self._bags_chunk(texts)
-        starts = range(0, count, TRANSFORM_CHUNK)
-        if isinstance(texts, Tokenized):
-            chunks = [texts.select(np.arange(i, min(i + TRANSFORM_CHUNK, count))) for i in starts]
-        else:
-            chunks = [texts[i : i + TRANSFORM_CHUNK] for i in starts]
         self._lookups()  # build the hash indexes once, before the threads share them
         parts = list(_thread_pool().map(self._bags_chunk, chunks))
         lengths = np.concatenate([np.diff(offsets) for _, offsets in parts])
