@@ -101,3 +101,20 @@ def test_a_bad_review_in_a_later_block_is_named_by_its_place_in_all(nbsvm_run, m
     texts[22] = ""
     with pytest.raises(InvalidInputError, match="^review 23 is empty or whitespace only$"):
         SentimentModel.load(nbsvm_run.bundle_dir).score(texts)
+
+
+def test_an_ensemble_scores_in_blocks_while_its_keras_member_runs_beside_its_numpy_ones(
+    family_run, monkeypatch
+):
+    """An ensemble's nbsvm and fastText members run as NumPy twins, its cnn in Keras: one
+    block's twin reads the weights while the other block's Keras predict loop runs, which
+    empties them until it ends ('NoneType' object is not callable, seen on the real
+    ``best``), unless both take the Keras lock."""
+    import movie_sentiment.bundle.scorer as scorer
+
+    model = SentimentModel.load(family_run("ensemble").bundle_dir)
+    texts = review_texts(60)
+    plain = plain_scores(model, texts, monkeypatch)
+    monkeypatch.setattr(scorer, "SCORE_BLOCK", 7)
+    for _ in range(3):  # batch 4: every block runs the cnn through Keras' predict loop
+        assert_same_scores(model.score(texts, batch_size=4), plain)

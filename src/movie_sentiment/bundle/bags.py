@@ -16,6 +16,7 @@ which then runs in Keras as before (``scoring.run_model``).
 
 from __future__ import annotations
 
+import threading
 import weakref
 from dataclasses import dataclass
 
@@ -180,17 +181,24 @@ def _build_twin(keras_model):
 _TWINS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+# Every use of a Keras model's variables takes this lock: Keras' JAX predict loop empties
+# the variables of the model it runs until it ends, so reading them from another scoring
+# thread meanwhile (an ensemble's NumPy member beside its Keras cnn) finds none.
+KERAS_LOCK = threading.RLock()
+
+
 def twin_of(keras_model):
     """The NumPy twin of ``keras_model`` (a callable taking ``Bags``), or None when the
     model is not one of the bag models above."""
-    values = tuple(variable.value for variable in keras_model.weights)
-    cached = _TWINS.get(keras_model)
-    if (
-        cached is not None
-        and len(cached[0]) == len(values)
-        and all(a is b for a, b in zip(cached[0], values, strict=True))
-    ):
-        return cached[1]
-    twin = _build_twin(keras_model)
-    _TWINS[keras_model] = (values, twin)
-    return twin
+    with KERAS_LOCK:
+        values = tuple(variable.value for variable in keras_model.weights)
+        cached = _TWINS.get(keras_model)
+        if (
+            cached is not None
+            and len(cached[0]) == len(values)
+            and all(a is b for a, b in zip(cached[0], values, strict=True))
+        ):
+            return cached[1]
+        twin = _build_twin(keras_model)
+        _TWINS[keras_model] = (values, twin)
+        return twin

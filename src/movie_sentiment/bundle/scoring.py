@@ -25,14 +25,13 @@ exactly what its Keras model computes on a review that fits every window.
 
 from __future__ import annotations
 
-import threading
 import weakref
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
-from movie_sentiment.bundle.bags import Bags, twin_of
+from movie_sentiment.bundle.bags import KERAS_LOCK, Bags, twin_of
 from movie_sentiment.bundle.record import FIELDS
 from movie_sentiment.errors import BundleError, InvalidInputError
 from movie_sentiment.evaluation.probability import logit
@@ -41,7 +40,7 @@ from movie_sentiment.text.tokenize import Tokenized, as_tokens
 LONG_REVIEWS = ("mean", "head_tail", "truncate")
 # One Keras call at a time: Keras' predict keeps state on the model, and scoring threads
 # (``scorer.score_texts``) overlap everything else with it.
-_KERAS = threading.Lock()
+_KERAS = KERAS_LOCK
 ON_ERROR = ("raise", "mark")
 # A member's logit as the ensemble's ProbabilityToLogit layer clips it (float32 1 - 1e-7).
 MEMBER_LOGIT_LIMIT = float(logit(1.0, np.float32))
