@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from movie_sentiment.batch.job import Options, score_files
+from movie_sentiment.bundle import SentimentModel
 from movie_sentiment.bundle.record import NAMES
 
 REVIEWS = [
@@ -22,6 +23,11 @@ REVIEWS = [
     "",
     'the "best" of the year',
 ]
+
+
+@pytest.fixture(scope="module")
+def model(nbsvm_run):
+    return SentimentModel.load(nbsvm_run.bundle_dir)
 
 
 def write_csv(path, texts, ids=None):

@@ -13,8 +13,21 @@ import psutil
 import pytest
 
 from movie_sentiment.batch.job import Options, score_files
+from movie_sentiment.bundle import SentimentModel
 from movie_sentiment.errors import WorkerDiedError
-from tests.batch.test_job import REVIEWS
+
+REVIEWS = [
+    "wonderful superb film",
+    "awful boring waste",
+    "a film, with a comma\nand a second line, great fun",
+    "",
+    'the "best" of the year',
+]
+
+
+@pytest.fixture(scope="module")
+def model(nbsvm_run):
+    return SentimentModel.load(nbsvm_run.bundle_dir)
 
 
 def write_csv(path, texts):
