@@ -27,11 +27,17 @@ class Rewrite:
     without running the pattern (most reviews have no entity)."""
 
     pattern: re.Pattern
-    replace: Callable[[re.Match], str]
+    replace: Callable[[re.Match], str] | str  # a str is taken as is (no group references)
     triggers: str
 
     def applies_to(self, text: str) -> bool:
-        return any(trigger in text for trigger in self.triggers)
+        for trigger in self.triggers:  # a loop: a generator costs more than the searches
+            if trigger in text:
+                return True
+        return False
+
+    def replacement(self, match: re.Match) -> str:
+        return self.replace if isinstance(self.replace, str) else self.replace(match)
 
 
 def _decoded(match: re.Match) -> str:
@@ -43,9 +49,9 @@ REWRITES = (
     # substituting each match decoded alone is exactly html.unescape of the whole text.
     Rewrite(re.compile(r"&(#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)"), _decoded, "&"),
     # Tags (``<br />``) become one space each.
-    Rewrite(re.compile(r"<[^>]*>"), lambda match: " ", "<"),
+    Rewrite(re.compile(r"<[^>]*>"), " ", "<"),
     # Typographic apostrophes and backticks become the plain one.
-    Rewrite(re.compile("[\u2019\u2018`]"), lambda match: "'", "\u2019\u2018`"),
+    Rewrite(re.compile("[\u2019\u2018`]"), "'", "\u2019\u2018`"),
 )
 
 
@@ -97,7 +103,7 @@ def _rewrite_with_origins(
         pieces.append(text[position : match.start()])
         new_starts.extend(starts[position : match.start()])
         new_ends.extend(ends[position : match.start()])
-        replacement = rewrite.replace(match)
+        replacement = rewrite.replacement(match)
         pieces.append(replacement)
         new_starts.extend([starts[match.start()]] * len(replacement))
         new_ends.extend([ends[match.end() - 1]] * len(replacement))
