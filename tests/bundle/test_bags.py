@@ -1,6 +1,6 @@
-"""``bundle/bags.py``: the NumPy twins of nbsvm's logit and of the stars model give what
-their Keras models give on the padded rows, to float32 rounding, and any other model
-has no twin."""
+"""``bundle/bags.py``: the NumPy twins of nbsvm's logit, the stars model, fasttext and the
+tutorial give what their Keras models give on the padded rows, to float32 rounding, and
+any other model has no twin (the cnn's: ``test_convolution.py``)."""
 
 import numpy as np
 import pytest
@@ -121,9 +121,7 @@ def test_the_tutorial_twin_gives_the_keras_logit(reviews):
 
 
 def test_other_models_have_no_twin():
-    from movie_sentiment.models import cnn, mslearn
+    from movie_sentiment.models import mslearn
 
     words = TextEncoder(num_words=20, maxlen=10).fit(WORDS)
     assert twin_of(mslearn.build(mslearn.DEFAULTS["family_options"], words)) is None  # Flatten
-    options = {**cnn.DEFAULTS["family_options"], "embedding_dim": 8, "kernel_size": 3}
-    assert twin_of(cnn.build(options, words)) is None  # a convolution

@@ -1,6 +1,7 @@
 """NumPy twins of the Keras models that only sum or average weights over a bag of n-gram
 ids: nbsvm's logit (``NaiveBayesLinear``), and the stars model and the fasttext family
-(``Embedding``, then ``MaskedMean``, then a ``Dense`` layer).
+(``Embedding``, then ``MaskedMean``, then a ``Dense`` layer); the tutorial's average over
+its padded row; and (``convolution.py``) the cnn's convolution over word windows.
 
 Why: such a model reads a review's distinct n-gram ids padded to ``maxlen`` (nbsvm's
 99th percentile, 1,407 ids), mostly padding. Building that matrix, padding it to whole
@@ -34,6 +35,7 @@ class Bags:
     ids: np.ndarray  # int32
     offsets: np.ndarray  # int64, rows + 1
     maxlen: int  # the padded width, for a model that needs the padded rows
+    padding: str = "post"  # the side the encoder pads a row on
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -45,8 +47,11 @@ class Bags:
         """The rows as ``transform`` pads them (for a model with no twin)."""
         lengths = self.lengths()
         owner = np.repeat(np.arange(len(self)), lengths)
+        place = np.arange(len(self.ids)) - self.offsets[owner]
+        if self.padding == "pre":
+            place += (self.maxlen - lengths)[owner]
         out = np.zeros((len(self), self.maxlen), dtype=np.int32)
-        out[owner, np.arange(len(self.ids)) - self.offsets[owner]] = self.ids
+        out[owner, place] = self.ids
         return out
 
 
@@ -174,6 +179,10 @@ def _build_twin(keras_model):
         embedding, _, dense = layers
         if dense.activation.__name__ in MEAN_DENSE_ACTIVATIONS and dense.use_bias:
             return MeanDenseTwin(embedding, dense)
+    if names[:2] == ["Embedding", "Conv1D"]:
+        from movie_sentiment.bundle.convolution import conv_max_twin
+
+        return conv_max_twin(layers, _ACTIVATIONS)
     return _average_dense(layers)
 
 

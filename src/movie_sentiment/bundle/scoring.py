@@ -407,7 +407,7 @@ def encode(encoder, tokens: Tokenized, keras_model) -> np.ndarray | Bags:
     (``bags.twin_of``), else the encoder's padded rows."""
     if encoder.maxlen is not None and twin_of(keras_model) is not None:
         ids, offsets = encoder.bags(tokens)
-        return Bags(ids, offsets, encoder.maxlen)
+        return Bags(ids, offsets, encoder.maxlen, getattr(encoder, "padding", "post"))
     return encoder.transform(tokens)
 
 
