@@ -183,21 +183,23 @@ def score_files(
     progress: Callable[[int, int, int], None] | None = None,
     dask_options: dict | None = None,
     jobs: int = 1,
+    pool=None,
 ) -> Summary:
     """Score every review of ``inputs`` into ``output``; resumes an interrupted run of the
     same job. ``progress(done_bytes, total_bytes, rows_scored)`` is told as parts finish.
-    ``jobs`` > 1 scores the local engine's partitions on that many worker processes.
+    ``jobs`` > 1 scores the local engine's partitions on that many worker processes
+    (``pool``: a ``PoolEngine`` of them the caller started early, else one is made).
     Holds the output's lock throughout (``output.output_lock``)."""
     with out.output_lock(Path(output)):
         return _score_files(
             model, bundle, inputs, Path(output), text_column, id_column, options, engine,
-            force, partition_bytes, progress, dask_options, jobs,
+            force, partition_bytes, progress, dask_options, jobs, pool,
         )  # fmt: skip
 
 
 def _score_files(
     model, bundle, inputs, output, text_column, id_column, options, engine, force,
-    partition_bytes, progress, dask_options, jobs=1,
+    partition_bytes, progress, dask_options, jobs=1, pool=None,
 ) -> Summary:  # fmt: skip
     """``score_files`` once it holds the output."""
     started = time.perf_counter()
@@ -217,7 +219,7 @@ def _score_files(
     if engine == "local" and jobs > 1:
         from movie_sentiment.batch.pool_engine import PoolEngine
 
-        runner = PoolEngine(bundle, jobs)
+        runner = pool or PoolEngine(bundle, jobs)
     elif engine == "local":
         runner = LocalEngine(model)
     elif engine == "dask":

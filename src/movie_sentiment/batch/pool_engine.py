@@ -39,8 +39,12 @@ def _start_worker(bundle: str, environment: dict[str, str]) -> None:
     os.environ.update(environment)
     threading.Thread(target=_stop_with_parent, args=(os.getppid(),), daemon=True).start()
     from movie_sentiment.bundle import SentimentModel
+    from movie_sentiment.errors import MovieSentimentError
 
-    _WORKER["model"] = SentimentModel.load(bundle)
+    try:
+        _WORKER["model"] = SentimentModel.load(bundle)
+    except MovieSentimentError as error:  # the job says so, once, as one line (not a
+        _WORKER["error"] = error  # traceback from each worker's initializer)
 
 
 def _stop_with_parent(parent: int) -> None:
@@ -49,12 +53,18 @@ def _stop_with_parent(parent: int) -> None:
     os._exit(1)  # the job is gone: no part half-written is ever renamed into place
 
 
+def _ready() -> None:
+    """A task that only makes the pool start a worker (see ``PoolEngine.start``)."""
+
+
 def _score_part(part: dict, parts: str, options: dict) -> tuple[int, int]:
     """In a worker: read, score and write one partition's part; (rows, error rows)."""
     from movie_sentiment.batch import output as out
     from movie_sentiment.batch.job import scored_table
     from movie_sentiment.data.inputs import read_partition
 
+    if "error" in _WORKER:
+        raise _WORKER["error"]
     partition = Partition.from_dict(part)
     table = scored_table(_WORKER["model"], partition, read_partition(partition), Options(**options))
     out.write_part(Path(parts), partition.index, table)
@@ -73,17 +83,36 @@ class PoolEngine:
         self.pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> PoolEngine:
-        self.pool = ProcessPoolExecutor(
-            self.jobs,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker,
-            initargs=(self.bundle, self.environment),
-        )
+        """Start every worker now (each imports JAX and loads the bundle, a few seconds),
+        so a caller with other work before the job (the CLI loads the model to check it)
+        does it meanwhile; entered again (by ``score_files``), it is already started."""
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(
+                self.jobs,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(self.bundle, self.environment),
+            )
+            for _ in range(self.jobs):  # a spawned pool starts one worker per task waiting
+                self.pool.submit(_ready)
         return self
 
-    def __exit__(self, *exc) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+    def __exit__(self, kind, *exc) -> None:
+        pool, self.pool = self.pool, None
+        if pool is None:
+            return
+        if kind is None:
+            pool.shutdown(wait=True, cancel_futures=True)
+            return
+        # A job that failed (a mistake in its inputs) or was interrupted: nothing its
+        # workers do is wanted now (a part is renamed into place only when whole), and one
+        # still loading the bundle would keep the user waiting seconds for the error.
+        workers = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.join()
 
     def run(self, partitions: list[Partition], parts: Path, options: Options, done) -> None:
         """Score ``partitions`` on the workers; ``done(partition, rows, errors)`` in order."""

@@ -70,8 +70,8 @@ _POOL: ThreadPoolExecutor | None = None
 
 
 def scoring_threads() -> int:
-    """The threads blocks of reviews are scored on (``text.ngrams.threads``)."""
-    from movie_sentiment.text.ngrams import threads
+    """The threads blocks of reviews are scored on (``text.tokenize.threads``)."""
+    from movie_sentiment.text.tokenize import threads
 
     return threads()
 

@@ -9,7 +9,6 @@ n-gram keys are integers (word ids in base ``len(words) + 1``), looked up with
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,16 +26,11 @@ from movie_sentiment.text.tokenize import (
     encode_words,
     rank_by_frequency,
     sorted_unique,
+    threads,
 )
 
 TRANSFORM_CHUNK = 500
 _POOL: ThreadPoolExecutor | None = None
-
-
-def threads() -> int:
-    """The threads encoding and scoring use: two, or ``$MOVIE_SENTIMENT_THREADS`` (a Dask
-    or pool worker given one core says 1)."""
-    return max(1, int(os.environ.get("MOVIE_SENTIMENT_THREADS", "2") or 2))
 
 
 def _thread_pool() -> ThreadPoolExecutor:
@@ -44,6 +38,11 @@ def _thread_pool() -> ThreadPoolExecutor:
     if _POOL is None:
         _POOL = ThreadPoolExecutor(max_workers=threads(), thread_name_prefix="ngram-encoder")
     return _POOL
+
+
+def _chunk_map():
+    """``map`` over chunks: on the encoder's threads, or in this one when one is all."""
+    return map if threads() == 1 else _thread_pool().map
 
 
 def _in_chunks(texts) -> list | None:
@@ -253,7 +252,7 @@ class NgramEncoder:
         if chunks is None:
             return self._transform_chunk(texts)
         self._lookups()  # build the hash indexes once, before the threads share them
-        return np.concatenate(list(_thread_pool().map(self._transform_chunk, chunks)))
+        return np.concatenate(list(_chunk_map()(self._transform_chunk, chunks)))
 
     def _transform_chunk(self, texts: Sequence[str] | Tokenized) -> np.ndarray:
         feature, offsets = self._bags_chunk(texts)
@@ -275,7 +274,7 @@ class NgramEncoder:
         if chunks is None:
             return self._bags_chunk(texts)
         self._lookups()  # build the hash indexes once, before the threads share them
-        parts = list(_thread_pool().map(self._bags_chunk, chunks))
+        parts = list(_chunk_map()(self._bags_chunk, chunks))
         lengths = np.concatenate([np.diff(offsets) for _, offsets in parts])
         offsets = np.zeros(count + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])

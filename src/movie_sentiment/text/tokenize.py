@@ -12,6 +12,7 @@ are rebuilt when it changes.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -84,6 +85,14 @@ def _split_block(texts: Sequence[str]) -> tuple[pa.Array, np.ndarray]:
     return flat.filter(pa.array(nonempty)), counts
 
 
+def threads() -> int:
+    """The threads tokenizing, encoding and scoring use: two, or
+    ``$MOVIE_SENTIMENT_THREADS`` (a Dask or pool worker given one core says 1, and then
+    no extra thread is started: two threads of one process on two cores, each process
+    another worker's neighbour, pass the GIL between cores)."""
+    return max(1, int(os.environ.get("MOVIE_SENTIMENT_THREADS", "2") or 2))
+
+
 def _tokenizer_pool() -> ThreadPoolExecutor:
     """Its own two threads: Python normalizes one block while Arrow (which releases the
     GIL) splits another. Separate from the n-gram encoder's pool, whose tasks call this."""
@@ -97,10 +106,10 @@ def _split_words(texts: Sequence[str]) -> tuple[list[str], np.ndarray, np.ndarra
     """All texts' tokens as (distinct words in order of first occurrence, int32 index into
     them of every token, tokens per text)."""
     blocks = [texts[i : i + TOKENIZE_BLOCK] for i in range(0, len(texts), TOKENIZE_BLOCK)]
-    if len(blocks) > 1:
+    if len(blocks) > 1 and threads() > 1:
         parts = list(_tokenizer_pool().map(_split_block, blocks))
     else:
-        parts = [_split_block(texts)]
+        parts = [_split_block(block) for block in blocks]
     tokens = pa.chunked_array([flat for flat, _ in parts], pa.large_string())
     encoded = pc.dictionary_encode(tokens).combine_chunks()  # one memo: first occurrence
     words = encoded.dictionary.to_pylist() if len(tokens) else []
