@@ -2,7 +2,6 @@
 byte for byte the one-core path's, and a worker that dies is one error naming its
 partition, with the finished parts kept to resume."""
 
-import csv
 import os
 import signal
 import subprocess
@@ -11,32 +10,16 @@ import time
 
 import psutil
 import pytest
+from test_job import REVIEWS, write_csv
 
 from movie_sentiment.batch.job import Options, score_files
 from movie_sentiment.bundle import SentimentModel
 from movie_sentiment.errors import WorkerDiedError
 
-REVIEWS = [
-    "wonderful superb film",
-    "awful boring waste",
-    "a film, with a comma\nand a second line, great fun",
-    "",
-    'the "best" of the year',
-]
-
 
 @pytest.fixture(scope="module")
 def model(nbsvm_run):
     return SentimentModel.load(nbsvm_run.bundle_dir)
-
-
-def write_csv(path, texts):
-    with open(path, "w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
-        writer.writerow(["id", "text"])
-        for number, text in enumerate(texts):
-            writer.writerow([f"r{number}", text])
-    return path
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".csv"])
