@@ -167,6 +167,13 @@ def test_score_columns_and_marked_rows(nbsvm_run):
     assert row["uncertain"] == (row["label"] == "uncertain")
     assert row["stars"] in (7, 8, 9, 10) and row["label"] in ("positive", "uncertain")
     assert scores.row(1)["probability"] is None
+    # A column at a time (the batch job's way) gives the very values, types and Nones.
+    columns = scores.columns()
+    assert tuple(columns) == NAMES
+    for i in range(len(scores)):
+        by_row = scores.row(i)
+        assert {name: column[i] for name, column in columns.items()} == by_row
+        assert [type(columns[name][i]) for name in NAMES] == [type(v) for v in by_row.values()]
 
 
 def test_short_texts_are_labeled_by_their_own_band(nbsvm_run):

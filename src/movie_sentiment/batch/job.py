@@ -22,7 +22,7 @@ from pathlib import Path
 
 from movie_sentiment.batch import output as out
 from movie_sentiment.bundle.files import BundleFiles
-from movie_sentiment.bundle.record import FIELDS, NAMES, unscored
+from movie_sentiment.bundle.record import FIELDS, NAMES
 from movie_sentiment.bundle.scorer import ScoringModel
 from movie_sentiment.data.inputs import (
     PARTITION_BYTES,
@@ -88,9 +88,12 @@ def scored_table(model: ScoringModel, part: Partition, rows: Rows, options: Opti
     fields (``bundle/record.py``) as typed columns, then the explanation if asked."""
     import pyarrow as pa
 
+    count = len(rows)
     readable = [i for i, error in enumerate(rows.errors) if error is None]
-    records = [None if error is None else unscored(error) for error in rows.errors]
-    explanation = [None] * len(rows)
+    # Each field a column: the unreadable rows' records, then the scored rows' values.
+    values = {f.name: [f.missing] * count for f in FIELDS}
+    values["error"] = list(rows.errors)
+    explanation = [None] * count
     if readable:  # a partition of error rows only has nothing to score
         scores = model.score(
             [rows.texts[i] for i in readable],
@@ -98,11 +101,17 @@ def scored_table(model: ScoringModel, part: Partition, rows: Rows, options: Opti
             on_error="mark",
             target_accuracy=options.target_accuracy,
         )
-        for k, i in enumerate(readable):
-            records[i] = scores.row(k)
-            if options.explain and scores.error[k] is None:
-                explanation[i] = _top_words(scores.explanation[k])
-    count = len(rows)
+        scored = scores.columns()
+        for name, column in scored.items():
+            if len(readable) == count:
+                values[name] = column
+            else:
+                for k, i in enumerate(readable):
+                    values[name][i] = column[k]
+        if options.explain:
+            for k, i in enumerate(readable):
+                if scores.error[k] is None:
+                    explanation[i] = _top_words(scores.explanation[k])
     columns = {
         "file": pa.array([part.path] * count, pa.string()),
         "row": pa.array(range(1, count + 1), pa.int64()),
@@ -111,8 +120,8 @@ def scored_table(model: ScoringModel, part: Partition, rows: Rows, options: Opti
     if part.columns.id is None:
         del columns["id"]
     for record_field in FIELDS:
-        values = [record[record_field.name] for record in records]
-        columns[record_field.name] = pa.array(values, pa.type_for_alias(record_field.arrow))
+        column = values[record_field.name]
+        columns[record_field.name] = pa.array(column, pa.type_for_alias(record_field.arrow))
     if options.explain:
         columns["explanation"] = pa.array(explanation, pa.string())
     return pa.table(columns)

@@ -23,6 +23,11 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
+# NumPy dtype kind of a column holding a field's Python kind as it is.
+_DTYPE_KINDS = {float: "f", int: "i", bool: "b", str: "U"}
+
 
 @dataclass(frozen=True)
 class Field:
@@ -46,6 +51,19 @@ class Field:
         if self.kind is float and math.isnan(float(value)):
             return None
         return self.kind(value)
+
+    def plain_list(self, column, count: int) -> list:
+        """``[plain(v) for v in column]`` (``missing`` for each of ``count`` values when the
+        column is None), without a Python call per value for a NumPy column of the
+        field's own kind: ``tolist`` gives the same Python values."""
+        if column is None:
+            return [self.missing] * count
+        if isinstance(column, np.ndarray) and column.dtype.kind == _DTYPE_KINDS[self.kind]:
+            values = column.tolist()
+            if self.kind is float:
+                return [None if value != value else value for value in values]  # NaN
+            return values
+        return [self.plain(value) for value in column]
 
 
 FIELDS: tuple[Field, ...] = (

@@ -120,6 +120,12 @@ class Scores:
         out once, as ``row`` reads it for every review (the batch job's 1,000,000)."""
         return np.array([label == "uncertain" for label in self.label], dtype=bool)
 
+    def columns(self) -> dict[str, list]:
+        """The score record's fields (``record.FIELDS``), each as a list of the plain
+        values ``row`` gives, one per review: converted a column at a time, for the batch
+        job's partitions (a dict per review cost a quarter of its time)."""
+        return {f.name: f.plain_list(getattr(self, f.name), len(self)) for f in FIELDS}
+
     def row(self, i: int) -> dict:
         """Review ``i`` as a plain dict (JSON-ready): the score record (``record.FIELDS``)
         in its order, and ``explanation`` when explained."""
