@@ -175,6 +175,16 @@ def test_usage_mistakes_are_one_line_errors(cli, args, fragment):
     assert_one_line_error(cli(*args), fragment)
 
 
+def as_at_a_terminal() -> None:
+    """In the child, before it starts: Ctrl-C as a terminal gives it. A command started in
+    the background of a shell without job control (``cmd &`` in a script) inherits SIGINT
+    ignored, and then rightly ignores it; the Ctrl-C tests must not depend on how pytest
+    itself was started."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_during_training_leaves_only_its_resume_state(small_archive, tmp_path):
     import signal
 
@@ -184,7 +194,7 @@ def test_ctrl_c_during_training_leaves_only_its_resume_state(small_archive, tmp_
             sys.executable, "-m", "movie_sentiment.cli", "train", "--data", str(small_archive),
             "--out", str(out), "--epochs", "500", "--batch-size", "2", "--validation-size", "20",
         ],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=as_at_a_terminal,
     )  # fmt: skip
     for line in process.stdout:  # Keras prints a line per epoch when not on a terminal
         if line.startswith("Epoch 3/"):
@@ -356,6 +366,7 @@ def test_ctrl_c_while_keras_starts_stops_the_command(command, nbsvm_run, small_a
         process = subprocess.Popen(
             [sys.executable, "-m", "movie_sentiment.cli", *map(str, arguments)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=as_at_a_terminal,
         )  # fmt: skip
         time.sleep(delay)
         if process.poll() is not None:  # a fast machine finished first: nothing to stop
