@@ -19,7 +19,11 @@ from typer.exceptions import TyperException
 
 from movie_sentiment.cli import data, evaluate, explain, families, predict, report, score, serve
 from movie_sentiment.cli import train as train_module
-from movie_sentiment.cli.interrupts import INTERRUPTED, interrupts_remembered
+from movie_sentiment.cli.interrupts import (
+    INTERRUPTED,
+    forget_caught_interrupt,
+    interrupts_remembered,
+)
 from movie_sentiment.cli.rendering import error_line, terminal_text
 from movie_sentiment.errors import MovieSentimentError
 
@@ -67,4 +71,5 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     if code == 130:  # Typer turns Ctrl-C into exit code 130; say what happened
         error_line("interrupted (Ctrl-C)")
+        forget_caught_interrupt()
     sys.exit(code if isinstance(code, int) else 0)

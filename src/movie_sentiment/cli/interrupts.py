@@ -49,6 +49,17 @@ def start_keras() -> None:
         import keras  # noqa: F401
 
 
+def forget_caught_interrupt() -> None:
+    """After a Ctrl-C the command caught (exit 130): keep CPython from ending the process
+    by SIGINT anyway. When the KeyboardInterrupt rises inside code run by ``exec`` or
+    ``eval`` of a string (a dataclass's ``__init__`` or a namedtuple being made while a
+    module is imported), CPython 3.11 marks it unhandled, even though we catch it, and at
+    exit (under ``python -m movie_sentiment.cli``) kills the process with SIGINT: exit -2,
+    not 130. It clears that mark each time it runs a string, so one harmless string is
+    run."""
+    exec("pass", {})  # CPython's run_eval_code_obj clears the mark as it starts
+
+
 def _on_interrupt(signum, frame) -> None:
     """Ctrl-C: remember it (``INTERRUPTED``), then raise KeyboardInterrupt as usual, unless
     Keras is starting up (``interrupts_held`` acts on it when done)."""
