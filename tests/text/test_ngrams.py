@@ -108,6 +108,33 @@ def test_large_batches_encoded_on_threads_match_one_pass():
     np.testing.assert_array_equal(encoder.transform(tokenize_corpus(texts)), threaded)
 
 
+def test_few_keys_are_searched_and_many_hashed_to_the_same_answer():
+    """A table's lookup answers a few keys by binary search, many by the hash index:
+    the same index (-1 where not there, below the first key or past the last)."""
+    import pandas as pd
+
+    from movie_sentiment.text.ngrams import SEARCH_KEYS, _TableLookup
+
+    rng = np.random.default_rng(0)
+    table = np.unique(rng.integers(10, 10**12, 5000))
+    lookup = _TableLookup(table, pd.Index(table).get_indexer)
+    edges = [table[-1] + 1, 0, table[0], table[-1]]
+    known, unknown = rng.choice(table, 3000), rng.integers(0, 10**13, 3000)
+    mixed = rng.permutation(np.concatenate([known, unknown]))
+    pool = np.concatenate([edges, mixed])
+    for count in (0, 1, 7, SEARCH_KEYS, SEARCH_KEYS + 1, 3000):
+        keys = pool[:count]
+        np.testing.assert_array_equal(lookup(keys), pd.Index(table).get_indexer(keys), str(count))
+    empty = _TableLookup(np.array([], dtype=np.int64), None)
+    assert empty(np.array([5, 6])).tolist() == [-1, -1]
+    # Reviews encoded one at a time (searched) as in one batch (hashed).
+    texts = [f"{TRAIN[i % len(TRAIN)]} film number {i}" for i in range(300)]
+    encoder = NgramEncoder(min_df=1).fit(texts)
+    batch = encoder.transform(texts)
+    one_by_one = np.concatenate([encoder.transform([text]) for text in texts[:40]])
+    np.testing.assert_array_equal(one_by_one, batch[:40])
+
+
 def test_large_batches_encode_as_the_reference_tokenizer_would():
     """Chunked on threads (the vocabulary's lookup table kept across chunks), the ids
     equal those of the reference tokenizer's tokens encoded one review at a time."""

@@ -5,6 +5,7 @@ import pytest
 
 from movie_sentiment.bundle.heads.uncertain import (
     SHORT_WORDS,
+    UncertainZone,
     answered,
     bounds_at,
     bounds_by_length,
@@ -93,6 +94,29 @@ def test_short_texts_get_a_band_of_their_own():
     del zone["short"]
     assert short_text_bounds_at(zone) is None
     assert set(bounds_by_length(zone, [3, 400])[0]) == {long_band[0]}
+
+
+def test_the_head_gives_the_zones_bounds_each_time_and_checks_every_target():
+    """The head works each target's bounds out once: asked again (in any order, for
+    both tables) it answers as the zone's functions do, and a bad target is refused even
+    after an equal-looking good one (True is not 1)."""
+    labels, probabilities = validation()
+    zone = fit_zone(labels, probabilities)
+    zone["short"] = fit_short_zone(*validation(3000, seed=2), np.full(3000, 10))
+    head = UncertainZone(zone)
+    words = [3, 400, 10, 80]
+    for target in (None, 0.9, 1, None, 0.9, 1.0):
+        assert head.bounds(target) == bounds_at(zone, target)
+        assert head.short_text_bounds(target) == short_text_bounds_at(zone, target)
+        low, high = bounds_by_length(zone, words, target)
+        expected = ["uncertain" if lo < p < hi else "positive" for lo, hi, p in
+                    zip(low, high, [0.6] * 4, strict=True)]  # fmt: skip
+        assert head.apply([0.6] * 4, words, target) == expected
+    for target in (True, 0.3):
+        with pytest.raises(InvalidInputError, match="target accuracy must be a number"):
+            head.bounds(target)
+        with pytest.raises(InvalidInputError, match="target accuracy must be a number"):
+            head.apply([0.6], [3], target)
 
 
 def test_a_band_no_confidence_reached_answers_nothing():

@@ -153,10 +153,7 @@ def zone_threshold(zone: dict, target: float | None = None, table: list | None =
     target = zone["target_accuracy"] if target is None else target
     if isinstance(target, bool) or not isinstance(target, int | float) or not 0.5 <= target <= 1:
         raise InvalidInputError(f"target accuracy must be a number from 0.5 to 1, not {target!r}")
-    reaching = [row for row in (table or zone["table"]) if row[1] >= target]
-    if not reaching:
-        return THRESHOLD
-    return min(row[0] for row in reaching)
+    return min((row[0] for row in (table or zone["table"]) if row[1] >= target), default=THRESHOLD)
 
 
 def answered(probabilities, low, high) -> np.ndarray:
@@ -199,11 +196,18 @@ def bounds_by_length(
     """Each text's uncertain bounds (low and high, arrays) by its token count
     ``words``: the short-text bounds for texts of fewer than the short part's
     ``under_words`` tokens, the reviews' bounds for the rest."""
+    bounds, short = bounds_at(zone, target), short_text_bounds_at(zone, target)
+    return length_bounds(words, bounds, short, short_text_words_of(zone))
+
+
+def length_bounds(words, bounds: tuple, short: tuple | None, under_words: int):
+    """Each text's bounds (low and high, arrays) by its token count ``words``: ``short``
+    for texts of fewer than ``under_words`` tokens (when not None), ``bounds`` for the
+    rest."""
     words = np.asarray(words).ravel()
-    low, high = (np.full(len(words), bound) for bound in bounds_at(zone, target))
-    short = short_text_bounds_at(zone, target)
+    low, high = (np.full(len(words), bound) for bound in bounds)
     if short is not None:
-        is_short = words < zone["short"]["under_words"]
+        is_short = words < under_words
         low[is_short], high[is_short] = short
     return low, high
 
@@ -250,6 +254,9 @@ class UncertainZone:
     which calls no review uncertain)."""
 
     zone: dict = field(default_factory=dict)
+    # Each target's confidence, worked out once per head (a head is made from the card
+    # for each ``score`` call: one made then does not see the card change later).
+    _thresholds: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __bool__(self) -> bool:
         return bool(self.zone)
@@ -282,18 +289,35 @@ class UncertainZone:
                     "train it again to use target_accuracy"
                 )
             return None
-        return bounds_at(self.zone, target)
+        c = self._threshold(target, short=False)
+        return (THRESHOLD - c, THRESHOLD + c)
 
     def short_text_bounds(self, target: float | None = None) -> tuple[float, float] | None:
         """The bounds of short texts; None when the zone has no short part."""
         self.bounds(target)  # the same checks
-        return short_text_bounds_at(self.zone, target) if self.zone else None
+        if not self.zone or not self.zone.get("short"):
+            return None
+        c = self._threshold(target, short=True)
+        return (THRESHOLD - c, THRESHOLD + c)
+
+    def _threshold(self, target: float | None, short: bool) -> float:
+        """``zone_threshold`` of the zone's table (``short``: its short texts' table),
+        remembered (by the target's type too: True is not 1 here)."""
+        key = (short, type(target), target)
+        if key not in self._thresholds:
+            table = self.zone["short"]["table"] if short else None
+            self._thresholds[key] = zone_threshold(self.zone, target, table)
+        return self._thresholds[key]
 
     def apply(self, probabilities, words, target: float | None = None) -> list[str]:
         """Each review's label by its calibrated probability and its token count
         ``words``: uncertain inside the bounds for its length."""
         probabilities = np.asarray(probabilities, dtype=np.float64)
-        bounds = bounds_by_length(self.zone, words, target) if self.zone else None
+        bounds = None
+        if self.zone:
+            bounds = length_bounds(
+                words, self.bounds(target), self.short_text_bounds(target), self.short_text_words
+            )
         return labels_for(probabilities, bounds)
 
     def report(self, labels, probabilities, words=None) -> dict:
