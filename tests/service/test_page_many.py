@@ -171,10 +171,12 @@ def test_every_column_name_the_command_line_reads_is_the_review_column(visit, tm
         reviews = [f"{name}: a lovely film", f"{name}: an awful film"]
         path = write_csv(tmp_path / f"{name}.csv", ["id", heading, "stars"],
                          [[i, review, 5] for i, review in enumerate(reviews)])  # fmt: skip
-        page.set_input_files("#csv", path)
+        with page.expect_request("**/v1/score") as sent:  # not the last file's, still shown
+            page.set_input_files("#csv", path)
+        assert sent.value.post_data_json["reviews"] == reviews, name
         expect(page.locator("#progress-text")).to_have_text("Scored 2 reviews")
+        expect(page.locator("#table-body tr").first).to_contain_text(reviews[0])
         expect(page.locator("#csv-column")).to_have_value("1")  # shown, and can be changed
-        assert score_requests(visit)[-1].post_data_json["reviews"] == reviews, name
     assert page.locator("#error").is_hidden()
 
 
