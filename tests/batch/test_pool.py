@@ -10,9 +10,11 @@ import time
 
 import psutil
 import pytest
+import threadpoolctl
 from test_job import REVIEWS, write_csv
 
 from movie_sentiment.batch.job import Options, score_files
+from movie_sentiment.batch.pool_engine import PoolEngine
 from movie_sentiment.bundle import SentimentModel
 from movie_sentiment.errors import WorkerDiedError
 
@@ -38,6 +40,15 @@ def test_two_workers_write_the_one_core_output_byte_for_byte(
         assert (summary.rows, summary.errors, summary.partitions > 8) == (1500, 300, True)
         outputs[jobs] = output.read_bytes()
     assert outputs[1] == outputs[2]
+
+
+def test_each_worker_keeps_the_thread_pools_it_loaded_before_its_environment_to_one(nbsvm_run):
+    """NumPy's OpenBLAS is loaded in a worker before its environment is set; left with a
+    thread per core, its threads spin on the core another worker is scoring on."""
+    with PoolEngine(nbsvm_run.bundle_dir, 2) as engine:
+        pools = [engine.pool.submit(threadpoolctl.threadpool_info).result() for _ in range(4)]
+    assert all(any(p["internal_api"] == "openblas" for p in info) for info in pools)
+    assert {p["num_threads"] for info in pools for p in info} == {1}
 
 
 def test_a_dead_worker_is_one_error_naming_its_partition_and_the_job_resumes(

@@ -6,8 +6,9 @@ scores and writes one partition's part at a time (the same ``scored_table`` and
 ``write_part`` as the one-core path, so the parts, and the committed output, are byte for
 byte the same). At most ``2 * jobs`` partitions are in flight, so memory stays flat,
 and ``done`` is told in partition order, so the progress bar advances as before.
-Each worker keeps its numerical libraries to one thread (``worker_environment``), so N
-workers use N cores without oversubscribing them. A worker that dies (killed, out of
+Each worker keeps its numerical libraries to one thread (``worker_environment``, and
+``threadpoolctl`` for those loaded before it), so N workers use N cores without
+oversubscribing them. A worker that dies (killed, out of
 memory) stops the job with one error naming its partition; finished parts are kept to
 resume.
 """
@@ -37,6 +38,7 @@ def _start_worker(bundle: str, environment: dict[str, str]) -> None:
     killed (SIGKILL leaves no time to stop the pool) stops too, instead of scoring on into
     a parts folder that a run of the same command may be resuming."""
     os.environ.update(environment)
+    _limit_loaded_threads(int(environment["MOVIE_SENTIMENT_THREADS"]))
     threading.Thread(target=_stop_with_parent, args=(os.getppid(),), daemon=True).start()
     from movie_sentiment.bundle import SentimentModel
     from movie_sentiment.errors import MovieSentimentError
@@ -45,6 +47,18 @@ def _start_worker(bundle: str, environment: dict[str, str]) -> None:
         _WORKER["model"] = SentimentModel.load(bundle)
     except MovieSentimentError as error:  # the job says so, once, as one line (not a
         _WORKER["error"] = error  # traceback from each worker's initializer)
+
+
+def _limit_loaded_threads(threads: int) -> None:
+    """The environment reaches only libraries not yet loaded: NumPy (and its OpenBLAS) is
+    imported before the initializer runs, with the modules that name it, and has started a
+    thread pool for every core. Kept to ``threads`` too: with two workers on two cores,
+    OpenBLAS's threads spun waiting for work after each matrix product, on the core the
+    other worker needed (17% more CPU a row; 1M nbsvm rows in 35.5 s, 30.8 s with the
+    limit, side by side; ``benchmarks/batch.py --cores``)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=threads)
 
 
 def _stop_with_parent(parent: int) -> None:
