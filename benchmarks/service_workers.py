@@ -16,11 +16,13 @@ Every load is bounded in requests and time.
 work on two shared cores moves single runs). ``--before DIR`` measures an earlier source
 tree side by side in the same run (its server runs with ``PYTHONPATH=DIR/src``, e.g.
 ``git archive COMMIT src | tar -x -C DIR``), written under ``before`` beside ``after``
-(this checkout) with the ratios of after to before.
+(this checkout) with the ratios of after to before. ``--options "FLAGS"`` measures this
+checkout's server with those ``serve`` flags too (e.g. ``--options="--max-wait-ms 0"``), written
+under ``options`` beside ``after`` (the defaults), with the ratios of options to defaults.
 
     python benchmarks/service_workers.py [--data PATH] [--runs DIR] [--families nbsvm]
                                          [--seconds 30] [--rates 200,400] [--workers 1,2]
-                                         [--repeats 1] [--before DIR]
+                                         [--repeats 1] [--before DIR] [--options FLAGS]
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import asyncio
 import gc
 import os
 import random
+import shlex
 import signal
 import socket
 import statistics
@@ -76,13 +79,13 @@ class Server:
     """``movie-sentiment serve RUN --workers N`` on a free port, ready when every worker
     is (for one worker: when it answers ready)."""
 
-    def __init__(self, run: Path, workers: int, source: Path | None = None):
+    def __init__(self, run: Path, workers: int, source: Path | None = None, options=()):
         with socket.socket() as probe:
             probe.bind((HOST, 0))
             self.port = probe.getsockname()[1]
         self.process = subprocess.Popen(
             [sys.executable, "-m", "movie_sentiment.cli", "serve", str(run),
-             "--port", str(self.port), "--workers", str(workers)],
+             "--port", str(self.port), "--workers", str(workers), *options],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=server_env(source),
         )  # fmt: skip
         self.lines: list[str] = []
@@ -127,8 +130,8 @@ def median_of(rounds: list[dict]) -> dict:
     return figures
 
 
-def bench_server(run: Path, workers: int, source: Path | None, singles, args, label) -> dict:
-    server = Server(run, workers, source)
+def bench_server(run: Path, workers: int, version: tuple, singles, args, label) -> dict:
+    server = Server(run, workers, *version)
     figures = {}
     for rate in args.rates:
         rounds = []
@@ -141,7 +144,8 @@ def bench_server(run: Path, workers: int, source: Path | None, singles, args, la
 
 
 def ratios(result: dict, args) -> dict:
-    """Two workers over one (p99), and after over before (p99, CPU per request)."""
+    """Two workers over one (p99), and after over before and options over the defaults
+    (p99, CPU per request)."""
     out = {}
     for version, figures in result.items():
         if len(args.workers) == 2:
@@ -151,15 +155,17 @@ def ratios(result: dict, args) -> dict:
                 out[f"{version}_p99_{rate:g}_workers_{args.workers[1]}_over_{args.workers[0]}"] = (
                     round(two[key]["p99_ms"] / one[key]["p99_ms"], 3)
                 )
-    if "before" in result:
+    for version, name in (("before", "after_over_before"), ("options", "options_over_after")):
+        if version not in result:
+            continue
         for workers in args.workers:
             for rate in args.rates:
                 key, w = f"open_loop_{rate:g}", f"workers_{workers}"
-                old, new = result["before"][w][key], result["after"][w][key]
                 for figure in ("server_cpu_ms_per_request", "p99_ms"):
-                    out[f"after_over_before_{figure}_{w}_{rate:g}"] = round(
-                        new[figure] / old[figure], 3
-                    )
+                    ratio = result[version][w][key][figure] / result["after"][w][key][figure]
+                    if version == "before":
+                        ratio = 1 / ratio
+                    out[f"{name}_{figure}_{w}_{rate:g}"] = round(ratio, 3)
     return out
 
 
@@ -167,17 +173,21 @@ def bench(family: str, args, texts: list[str]) -> dict:
     trained_bundle(family, args.data, args.runs)
     run = Path(args.runs) / family
     singles = random.Random(0).sample(texts, 5000)
-    versions = {"after": None} if args.before is None else {"before": args.before, "after": None}
+    versions = {"after": (None, ())}  # this checkout, the defaults
+    if args.before is not None:
+        versions = {"before": (args.before, ()), **versions}
+    if args.options:
+        versions["options"] = (None, shlex.split(args.options))
     result: dict = {version: {} for version in versions}
     for workers in args.workers:
-        for version, source in versions.items():
-            label = f"{family} ({version})" if args.before else family
+        for version, how in versions.items():
+            label = f"{family} ({version})" if len(versions) > 1 else family
             result[version][f"workers_{workers}"] = bench_server(
-                run, workers, source, singles, args, label
+                run, workers, how, singles, args, label
             )
     result["ratios"] = ratios(result, args)
     print(f"{family}: {result['ratios']}", flush=True)
-    if args.before is None:
+    if len(versions) == 1:
         result.update(result.pop("after"))
     return result
 
@@ -192,6 +202,7 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--before", type=Path, help="an earlier source tree to compare with")
+    parser.add_argument("--options", help='serve flags to compare: --options="--max-wait-ms 0"')
     args = parser.parse_args()
     args.rates = [float(r) for r in args.rates.split(",")]
     args.workers = [int(w) for w in args.workers.split(",")]
@@ -209,6 +220,7 @@ def main() -> None:
                 "repeats": args.repeats,
                 "before": str(args.before) if args.before else None,
                 "server": "defaults: --max-batch-size 64 --max-wait-ms 2",
+                "options": args.options,
                 "xla_flags": os.environ.get("XLA_FLAGS"),
             },
             "families": results,

@@ -24,7 +24,11 @@ MaxBatchOption = Annotated[
     int, typer.Option(min=1, help="Reviews gathered into one model call (1: no batching).")
 ]
 MaxWaitOption = Annotated[
-    float, typer.Option(min=0, help="How long a request waits for others to join its batch.")
+    float,
+    typer.Option(
+        min=0,
+        help="How long a request waits for others to join its batch (0 suits several workers).",
+    ),
 ]
 ApiKeyOption = Annotated[
     str | None,
