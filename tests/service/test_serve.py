@@ -74,6 +74,9 @@ def test_serve_command_answers_over_http(nbsvm_run, tutorial_run):
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
+    # one process gathers every request: each may wait 2 ms for others to join its batch
+    said = process.stderr.read()
+    assert said.count("batches of up to 64 reviews, a request waits up to 2 ms") == 2
 
 
 def test_a_taken_port_is_one_error_line(nbsvm_run):

@@ -80,6 +80,8 @@ def test_two_workers_answer_and_metrics_add_up(nbsvm_run):
     process, base = served.process, served.base
     try:
         assert len(workers_of(process.pid)) == 2
+        # several workers each get a share of the requests: none is held for others
+        assert served.log.count("a request waits up to 0 ms for others") == 2
         with httpx.Client(base_url=base, timeout=30) as client:
             replies = [client.post("/v1/score", json={"reviews": ["superb", "awful"]})]
         threads = [

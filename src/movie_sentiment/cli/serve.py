@@ -24,10 +24,11 @@ MaxBatchOption = Annotated[
     int, typer.Option(min=1, help="Reviews gathered into one model call (1: no batching).")
 ]
 MaxWaitOption = Annotated[
-    float,
+    float | None,
     typer.Option(
         min=0,
-        help="How long a request waits for others to join its batch (0 suits several workers).",
+        help="How long a request waits for others to join its batch.",
+        show_default="2, or 0 with --workers above 1",
     ),
 ]
 ApiKeyOption = Annotated[
@@ -75,7 +76,7 @@ def serve_command(
     max_reviews: MaxReviewsOption = 1000,
     max_review_chars: MaxCharsOption = 100_000,
     max_batch_size: MaxBatchOption = 64,
-    max_wait_ms: MaxWaitOption = 2.0,
+    max_wait_ms: MaxWaitOption = None,
     api_key: ApiKeyOption = None,
     cors_origin: CorsOption = None,
     drain_seconds: DrainOption = 30.0,
@@ -106,7 +107,7 @@ def serve_command(
         limits=(max_body_bytes, max_reviews, max_review_chars),
         api_key=api_key,
         max_batch=max_batch_size,
-        max_wait_ms=max_wait_ms,
+        max_wait_ms=launch.batch_wait_ms(workers) if max_wait_ms is None else max_wait_ms,
         cors_origins=origins,
         body_seconds=body_timeout,
     )

@@ -89,6 +89,14 @@ class ServiceState:
                 waited=self.statistics[name].queued,
             )
 
+    def _batching(self) -> str:
+        if self.max_batch == 1:
+            return "no batching"
+        return (
+            f"batches of up to {self.max_batch} reviews, a request waits up to "
+            f"{self.max_wait_ms:g} ms for others"
+        )
+
     @staticmethod
     def _score_rows_of(model: ScoringModel, counts: ModelStatistics):
         """The batcher's call: score a batch (on the scoring thread), counted."""
@@ -122,7 +130,7 @@ class ServiceState:
                 return
             self.metrics.warm_up_seconds.labels(name).set(seconds)
             self.warmed.add(name)
-            LOG.info("%s is ready (warmed up in %.1f s)", name, seconds)
+            LOG.info("%s is ready (warmed up in %.1f s; %s)", name, seconds, self._batching())
         # The models' objects (an n-gram vocabulary is ~300,000 of them) stay for good:
         # out of the cyclic collector's reach, a full collection no longer stalls a
         # request (200 ms with nbsvm's; the load benchmark's worst latencies before).
