@@ -219,7 +219,7 @@ def main() -> None:
                 "workers": args.workers,
                 "repeats": args.repeats,
                 "before": str(args.before) if args.before else None,
-                "server": "defaults: --max-batch-size 64 --max-wait-ms 2",
+                "server": "defaults: --max-batch-size 64, --max-wait-ms 2 (0 with workers > 1)",
                 "options": args.options,
                 "xla_flags": os.environ.get("XLA_FLAGS"),
             },
