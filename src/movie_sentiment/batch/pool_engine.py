@@ -8,9 +8,8 @@ byte the same). At most ``2 * jobs`` partitions are in flight, so memory stays f
 and ``done`` is told in partition order, so the progress bar advances as before.
 Each worker keeps its numerical libraries to one thread (``worker_environment``, and
 ``threadpoolctl`` for those loaded before it), so N workers use N cores without
-oversubscribing them. A worker that dies (killed, out of
-memory) stops the job with one error naming its partition; finished parts are kept to
-resume.
+oversubscribing them. A worker that dies (killed, out of memory) stops the job with one
+error naming its partition; finished parts are kept to resume.
 """
 
 from __future__ import annotations
@@ -54,8 +53,8 @@ def _limit_loaded_threads(threads: int) -> None:
     imported before the initializer runs, with the modules that name it, and has started a
     thread pool for every core. Kept to ``threads`` too: with two workers on two cores,
     OpenBLAS's threads spun waiting for work after each matrix product, on the core the
-    other worker needed (17% more CPU a row; 1M nbsvm rows in 35.5 s, 30.8 s with the
-    limit, side by side; ``benchmarks/batch.py --cores``)."""
+    other worker needed (17% more CPU a row; 1M nbsvm rows in 36.2 s, 31.5 s with the
+    limit, one run each side by side; ``benchmarks/batch.py --cores``)."""
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=threads)

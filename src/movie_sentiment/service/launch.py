@@ -100,9 +100,9 @@ def batch_wait_ms(workers: int) -> float:
     """How long ``serve`` holds a request for others to join its batch when not told: 2 ms
     for one process, which gathers every request the machine gets; none for several,
     each of which gets a share, so the wait gathers less than it costs. Two workers at
-    400 requests/s: 1.48 ms of CPU a request and a p99 of 3.3 ms without it, 1.51 and
-    6.2 with; one worker: 1.16 ms with it, 1.47 without (benchmarks/service_workers.py
-    --options, docs/serving.md "Workers")."""
+    400 requests/s: a p99 of 3.3-3.4 ms without it, 6.0-6.2 with, and the same CPU a
+    request (1.48-1.53 ms); one worker: 1.16 ms of CPU a request with it, 1.47 without
+    (benchmarks/service_workers.py --options, docs/serving.md "Workers")."""
     return 2.0 if workers == 1 else 0.0
 
 
