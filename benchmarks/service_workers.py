@@ -155,17 +155,15 @@ def ratios(result: dict, args) -> dict:
                 out[f"{version}_p99_{rate:g}_workers_{args.workers[1]}_over_{args.workers[0]}"] = (
                     round(two[key]["p99_ms"] / one[key]["p99_ms"], 3)
                 )
-    for version, name in (("before", "after_over_before"), ("options", "options_over_after")):
-        if version not in result:
+    for top, bottom in (("after", "before"), ("options", "after")):
+        if top not in result or bottom not in result:
             continue
         for workers in args.workers:
             for rate in args.rates:
                 key, w = f"open_loop_{rate:g}", f"workers_{workers}"
                 for figure in ("server_cpu_ms_per_request", "p99_ms"):
-                    ratio = result[version][w][key][figure] / result["after"][w][key][figure]
-                    if version == "before":
-                        ratio = 1 / ratio
-                    out[f"{name}_{figure}_{w}_{rate:g}"] = round(ratio, 3)
+                    new, old = result[top][w][key][figure], result[bottom][w][key][figure]
+                    out[f"{top}_over_{bottom}_{figure}_{w}_{rate:g}"] = round(new / old, 3)
     return out
 
 

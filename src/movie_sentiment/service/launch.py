@@ -103,7 +103,7 @@ def batch_wait_ms(workers: int) -> float:
     400 requests/s: a p99 of 3.3-3.4 ms without it, 6.0-6.2 with, and the same CPU a
     request (1.48-1.53 ms); one worker: 1.16 ms of CPU a request with it, 1.47 without
     (benchmarks/service_workers.py --options, docs/serving.md "Workers")."""
-    return 2.0 if workers == 1 else 0.0
+    return ServiceSpec.max_wait_ms if workers == 1 else 0.0
 
 
 def _synchronous_jax() -> None:
