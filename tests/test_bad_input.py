@@ -552,6 +552,8 @@ ROWS = [
     ("serve-max-connections", lambda s: ["serve", s.nbsvm, "--max-connections", 10**9], "open files; this process may open at most"),
     ("serve-nan-model", lambda s: ["serve", overflowing_weights(s), "--port", 0], "model 'overflowing' cannot be served: a test review got no number from the model (NaN)"),
     ("serve-port", lambda s: ["serve", s.nbsvm, "--port", "70000"], "'--port': Input should be less than or equal to 65535"),
+    ("serve-max-wait-negative", lambda s: ["serve", s.nbsvm, "--max-wait-ms", "-1", "--workers", "2"], "'--max-wait-ms': Input should be greater than or equal to 0"),
+    ("serve-max-wait-text", lambda s: ["serve", s.nbsvm, "--max-wait-ms", "soon"], "'--max-wait-ms': Input should be a valid number"),
     ("report-not-run", lambda s: ["report", s.tmp], "is not a run folder"),
     ("train-resume-nothing", lambda s: ["train", "--resume", s.tmp / "run"], "no interrupted run to resume at"),
     ("train-resume-not-a-run", lambda s: ["train", "--resume", user_folder(s)], "thesis is not a movie-sentiment run and no interrupted run is beside it"),
